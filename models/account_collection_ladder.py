@@ -1,0 +1,146 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+# Each action a level can take, as (field name, label). Kept in one list so the
+# engine, the constraint and the views agree on what counts as an action.
+LEVEL_ACTIONS = [
+    ("action_call", "Phone call"),
+    ("action_email", "E-mail"),
+    ("action_letter", "Letter"),
+    ("action_notify_manager", "Notify manager"),
+    ("action_legal", "Legal hand-over"),
+]
+
+
+class AccountCollectionLadder(models.Model):
+    """A pressure ladder: the ordered steps every open invoice climbs."""
+
+    _name = "account.collection.ladder"
+    _description = "Collection Ladder"
+    _inherit = ["mail.thread"]
+    _order = "sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True, tracking=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    level_ids = fields.One2many("account.collection.ladder.level", "ladder_id", string="Levels", copy=True)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Default Collector",
+        check_company=True,
+        tracking=True,
+        help="Collector of customers that have neither a collector nor a salesperson.",
+    )
+    manager_id = fields.Many2one(
+        "res.users",
+        string="Collections Manager",
+        check_company=True,
+        tracking=True,
+        help="Receives the 'notify manager' steps, broken promises and hand-over requests.",
+    )
+    handover_amount = fields.Monetary(
+        string="Reassign Above Amount",
+        currency_field="currency_id",
+        help="When a customer's overdue amount exceeds this, it is handed to the escalation "
+        "collector. Zero disables the rule.",
+    )
+    handover_level_sequence = fields.Integer(
+        string="Reassign From Level",
+        help="When an invoice reaches a level at or beyond this position (1 = first level), "
+        "its customer is handed to the escalation collector. Zero disables the rule.",
+    )
+    handover_user_id = fields.Many2one(
+        "res.users", string="Escalation Collector", check_company=True, tracking=True
+    )
+    note = fields.Html(translate=True)
+
+    @api.constrains("level_ids")
+    def _check_level_ids(self):
+        for ladder in self:
+            if not ladder.level_ids:
+                raise ValidationError(
+                    self.env._("The ladder %(ladder)s needs at least one level.", ladder=ladder.display_name)
+                )
+
+    def _ordered_levels(self):
+        """Levels in climbing order: sequence, then position, as the views show them."""
+        self.ensure_one()
+        return self.level_ids.sorted(lambda lvl: (lvl.sequence, lvl.id))
+
+
+class AccountCollectionLadderLevel(models.Model):
+    """One step of a ladder: when it falls due and what it does."""
+
+    _name = "account.collection.ladder.level"
+    _description = "Collection Ladder Level"
+    _order = "ladder_id, sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    ladder_id = fields.Many2one("account.collection.ladder", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="ladder_id.company_id", store=True, index=True)
+    currency_id = fields.Many2one(related="ladder_id.currency_id")
+    reference = fields.Selection(
+        [("invoice_date", "Invoice date"), ("due_date", "Due date")],
+        required=True,
+        default="due_date",
+        help="Date the offset counts from.",
+    )
+    offset_days = fields.Integer(
+        string="Offset (working days)",
+        help="Working days after the reference date (negative: before it).",
+    )
+    call_time = fields.Float(default=10.0, help="Time of day the call is planned for.")
+    action_call = fields.Boolean(string="Phone Call")
+    action_email = fields.Boolean(string="E-mail")
+    action_letter = fields.Boolean(string="Letter")
+    action_notify_manager = fields.Boolean(string="Notify Manager")
+    action_legal = fields.Boolean(string="Legal Hand-over")
+    mail_template_id = fields.Many2one(
+        "mail.template",
+        string="E-mail Template",
+        domain="[('model', '=', 'res.partner')]",
+    )
+    letter_title = fields.Char(translate=True)
+    letter_body = fields.Html(
+        translate=True, help="Text of the letter and e-mail for this level, above the invoice table."
+    )
+    min_amount = fields.Monetary(
+        string="Minimum Overdue Amount",
+        currency_field="currency_id",
+        help="The step is skipped for customers owing less than this (company currency).",
+    )
+    wait_for_outcome = fields.Boolean(
+        string="Wait for Call Outcome",
+        help="Do not climb to this level while the previous level's call has no outcome.",
+    )
+    summary = fields.Char(translate=True, help="Summary of the call activity; defaults to the level name.")
+
+    _ladder_reference_offset_unique = models.Constraint(
+        "UNIQUE(ladder_id, reference, offset_days)",
+        "Two levels of a ladder cannot fall on the same offset from the same date.",
+    )
+
+    @api.constrains(*(name for name, _label in LEVEL_ACTIONS))
+    def _check_has_action(self):
+        for level in self:
+            if not any(level[name] for name, _label in LEVEL_ACTIONS):
+                raise ValidationError(
+                    self.env._(
+                        "The level %(level)s must do something: tick at least one action.", level=level.name
+                    )
+                )
+
+    @api.constrains("call_time")
+    def _check_call_time(self):
+        for level in self:
+            if not 0 <= level.call_time < 24:
+                raise ValidationError(
+                    self.env._("A call time is an hour of the day, between 00:00 and 23:59.")
+                )

@@ -1,0 +1,69 @@
+from odoo import fields, models
+
+MANAGER = "account_collections.group_collections_manager"
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    # Collection policy is management's decision: collectors neither see nor
+    # change it; business code reads it with sudo().
+    collection_ladder_id = fields.Many2one(
+        "account.collection.ladder",
+        string="Default Collection Ladder",
+        groups=MANAGER,
+        domain="[('company_id', '=', id)]",
+    )
+    collection_user_id = fields.Many2one(
+        "res.users",
+        string="Default Collector",
+        groups=MANAGER,
+        help="Collector of customers that have neither a collector nor a salesperson, "
+        "when the ladder names none either.",
+    )
+    collection_calendar_id = fields.Many2one(
+        "resource.calendar",
+        string="Collection Working Calendar",
+        groups=MANAGER,
+        help="Working days and public holidays used to schedule collection steps. "
+        "Defaults to the company's working hours.",
+    )
+    collection_promise_horizon = fields.Integer(
+        string="Promise Horizon (days)",
+        default=30,
+        groups=MANAGER,
+        help="A promise to pay may not be dated further than this many days ahead.",
+    )
+    collection_promise_grace = fields.Integer(
+        string="Promise Grace (days)",
+        default=3,
+        groups=MANAGER,
+        help="Days after the promised date during which a payment still keeps the promise.",
+    )
+    collection_limit_policy = fields.Selection(
+        [("warn", "Warn"), ("block", "Block")],
+        string="Credit Limit Policy",
+        default="block",
+        required=True,
+        groups=MANAGER,
+        help="Whether exceeding the credit limit only warns or puts the customer on hold.",
+    )
+    collection_broken_promise_limit = fields.Integer(
+        string="Broken Promises Before Hold",
+        default=2,
+        groups=MANAGER,
+        help="A customer with more broken promises than this in 90 days is put on hold. "
+        "Zero disables the rule.",
+    )
+    collection_call_retries = fields.Integer(
+        string="Call Retries",
+        default=3,
+        groups=MANAGER,
+        help="Unanswered calls retried on the next working day before escalating.",
+    )
+
+    def _collection_calendar(self):
+        """Working calendar of the collection schedule (company calendar by default)."""
+        self.ensure_one()
+        company = self.sudo()
+        return company.collection_calendar_id or company.resource_calendar_id

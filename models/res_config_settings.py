@@ -1,0 +1,18 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    collection_ladder_id = fields.Many2one(related="company_id.collection_ladder_id", readonly=False)
+    collection_user_id = fields.Many2one(related="company_id.collection_user_id", readonly=False)
+    collection_calendar_id = fields.Many2one(related="company_id.collection_calendar_id", readonly=False)
+    collection_promise_horizon = fields.Integer(
+        related="company_id.collection_promise_horizon", readonly=False
+    )
+    collection_promise_grace = fields.Integer(related="company_id.collection_promise_grace", readonly=False)
+    collection_limit_policy = fields.Selection(related="company_id.collection_limit_policy", readonly=False)
+    collection_broken_promise_limit = fields.Integer(
+        related="company_id.collection_broken_promise_limit", readonly=False
+    )
+    collection_call_retries = fields.Integer(related="company_id.collection_call_retries", readonly=False)

@@ -1,0 +1,59 @@
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from .common import CollectionsCommon
+
+
+@tagged("post_install", "-at_install")
+class TestFoundation(CollectionsCommon):
+    def test_groups_hierarchy(self):
+        collector = self.env.ref("account_collections.group_collections_collector")
+        manager = self.env.ref("account_collections.group_collections_manager")
+        self.assertIn(collector, manager.all_implied_ids)
+        self.assertIn(manager, self.env.ref("account.group_account_manager").all_implied_ids)
+        self.assertTrue(self.manager.has_group("account_collections.group_collections_collector"))
+        self.assertFalse(self.collector.has_group("account_collections.group_collections_manager"))
+        self.assertTrue(
+            self.env.ref("base.user_admin").has_group("account_collections.group_collections_manager")
+        )
+
+    def test_menu_visible_to_collectors_only(self):
+        menu = self.env.ref("account_collections.account_collections_menu")
+        config_menu = self.env.ref("account_collections.account_collection_ladder_menu")
+        plain_user = self.env["res.users"].create(
+            {
+                "name": "Billing clerk",
+                "login": "billing_clerk",
+                "group_ids": [(6, 0, self.env.ref("account.group_account_invoice").ids)],
+            }
+        )
+
+        def visible(user):
+            return set(self.env["ir.ui.menu"].with_user(user)._visible_menu_ids())
+
+        self.assertIn(menu.id, visible(self.collector))
+        self.assertNotIn(config_menu.id, visible(self.collector))
+        self.assertIn(config_menu.id, visible(self.manager))
+        self.assertNotIn(menu.id, visible(plain_user))
+
+    def test_collector_cannot_read_manager_configuration(self):
+        company = self.company.with_user(self.collector)
+        with self.assertRaises(AccessError):
+            company.read(["collection_promise_horizon"])
+        self.assertEqual(self.company.with_user(self.manager).collection_promise_horizon, 30)
+
+    def test_collector_cannot_change_ladders(self):
+        ladder = self.env["account.collection.ladder"].create(
+            {
+                "name": "Test ladder",
+                "level_ids": [(0, 0, {"name": "Due-date call", "offset_days": 0, "action_call": True})],
+            }
+        )
+        # Collectors read the ladder (they follow it) but cannot change it.
+        self.assertEqual(ladder.with_user(self.collector).name, "Test ladder")
+        with self.assertRaises(AccessError):
+            ladder.with_user(self.collector).write({"name": "Shorter ladder"})
+        with self.assertRaises(AccessError):
+            ladder.level_ids.with_user(self.collector).write({"offset_days": 5})
+        ladder.with_user(self.manager).write({"name": "Renamed"})
+        self.assertEqual(ladder.name, "Renamed")

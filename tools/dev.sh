@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# Developer entry point behind the Makefile: sets up Python, the Odoo source and
+# PostgreSQL, then serves, tests, lints or benchmarks the addon.
+#
+#   tools/dev.sh setup | run | test | lint | bench [--size N] | test-odoo | shell
+#
+# Environment: ODOO_SRC (default /opt/odoo/19.0), PGHOST/PGPORT/PGUSER/PGPASSWORD,
+# DB (demo database, default account_collections_demo), TEST_DB, HTTP_PORT (8069).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ADDON=account_collections
+BUILD="$ROOT/.build"
+VENV="$ROOT/.venv"
+PY="$VENV/bin/python"
+ODOO_SRC=${ODOO_SRC:-/opt/odoo/19.0}
+ODOO_BRANCH_URL=https://github.com/odoo/odoo.git
+DB=${DB:-account_collections_demo}
+TEST_DB=${TEST_DB:-account_collections_test}
+HTTP_PORT=${HTTP_PORT:-8069}
+
+say() { printf '\033[1m[%s]\033[0m %s\n' "$ADDON" "$*" >&2; }
+die() { printf '\033[1;31m[%s] %s\033[0m\n' "$ADDON" "$*" >&2; exit 1; }
+
+# --------------------------------------------------------------------------
+# Odoo source
+# --------------------------------------------------------------------------
+ensure_odoo_src() {
+  if [ -f "$ODOO_SRC/odoo/release.py" ] && [ -d "$ODOO_SRC/addons/account" ]; then
+    return
+  fi
+  say "No Odoo 19.0 source at $ODOO_SRC; cloning the official 19.0 branch (shallow)."
+  mkdir -p "$(dirname "$ODOO_SRC")" 2>/dev/null || true
+  if ! git clone --quiet --depth 1 --branch 19.0 "$ODOO_BRANCH_URL" "$ODOO_SRC" 2>/dev/null; then
+    rm -rf "$ODOO_SRC"
+    die "Could not clone Odoo 19.0 (no network?): put an Odoo 19.0 community source tree at $ODOO_SRC or set ODOO_SRC to one, then re-run."
+  fi
+}
+
+check_odoo_version() {
+  local v
+  v=$(sed -n 's/^version_info = (\([0-9]*\), \([0-9]*\).*/\1.\2/p' "$ODOO_SRC/odoo/release.py")
+  [ "$v" = "19.0" ] || die "$ODOO_SRC holds Odoo $v, not 19.0: set ODOO_SRC to an Odoo 19.0 source tree."
+}
+
+# --------------------------------------------------------------------------
+# Python virtualenv (re-created only when a requirements file changes)
+# --------------------------------------------------------------------------
+ensure_venv() {
+  mkdir -p "$BUILD"
+  # python-ldap (auth_ldap only) needs libldap headers this addon has no use for.
+  grep -v '^python-ldap' "$ODOO_SRC/requirements.txt" > "$BUILD/odoo-requirements.txt"
+  local stamp="$VENV/.requirements.sha" want
+  want=$(cat "$BUILD/odoo-requirements.txt" "$ROOT/tools/requirements-dev.txt" \
+              "$ROOT/tools/constraints.txt" | sha256sum | cut -d' ' -f1)
+  if [ -x "$PY" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+    return
+  fi
+  command -v python3.11 >/dev/null || command -v python3 >/dev/null || die "Python 3.11 is required."
+  local base_py
+  base_py=$(command -v python3.11 || command -v python3)
+  say "Creating the virtualenv in $VENV (first time only, a few minutes)."
+  "$base_py" -m venv "$VENV"
+  # PIP_CONSTRAINT also reaches pip's isolated build environments.
+  PIP_CONSTRAINT="$ROOT/tools/constraints.txt" "$VENV/bin/pip" install --quiet \
+      --disable-pip-version-check \
+      -r "$BUILD/odoo-requirements.txt" -r "$ROOT/tools/requirements-dev.txt" \
+    || die "pip could not install the requirements (see above)."
+  echo "$want" > "$stamp"
+}
+
+# Odoo loads an addon by its directory name: expose the clone as account_collections.
+ensure_addons_path() {
+  mkdir -p "$BUILD/addons"
+  ln -sfn "$ROOT" "$BUILD/addons/$ADDON"
+  ADDONS_PATH="$BUILD/addons,$ODOO_SRC/addons,$ODOO_SRC/odoo/addons"
+  # pytest and the benchmark import odoo from the venv: point it at the source tree.
+  "$PY" -c 'import site, sys; open(site.getsitepackages()[0] + "/odoo-src.pth", "w").write(sys.argv[1] + "\n")' "$ODOO_SRC"
+}
+
+# --------------------------------------------------------------------------
+# PostgreSQL
+# --------------------------------------------------------------------------
+pg_ready() { psql -d postgres -Atqc 'select 1' >/dev/null 2>&1; }
+
+ensure_postgres() {
+  command -v psql >/dev/null || die "PostgreSQL client (psql) not found: install PostgreSQL >= 13 (Debian: apt install postgresql), or set PGHOST/PGPORT/PGUSER to a reachable server."
+  if [ -n "${PGHOST:-}${PGPORT:-}" ]; then
+    pg_ready || die "PostgreSQL at ${PGHOST:-local socket}:${PGPORT:-5432} does not accept connections as ${PGUSER:-$(id -un)}."
+    return
+  fi
+  if pg_ready; then return; fi
+  command -v pg_lsclusters >/dev/null \
+    || die "PostgreSQL is not reachable and this is not a Debian-like install: start it yourself and set PGHOST/PGPORT/PGUSER."
+  local cluster
+  cluster=$(pg_lsclusters -h | sort -k1,1nr | head -n1)
+  [ -n "$cluster" ] || die "PostgreSQL is installed but has no cluster: run 'pg_createcluster 15 main' (as root)."
+  # shellcheck disable=SC2086
+  set -- $cluster
+  if [ "$4" != "online" ]; then
+    say "Starting PostgreSQL cluster $1/$2."
+    if [ "$(id -u)" = 0 ]; then
+      pg_ctlcluster "$1" "$2" start || die "Could not start PostgreSQL cluster $1/$2."
+    else
+      sudo -n pg_ctlcluster "$1" "$2" start 2>/dev/null \
+        || die "PostgreSQL cluster $1/$2 is stopped: run 'sudo pg_ctlcluster $1 $2 start'."
+    fi
+  fi
+  for _ in $(seq 30); do
+    psql_as_postgres -Atqc 'select 1' >/dev/null 2>&1 && break
+    sleep 1
+  done
+  local me
+  me=${PGUSER:-$(id -un)}
+  if ! pg_ready; then
+    say "Creating PostgreSQL login role '$me' (CREATEDB)."
+    psql_as_postgres -qc "CREATE ROLE \"$me\" LOGIN CREATEDB" \
+      || die "Could not create the PostgreSQL role '$me'."
+  fi
+  pg_ready || die "PostgreSQL is running but refuses the connection as '$me'."
+}
+
+psql_as_postgres() {
+  if [ "$(id -un)" = postgres ]; then psql -d postgres "$@"
+  elif [ "$(id -u)" = 0 ]; then runuser -u postgres -- psql -d postgres "$@"
+  else sudo -n -u postgres psql -d postgres "$@"
+  fi
+}
+
+# --------------------------------------------------------------------------
+# Odoo helpers
+# --------------------------------------------------------------------------
+write_config() {
+  CONF="$BUILD/odoo.conf"
+  {
+    echo "[options]"
+    echo "addons_path = $ADDONS_PATH"
+    echo "data_dir = $BUILD/data"
+    echo "admin_passwd = admin"
+    echo "http_interface = 127.0.0.1"
+    echo "http_port = $HTTP_PORT"
+    [ -n "${PGHOST:-}" ] && echo "db_host = $PGHOST"
+    [ -n "${PGPORT:-}" ] && echo "db_port = $PGPORT"
+    [ -n "${PGUSER:-}" ] && echo "db_user = $PGUSER"
+    [ -n "${PGPASSWORD:-}" ] && echo "db_password = $PGPASSWORD"
+    echo "list_db = False"
+  } > "$CONF"
+}
+
+odoo() { "$PY" "$ODOO_SRC/odoo-bin" -c "$CONF" "$@"; }
+
+db_exists() { [ "$(psql -d postgres -Atqc "select 1 from pg_database where datname = '$1'")" = 1 ]; }
+
+module_installed() {
+  [ "$(psql -d "$1" -Atqc "select 1 from ir_module_module where name = '$ADDON' and state = 'installed'" 2>/dev/null)" = 1 ]
+}
+
+setup() {
+  ensure_odoo_src
+  check_odoo_version
+  ensure_venv
+  ensure_addons_path
+  ensure_postgres
+  write_config
+}
+
+# Install the addon into a fresh database; Odoo logs errors but exits 0, so grep the log.
+install_fresh_db() {
+  local db=$1; shift
+  dropdb --if-exists "$db"
+  local log="$BUILD/install-$db.log"
+  say "Installing $ADDON into a fresh database '$db'."
+  odoo -d "$db" -i "$ADDON" --stop-after-init --log-level=warn --logfile= "$@" 2>&1 | tee "$log" >&2 || true
+  if grep -qE ' (ERROR|CRITICAL) ' "$log" || ! module_installed "$db"; then
+    die "Installing $ADDON into '$db' failed (log: $log)."
+  fi
+}
+
+# --------------------------------------------------------------------------
+# Commands
+# --------------------------------------------------------------------------
+cmd_run() {
+  setup
+  if ! db_exists "$DB" || ! module_installed "$DB"; then
+    install_fresh_db "$DB" --with-demo
+  else
+    say "Updating $ADDON in '$DB'."
+    odoo -d "$DB" -u "$ADDON" --stop-after-init --log-level=warn
+  fi
+  say "Odoo is starting on http://127.0.0.1:$HTTP_PORT (login admin / admin); Ctrl-C stops it."
+  exec "$PY" "$ODOO_SRC/odoo-bin" -c "$CONF" -d "$DB" --db-filter="^$DB\$"
+}
+
+cmd_lint() {
+  [ -x "$VENV/bin/ruff" ] || ensure_venv
+  say "ruff"
+  "$VENV/bin/ruff" check "$ROOT"
+  "$VENV/bin/ruff" format --check "$ROOT"
+  say "pylint-odoo"
+  (cd "$ROOT" && "$VENV/bin/pylint" --rcfile="$ROOT/.pylintrc" --disable=missing-readme .)
+}
+
+cmd_test() {
+  setup
+  cmd_lint
+  install_fresh_db "$TEST_DB"
+  say "Running the tests (pytest-odoo)."
+  # Collect through the symlink so pytest-odoo names the package account_collections.
+  "$VENV/bin/pytest" --odoo-config="$CONF" --odoo-database="$TEST_DB" \
+      --rootdir="$BUILD/addons/$ADDON" -p no:cacheprovider "${@:-$BUILD/addons/$ADDON/tests}"
+  [ $# -eq 0 ] || return 0
+  check_uninstall_reinstall "$TEST_DB"
+}
+
+# The addon must leave nothing behind and come back cleanly.
+check_uninstall_reinstall() {
+  local db=$1 log="$BUILD/reinstall-$1.log"
+  say "Uninstalling $ADDON from '$db' and checking for leftovers."
+  "$PY" "$ODOO_SRC/odoo-bin" shell -c "$CONF" -d "$db" --log-level=warn --no-http < "$ROOT/tools/check_uninstall.py" \
+    || die "Uninstalling $ADDON left something behind (see above)."
+  say "Reinstalling $ADDON into '$db'."
+  odoo -d "$db" -i "$ADDON" --stop-after-init --log-level=warn --logfile= 2>&1 | tee "$log" >&2 || true
+  if grep -qE ' (ERROR|CRITICAL) ' "$log" || ! module_installed "$db"; then
+    die "Reinstalling $ADDON into '$db' failed (log: $log)."
+  fi
+  say "Uninstall and reinstall: clean."
+}
+
+cmd_shell() {
+  setup
+  exec "$PY" "$ODOO_SRC/odoo-bin" shell -c "$CONF" -d "${1:-$DB}"
+}
+
+main() {
+  local cmd=${1:-}
+  shift || true
+  case "$cmd" in
+    setup) setup ;;
+    run) cmd_run "$@" ;;
+    test) cmd_test "$@" ;;
+    lint) cmd_lint ;;
+    shell) cmd_shell "$@" ;;
+    *) die "usage: tools/dev.sh setup|run|test|lint|shell" ;;
+  esac
+}
+
+main "$@"
