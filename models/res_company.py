@@ -40,6 +40,13 @@ class ResCompany(models.Model):
         groups=MANAGER,
         help="Days after the promised date during which a payment still keeps the promise.",
     )
+    collection_credit_hold = fields.Boolean(
+        string="Block Customers On Credit Hold",
+        groups=MANAGER,
+        help="Refuse to post customer invoices of customers on credit hold (overdue beyond the "
+        "tolerance, over the limit with the 'block' policy, or held by a manager). "
+        "Collections managers can still post with a reason.",
+    )
     collection_limit_policy = fields.Selection(
         [("warn", "Warn"), ("block", "Block")],
         string="Credit Limit Policy",

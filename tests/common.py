@@ -1,6 +1,25 @@
+from odoo import Command, fields
 from odoo.tests import new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+def prepare_invoice_vals(partner, amount, due, invoice_date=None, currency=None, move_type="out_invoice"):
+    """Values of a one-line customer invoice (or refund) due on `due`, without taxes.
+
+    Shared by the tests and the benchmark so both build the same documents.
+    """
+    return {
+        "move_type": move_type,
+        "partner_id": partner.id,
+        "invoice_date": invoice_date or min(due, fields.Date.today()),
+        "invoice_date_due": due,
+        "invoice_payment_term_id": False,
+        **({"currency_id": currency.id} if currency else {}),
+        "invoice_line_ids": [
+            Command.create({"name": "Goods", "quantity": 1, "price_unit": amount, "tax_ids": []})
+        ],
+    }
 
 
 class CollectionsCommon(AccountTestInvoicingCommon):
@@ -10,6 +29,7 @@ class CollectionsCommon(AccountTestInvoicingCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.company_data["company"]
+        cls.currency = cls.company.currency_id
         cls.collector = new_test_user(
             cls.env,
             login="collector_a",
@@ -31,3 +51,19 @@ class CollectionsCommon(AccountTestInvoicingCommon):
             groups="account_collections.group_collections_manager",
             company_id=cls.company.id,
         )
+        cls.customer = cls.env["res.partner"].create({"name": "Debtor Ltd", "is_company": True})
+
+    @classmethod
+    def _invoice(cls, partner, amount, due, post=True, company=None, **kwargs):
+        move = (
+            cls.env["account.move"]
+            .with_company(company or cls.company)
+            .create(prepare_invoice_vals(partner, amount, due, **kwargs))
+        )
+        if post:
+            move.with_context(collection_hold_override=True).action_post()
+        return move
+
+    @classmethod
+    def _pay(cls, invoice, amount, date):
+        return cls._register_payment(invoice, amount=amount, payment_date=date)

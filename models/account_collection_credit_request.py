@@ -1,0 +1,137 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+MANAGER = "account_collections.group_collections_manager"
+
+
+class AccountCollectionCreditRequest(models.Model):
+    """A proposal to the credit committee: new limit or tolerance for one customer."""
+
+    _name = "account.collection.credit.request"
+    _description = "Credit Terms Request"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "create_date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        check_company=True,
+        domain="[('is_company', '=', True)]",
+        tracking=True,
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    requested_by_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True)
+    state = fields.Selection(
+        [("submitted", "To Approve"), ("approved", "Approved"), ("refused", "Refused")],
+        default="submitted",
+        required=True,
+        readonly=True,
+        tracking=True,
+        index=True,
+    )
+    current_credit_limit = fields.Float(string="Current Limit", readonly=True, digits="Account")
+    credit_limit = fields.Float(string="Proposed Credit Limit", digits="Account", tracking=True)
+    tolerance_days = fields.Integer(string="Proposed Tolerated Days", tracking=True)
+    tolerance_amount = fields.Float(string="Proposed Tolerated Amount", digits="Account", tracking=True)
+    tolerance_until = fields.Date(string="Tolerance Valid Until", tracking=True)
+    reason = fields.Text(required=True)
+    decided_by_id = fields.Many2one("res.users", readonly=True)
+    decision_date = fields.Date(readonly=True)
+    decision_note = fields.Text()
+
+    @api.depends("partner_id", "create_date")
+    def _compute_name(self):
+        for request in self:
+            request.name = self.env._("Credit request for %(partner)s", partner=request.partner_id.name or "")
+
+    @api.constrains("credit_limit", "tolerance_days", "tolerance_amount", "tolerance_until")
+    def _check_values(self):
+        today = fields.Date.context_today(self)
+        for request in self:
+            if min(request.credit_limit, request.tolerance_days, request.tolerance_amount) < 0:
+                raise ValidationError(self.env._("Credit limits and tolerances cannot be negative."))
+            if request.tolerance_until and request.tolerance_until < today and request.state == "submitted":
+                raise ValidationError(self.env._("A tolerance cannot end in the past."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        requests = super().create(vals_list)
+        for request in requests:
+            request.current_credit_limit = request.partner_id.with_company(request.company_id).credit_limit
+            request.message_post(body=request.reason)
+            request.partner_id.message_post(
+                body=self.env._(
+                    "Credit request by %(user)s: %(reason)s",
+                    user=request.requested_by_id.name,
+                    reason=request.reason,
+                )
+            )
+        return requests
+
+    def write(self, vals):
+        decided = {"state", "decided_by_id", "decision_date"} & set(vals)
+        if decided and not self.env.su and not self.env.user.has_group(MANAGER):
+            raise AccessError(self.env._("Only collections managers can approve or refuse credit requests."))
+        return super().write(vals)
+
+    def _check_can_decide(self):
+        if not self.env.user.has_group(MANAGER):
+            raise AccessError(self.env._("Only collections managers can approve or refuse credit requests."))
+        if self.filtered(lambda r: r.state != "submitted"):
+            raise UserError(self.env._("Only requests waiting for approval can be decided."))
+
+    def _prepare_partner_terms(self):
+        """Terms written on the customer when the request is approved."""
+        self.ensure_one()
+        return {
+            "credit_limit": self.credit_limit,
+            "use_partner_credit_limit": True,
+            "collection_tolerance_days": self.tolerance_days,
+            "collection_tolerance_amount": self.tolerance_amount,
+            "collection_tolerance_until": self.tolerance_until,
+            "collection_tolerance_reason": self.reason,
+            "collection_tolerance_user_id": self.env.user.id,
+            "collection_tolerance_date": fields.Date.context_today(self),
+        }
+
+    def action_approve(self):
+        self._check_can_decide()
+        for request in self:
+            request.partner_id.with_company(request.company_id).write(request._prepare_partner_terms())
+            request.write(
+                {
+                    "state": "approved",
+                    "decided_by_id": self.env.user.id,
+                    "decision_date": fields.Date.context_today(self),
+                }
+            )
+            request.partner_id.message_post(
+                body=self.env._("Credit request approved by %(user)s.", user=self.env.user.name)
+            )
+        return True
+
+    def action_refuse(self):
+        self._check_can_decide()
+        self.write(
+            {
+                "state": "refused",
+                "decided_by_id": self.env.user.id,
+                "decision_date": fields.Date.context_today(self),
+            }
+        )
+        for request in self:
+            request.partner_id.message_post(
+                body=self.env._(
+                    "Credit request refused by %(user)s: %(note)s",
+                    user=self.env.user.name,
+                    note=request.decision_note or "",
+                )
+            )
+        return True

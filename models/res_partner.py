@@ -1,0 +1,462 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+MANAGER = "account_collections.group_collections_manager"
+
+# Aging buckets as (field name, lowest days overdue, highest days overdue).
+AGING_BUCKETS = [
+    ("collection_aging_not_due", None, 0),
+    ("collection_aging_1_30", 1, 30),
+    ("collection_aging_31_60", 31, 60),
+    ("collection_aging_61_90", 61, 90),
+    ("collection_aging_over_90", 91, None),
+]
+EXPOSURE_FIELDS = [
+    "collection_open_amount",
+    "collection_overdue_amount",
+    "collection_overdue_days",
+    *(name for name, _low, _high in AGING_BUCKETS),
+]
+CREDIT_STATUSES = [("normal", "Normal"), ("warning", "Warning"), ("hold", "On Hold")]
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    # ------------------------------------------------------------------
+    # Fields: terms agreed by management (per company, like credit_limit)
+    # ------------------------------------------------------------------
+    collection_user_id = fields.Many2one(
+        "res.users",
+        company_dependent=True,
+        tracking=True,
+        help="Who calls this customer. Defaults to the salesperson, then the ladder's collector.",
+    )
+    collection_ladder_id = fields.Many2one(
+        "account.collection.ladder",
+        company_dependent=True,
+        tracking=True,
+        help="Leave empty to follow the company's default ladder.",
+    )
+    collection_stage = fields.Selection(
+        [("normal", "Normal follow-up"), ("legal", "Handed to lawyers")],
+        company_dependent=True,
+        tracking=True,
+        help="Customers handed to lawyers get no automatic collection action.",
+    )
+    collection_tolerance_days = fields.Integer(
+        string="Tolerated Overdue Days",
+        company_dependent=True,
+        tracking=True,
+        help="Overdue days management forgives before the customer goes on hold.",
+    )
+    collection_tolerance_amount = fields.Float(
+        string="Tolerated Overdue Amount",
+        company_dependent=True,
+        tracking=True,
+        digits="Account",
+        help="Overdue amount (company currency) management forgives before the customer goes on hold.",
+    )
+    collection_tolerance_until = fields.Date(
+        string="Tolerance Valid Until", company_dependent=True, tracking=True
+    )
+    collection_tolerance_user_id = fields.Many2one(
+        "res.users", string="Tolerance Approved By", company_dependent=True, tracking=True
+    )
+    collection_tolerance_date = fields.Date(
+        string="Tolerance Approved On", company_dependent=True, tracking=True
+    )
+    collection_tolerance_reason = fields.Char(
+        string="Tolerance Reason", company_dependent=True, tracking=True
+    )
+    collection_hold_manual = fields.Boolean(
+        string="Manual Credit Hold", company_dependent=True, tracking=True
+    )
+    collection_hold_reason = fields.Char(string="Hold Reason", company_dependent=True, tracking=True)
+    # Last status written to the chatter, to log transitions (hold / release) once.
+    collection_logged_status = fields.Selection(
+        CREDIT_STATUSES, company_dependent=True, copy=False, readonly=True
+    )
+    collection_can_edit_terms = fields.Boolean(compute="_compute_collection_can_edit_terms")
+    collection_request_ids = fields.One2many(
+        "account.collection.credit.request", "partner_id", string="Credit Requests"
+    )
+
+    # ------------------------------------------------------------------
+    # Fields: exposure and aging (computed for the whole recordset at once)
+    # ------------------------------------------------------------------
+    collection_currency_id = fields.Many2one("res.currency", compute="_compute_collection_currency_id")
+    collection_open_amount = fields.Monetary(
+        string="Open Receivable",
+        compute="_compute_collection_exposure",
+        search="_search_collection_open_amount",
+        currency_field="collection_currency_id",
+    )
+    collection_overdue_amount = fields.Monetary(
+        string="Overdue Amount",
+        compute="_compute_collection_exposure",
+        search="_search_collection_overdue_amount",
+        currency_field="collection_currency_id",
+    )
+    collection_overdue_days = fields.Integer(
+        string="Days Overdue",
+        compute="_compute_collection_exposure",
+        search="_search_collection_overdue_days",
+        help="Days since the due date of the oldest overdue invoice.",
+    )
+    collection_aging_not_due = fields.Monetary(
+        string="Not Due", compute="_compute_collection_exposure", currency_field="collection_currency_id"
+    )
+    collection_aging_1_30 = fields.Monetary(
+        string="1-30", compute="_compute_collection_exposure", currency_field="collection_currency_id"
+    )
+    collection_aging_31_60 = fields.Monetary(
+        string="31-60", compute="_compute_collection_exposure", currency_field="collection_currency_id"
+    )
+    collection_aging_61_90 = fields.Monetary(
+        string="61-90", compute="_compute_collection_exposure", currency_field="collection_currency_id"
+    )
+    collection_aging_over_90 = fields.Monetary(
+        string="Over 90", compute="_compute_collection_exposure", currency_field="collection_currency_id"
+    )
+    collection_credit_status = fields.Selection(
+        CREDIT_STATUSES,
+        string="Credit Status",
+        compute="_compute_collection_credit_status",
+        search="_search_collection_credit_status",
+    )
+    collection_hold_reasons = fields.Text(string="Why On Hold", compute="_compute_collection_credit_status")
+
+    # ------------------------------------------------------------------
+    # Compute and search
+    # ------------------------------------------------------------------
+    def _compute_collection_can_edit_terms(self):
+        self.collection_can_edit_terms = self.env.user.has_group(MANAGER)
+
+    def _compute_collection_currency_id(self):
+        self.collection_currency_id = self.env.company.currency_id
+
+    @api.depends_context("company")
+    def _compute_collection_exposure(self):
+        exposure = self._collection_exposure_by_partner()
+        empty = dict.fromkeys(EXPOSURE_FIELDS, 0)
+        for partner in self:
+            partner.update(exposure.get(partner.commercial_partner_id.id, empty))
+
+    def _collection_exposure_by_partner(self, today=None):
+        """Open receivable, overdue and aging of the commercial partners of `self`.
+
+        One query for the whole recordset, in company currency of the current company.
+        Unapplied credits (payments, credit notes) count in the open amount and their
+        bucket, and reduce the overdue amount: that money is already the company's.
+        Returns {commercial partner id: {field name: value}}.
+        """
+        partner_ids = list(set(self.commercial_partner_id.ids))
+        if not partner_ids:
+            return {}
+        today = today or fields.Date.context_today(self)
+        days = SQL("(%s::date - aml.date_maturity)", today)
+        buckets = [
+            SQL(
+                "COALESCE(SUM(aml.amount_residual) FILTER (WHERE %s), 0)",
+                SQL("%s <= 0", days)
+                if low is None
+                else SQL("%s >= %s", days, low)
+                if high is None
+                else SQL("%s BETWEEN %s AND %s", days, low, high),
+            )
+            for _name, low, high in AGING_BUCKETS
+        ]
+        query = SQL(
+            """
+            SELECT aml.partner_id,
+                   COALESCE(SUM(aml.amount_residual), 0),
+                   COALESCE(SUM(aml.amount_residual) FILTER (WHERE %(debit_due)s), 0),
+                   COALESCE(SUM(aml.amount_residual) FILTER (WHERE aml.amount_residual < 0), 0),
+                   COALESCE(MAX(%(days)s) FILTER (WHERE %(debit_due)s), 0),
+                   %(buckets)s
+              FROM account_move_line aml
+              JOIN account_account account ON account.id = aml.account_id
+             WHERE aml.partner_id = ANY(%(partners)s)
+               AND aml.company_id = %(company)s
+               AND aml.parent_state = 'posted'
+               AND account.account_type = 'asset_receivable'
+               AND NOT aml.reconciled
+               AND aml.amount_residual != 0
+          GROUP BY aml.partner_id
+            """,
+            days=days,
+            debit_due=SQL("aml.amount_residual > 0 AND %s > 0", days),
+            buckets=SQL(", ").join(buckets),
+            partners=partner_ids,
+            company=self.env.company.id,
+        )
+        self.env["account.move.line"].flush_model(
+            ["partner_id", "company_id", "parent_state", "account_id", "reconciled", "amount_residual"]
+        )
+        result = {}
+        for row in self.env.execute_query(query):
+            partner_id, open_amount, overdue_debit, credits, oldest, *bucket_values = row
+            overdue = max(overdue_debit + credits, 0.0)
+            result[partner_id] = {
+                "collection_open_amount": open_amount,
+                "collection_overdue_amount": overdue,
+                "collection_overdue_days": oldest if overdue > 0 else 0,
+                **{name: value for (name, _l, _h), value in zip(AGING_BUCKETS, bucket_values, strict=True)},
+            }
+        return result
+
+    def _collection_receivable_partner_ids(self):
+        """Commercial partners with an open receivable in the current company."""
+        query = SQL(
+            """
+            SELECT DISTINCT aml.partner_id
+              FROM account_move_line aml
+              JOIN account_account account ON account.id = aml.account_id
+             WHERE aml.company_id = %s AND aml.parent_state = 'posted'
+               AND account.account_type = 'asset_receivable'
+               AND NOT aml.reconciled AND aml.amount_residual != 0
+               AND aml.partner_id IS NOT NULL
+            """,
+            self.env.company.id,
+        )
+        self.env["account.move.line"].flush_model()
+        return [row[0] for row in self.env.execute_query(query)]
+
+    def _search_collection_exposure(self, field_name, operator, value):
+        """Search on an exposure figure: compute it for debtors only, in one query."""
+        if operator not in ("=", "!=", "<", "<=", ">", ">=") or isinstance(value, (list, tuple)):
+            return NotImplemented
+        debtors = self.browse(self._collection_receivable_partner_ids())
+        exposure = debtors._collection_exposure_by_partner()
+        compare = {
+            "=": lambda a: a == value,
+            "!=": lambda a: a != value,
+            "<": lambda a: a < value,
+            "<=": lambda a: a <= value,
+            ">": lambda a: a > value,
+            ">=": lambda a: a >= value,
+        }[operator]
+        matching = [pid for pid, vals in exposure.items() if compare(vals[field_name])]
+        if compare(0):
+            # Partners without any open item have 0 everywhere: exclude the others instead.
+            others = [pid for pid in exposure if pid not in set(matching)]
+            return [("commercial_partner_id", "not in", others)]
+        return [("commercial_partner_id", "in", matching)]
+
+    def _search_collection_open_amount(self, operator, value):
+        return self._search_collection_exposure("collection_open_amount", operator, value)
+
+    def _search_collection_overdue_amount(self, operator, value):
+        return self._search_collection_exposure("collection_overdue_amount", operator, value)
+
+    def _search_collection_overdue_days(self, operator, value):
+        return self._search_collection_exposure("collection_overdue_days", operator, value)
+
+    @api.depends_context("company")
+    def _compute_collection_credit_status(self):
+        reasons = self._collection_hold_reasons()
+        for partner in self:
+            hold, warn = reasons.get(partner.id, ([], []))
+            partner.collection_credit_status = "hold" if hold else "warning" if warn else "normal"
+            partner.collection_hold_reasons = "\n".join(hold + warn)
+
+    def _search_collection_credit_status(self, operator, value):
+        if operator not in ("=", "!=", "in", "not in"):
+            return NotImplemented
+        values = {value} if isinstance(value, str) else set(value or ())
+        candidates = self.browse(self._collection_receivable_partner_ids())
+        candidates |= self.with_context(active_test=False).search([("collection_hold_manual", "=", True)])
+        statuses = dict.fromkeys(candidates.ids, "normal")
+        for partner_id, (hold, warn) in candidates._collection_hold_reasons().items():
+            statuses[partner_id] = "hold" if hold else "warning" if warn else "normal"
+        matching = [pid for pid, status in statuses.items() if status in values]
+        positive = operator in ("=", "in")
+        if "normal" in values:
+            # Every partner without open items is normal too.
+            others = [pid for pid, status in statuses.items() if status not in values]
+            return [("id", "not in" if positive else "in", others)]
+        return [("id", "in" if positive else "not in", matching)]
+
+    # ------------------------------------------------------------------
+    # Business: credit rules
+    # ------------------------------------------------------------------
+    def _collection_hold_reasons(self, extra_amounts=None):
+        """Why each partner of `self` is on hold or in warning.
+
+        :param extra_amounts: {commercial partner id: amount} of a document about to be
+            posted, added to the exposure for the credit limit rule.
+        :return: {partner id: ([hold reasons], [warning reasons])}
+        """
+        extra_amounts = extra_amounts or {}
+        company = self.env.company.sudo()
+        currency = company.currency_id
+        today = fields.Date.context_today(self)
+        exposure = self._collection_exposure_by_partner()
+        use_limit = company.account_use_credit_limit
+        # One env for every commercial partner, so company-dependent terms load in one query.
+        terms_env = self.sudo().with_company(company).env
+        result = {}
+        for partner in self:
+            commercial = partner.commercial_partner_id.with_env(terms_env)
+            figures = exposure.get(commercial.id, dict.fromkeys(EXPOSURE_FIELDS, 0))
+            hold, warn = [], []
+            if commercial.collection_hold_manual:
+                hold.append(
+                    self.env._(
+                        "Put on hold by a manager: %(reason)s",
+                        reason=commercial.collection_hold_reason or self.env._("no reason given"),
+                    )
+                )
+            tolerance_valid = not commercial.collection_tolerance_until or (
+                commercial.collection_tolerance_until >= today
+            )
+            tol_days = commercial.collection_tolerance_days if tolerance_valid else 0
+            tol_amount = commercial.collection_tolerance_amount if tolerance_valid else 0.0
+            overdue_days = figures["collection_overdue_days"]
+            overdue_amount = figures["collection_overdue_amount"]
+            if overdue_days > tol_days:
+                hold.append(
+                    self.env._(
+                        "Overdue for %(days)s days, more than the %(tolerance)s days tolerated.",
+                        days=overdue_days,
+                        tolerance=tol_days,
+                    )
+                )
+            if currency.compare_amounts(overdue_amount, tol_amount) > 0:
+                hold.append(
+                    self.env._(
+                        "Overdue amount %(amount)s exceeds the tolerated %(tolerance)s.",
+                        amount=currency.format(overdue_amount),
+                        tolerance=currency.format(tol_amount),
+                    )
+                )
+            limit = commercial.credit_limit
+            if use_limit and limit:
+                exposure_total = figures["collection_open_amount"] + extra_amounts.get(commercial.id, 0.0)
+                if currency.compare_amounts(exposure_total, limit) > 0:
+                    message = self.env._(
+                        "Exposure %(exposure)s exceeds the credit limit of %(limit)s.",
+                        exposure=currency.format(exposure_total),
+                        limit=currency.format(limit),
+                    )
+                    (hold if company.collection_limit_policy == "block" else warn).append(message)
+            hold.extend(commercial._collection_extra_hold_reasons())
+            if not hold and not warn and overdue_amount > 0:
+                warn.append(self.env._("Overdue within the tolerance agreed by management."))
+            result[partner.id] = (hold, warn)
+        return result
+
+    def _collection_extra_hold_reasons(self):
+        """Hook: further hold reasons of one commercial partner (broken promises...)."""
+        return []
+
+    def _collection_check_hold(self, amounts):
+        """Raise if posting documents of `amounts` ({partner id: amount}) would break credit terms."""
+        reasons = self._collection_hold_reasons(extra_amounts=amounts)
+        messages = []
+        for partner in self:
+            hold, _warn = reasons[partner.id]
+            if hold:
+                messages.append(
+                    self.env._(
+                        "%(partner)s is on credit hold:\n- %(reasons)s",
+                        partner=partner.display_name,
+                        reasons="\n- ".join(hold),
+                    )
+                )
+        if messages:
+            raise UserError("\n\n".join(messages))
+
+    def _collection_log_status_changes(self):
+        """Post on the chatter when a customer goes on hold or is released, once per change."""
+        reasons = self._collection_hold_reasons()
+        for partner in self:
+            hold, warn = reasons[partner.id]
+            status = "hold" if hold else "warning" if warn else "normal"
+            previous = partner.sudo().collection_logged_status or "normal"
+            if (status == "hold") == (previous == "hold"):
+                if status != previous:
+                    partner.sudo().collection_logged_status = status
+                continue
+            if status == "hold":
+                body = self.env._("Credit hold: %(reasons)s", reasons="; ".join(hold))
+            else:
+                body = self.env._("Credit hold released: the customer is back within its terms.")
+            partner.sudo().collection_logged_status = status
+            partner.message_post(body=body)
+
+    # ------------------------------------------------------------------
+    # Constraints and CRUD
+    # ------------------------------------------------------------------
+    @api.constrains("collection_tolerance_days", "collection_tolerance_amount")
+    def _check_collection_tolerance(self):
+        for partner in self:
+            if partner.collection_tolerance_days < 0 or partner.collection_tolerance_amount < 0:
+                raise UserError(self.env._("A tolerance cannot be negative."))
+
+    @api.model
+    def _collection_manager_fields(self):
+        """Fields only collection managers may change."""
+        return {
+            "collection_tolerance_days",
+            "collection_tolerance_amount",
+            "collection_tolerance_until",
+            "collection_tolerance_user_id",
+            "collection_tolerance_date",
+            "collection_tolerance_reason",
+            "collection_hold_manual",
+            "collection_hold_reason",
+            "collection_ladder_id",
+            "collection_stage",
+            "credit_limit",
+            "use_partner_credit_limit",
+        }
+
+    def write(self, vals):
+        guarded = self._collection_manager_fields() & set(vals)
+        if guarded and not self.env.su and not self.env.user.has_group(MANAGER):
+            raise UserError(
+                self.env._(
+                    "Only collections managers can change credit terms (%(fields)s).",
+                    fields=", ".join(sorted(self._fields[name].string for name in guarded)),
+                )
+            )
+        if "collection_tolerance_days" in vals or "collection_tolerance_amount" in vals:
+            # The approval is recorded with the terms, by whoever set them.
+            vals.setdefault("collection_tolerance_user_id", self.env.user.id)
+            vals.setdefault("collection_tolerance_date", fields.Date.context_today(self))
+        if vals.get("collection_hold_manual") and not vals.get("collection_hold_reason"):
+            missing = self.filtered(lambda p: not p.collection_hold_reason)
+            if missing:
+                raise UserError(self.env._("Give a reason to put a customer on hold."))
+        return super().write(vals)
+
+    # ------------------------------------------------------------------
+    # Cron
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_collection_credit_review(self):
+        """Daily: lapse expired tolerances and log hold / release of every debtor."""
+        today = fields.Date.context_today(self)
+        for company in self.env["res.company"].sudo().search([], limit=None):
+            partners = self.sudo().with_company(company)
+            expired = partners.search([("collection_tolerance_until", "<", today)])
+            for partner in expired:
+                partner.message_post(
+                    body=self.env._(
+                        "The tolerance agreed until %(date)s has lapsed.",
+                        date=partner.collection_tolerance_until,
+                    )
+                )
+            expired.sudo().write(
+                {
+                    "collection_tolerance_days": 0,
+                    "collection_tolerance_amount": 0.0,
+                    "collection_tolerance_until": False,
+                }
+            )
+            ids = set(partners._collection_receivable_partner_ids())
+            ids |= set(partners.search([("collection_logged_status", "=", "hold")]).ids)
+            partners.browse(ids)._collection_log_status_changes()

@@ -1,0 +1,283 @@
+from datetime import date, timedelta
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, tagged
+
+from .common import CollectionsCommon
+
+TODAY = date(2026, 6, 15)
+
+
+def days(n):
+    return TODAY + timedelta(days=n)
+
+
+@freeze_time(TODAY)
+@tagged("post_install", "-at_install")
+class TestCreditTerms(CollectionsCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.eur = cls.setup_other_currency("EUR", rates=[("2020-01-01", 2.0)])
+        cls.company.sudo().write({"collection_credit_hold": True, "collection_limit_policy": "block"})
+
+    def _status(self, partner):
+        """Credit status as a new request would see it (the figures are not cached)."""
+        partner.invalidate_recordset()
+        return partner.collection_credit_status
+
+    def _mixed_portfolio(self):
+        """Invoices in every bucket, a partial payment, a credit note, a payment and an EUR invoice."""
+        inv_old = self._invoice(self.customer, 1000, days(-100))
+        self._pay(inv_old, 400, days(-20))
+        self._invoice(self.customer, 500, days(-45))
+        self._invoice(self.customer, 300, days(-10))
+        self._invoice(self.customer, 1000, days(10), currency=self.eur)  # 500 in company currency
+        self._invoice(self.customer, 200, days(-5), move_type="out_refund")
+        self.init_payment(150, post=True, date=days(-2), partner=self.customer)
+
+    def test_exposure_and_aging(self):
+        self._mixed_portfolio()
+        partner = self.customer
+        self.assertAlmostEqual(partner.collection_open_amount, 1550)
+        # 600 + 500 + 300 overdue, less the 350 of unapplied credit note and payment.
+        self.assertAlmostEqual(partner.collection_overdue_amount, 1050)
+        self.assertEqual(partner.collection_overdue_days, 100)
+        self.assertAlmostEqual(partner.collection_aging_not_due, 500)
+        self.assertAlmostEqual(partner.collection_aging_1_30, 300 - 200 - 150)
+        self.assertAlmostEqual(partner.collection_aging_31_60, 500)
+        self.assertAlmostEqual(partner.collection_aging_61_90, 0)
+        self.assertAlmostEqual(partner.collection_aging_over_90, 600)
+        # A contact of the customer shows the customer's figures.
+        contact = self.env["res.partner"].create({"name": "Accountant", "parent_id": partner.id})
+        self.assertAlmostEqual(contact.collection_open_amount, 1550)
+        # Search filters agree with the figures.
+        Partner = self.env["res.partner"]
+        self.assertIn(partner, Partner.search([("collection_overdue_days", ">", 90)]))
+        self.assertNotIn(partner, Partner.search([("collection_overdue_days", ">", 100)]))
+        self.assertIn(partner, Partner.search([("collection_overdue_amount", ">=", 1050)]))
+
+    def test_exposure_is_per_company(self):
+        company_2 = self.setup_other_company(name="Second Co")["company"]
+        self._invoice(self.customer, 999, days(-40), company=company_2)
+        self._invoice(self.customer, 100, days(-3))
+        self.assertAlmostEqual(self.customer.collection_open_amount, 100)
+        other = self.customer.with_company(company_2)
+        self.assertAlmostEqual(other.collection_open_amount, 999)
+        self.assertEqual(other.collection_overdue_days, 40)
+
+    def test_status_transitions(self):
+        partner = self.customer
+        self.assertEqual(self._status(partner), "normal")
+        invoice = self._invoice(partner, 400, days(-12))
+        self.assertEqual(self._status(partner), "hold")
+        partner.with_user(self.manager).write(
+            {
+                "collection_tolerance_days": 15,
+                "collection_tolerance_amount": 500,
+                "collection_tolerance_reason": "Key",
+            }
+        )
+        self.assertEqual(self._status(partner), "warning")
+        self.assertEqual(partner.collection_tolerance_user_id, self.manager)
+        self._invoice(partner, 200, days(-3))
+        # 600 overdue now exceeds the 500 tolerated.
+        self.assertEqual(self._status(partner), "hold")
+        self.assertIn("exceeds the tolerated", partner.collection_hold_reasons)
+        self._pay(invoice, 400, TODAY)
+        self.assertEqual(self._status(partner), "warning")
+        partner.with_user(self.manager).write(
+            {"collection_hold_manual": True, "collection_hold_reason": "Fraud check"}
+        )
+        self.assertEqual(self._status(partner), "hold")
+        self.assertIn("Fraud check", partner.collection_hold_reasons)
+
+    def test_credit_limit_rule_warns_or_blocks(self):
+        self.company.account_use_credit_limit = True
+        self.customer.with_user(self.manager).write({"credit_limit": 1000})
+        self._invoice(self.customer, 900, days(20))
+        draft = self._invoice(self.customer, 300, days(30), post=False)
+        with self.assertRaisesRegex(
+            UserError, r"Exposure .*1,200.00.* exceeds the credit limit of .*1,000.00"
+        ):
+            draft.with_user(self.collector).action_post()
+        self.assertEqual(draft.state, "draft")
+        self.company.sudo().collection_limit_policy = "warn"
+        draft.with_user(self.collector).action_post()
+        self.assertEqual(draft.state, "posted")
+        self.assertEqual(self._status(self.customer), "warning")
+
+    def test_blocked_posting_message(self):
+        self._invoice(self.customer, 700, days(-20))
+        draft = self._invoice(self.customer, 100, days(30), post=False)
+        with self.assertRaises(UserError) as error:
+            draft.with_user(self.collector).action_post()
+        self.assertEqual(
+            str(error.exception),
+            "Debtor Ltd is on credit hold:\n"
+            "- Overdue for 20 days, more than the 0 days tolerated.\n"
+            "- Overdue amount $\xa0700.00 exceeds the tolerated $\xa00.00.",
+        )
+        self.assertEqual(draft.state, "draft")
+        # A credit note is never blocked: it lowers the debt.
+        refund = self._invoice(self.customer, 50, days(0), post=False, move_type="out_refund")
+        refund.with_user(self.collector).action_post()
+        self.assertEqual(refund.state, "posted")
+
+    def test_manager_override_with_reason(self):
+        self._invoice(self.customer, 700, days(-20))
+        draft = self._invoice(self.customer, 100, days(30), post=False)
+        action = draft.with_user(self.manager).action_post()
+        self.assertEqual(action["res_model"], "account.move.hold.override")
+        self.assertEqual(draft.state, "draft")
+        wizard = self.env["account.move.hold.override"].with_user(self.manager).browse(action["res_id"])
+        self.assertIn("Overdue for 20 days", wizard.hold_message)
+        form = Form(wizard)
+        form.reason = "Paid by wire this morning"
+        form.save().action_confirm()
+        self.assertEqual(draft.state, "posted")
+        self.assertEqual(draft.collection_hold_override_reason, "Paid by wire this morning")
+        self.assertIn("Paid by wire this morning", draft.message_ids[0].body)
+        self.assertIn("Paid by wire this morning", self.customer.message_ids[0].body)
+        # A collector cannot use the wizard.
+        with self.assertRaises(AccessError):
+            wizard.with_user(self.collector).action_confirm()
+
+    def test_release_after_payment_is_logged(self):
+        invoice = self._invoice(self.customer, 700, days(-20))
+        self.env["res.partner"]._cron_collection_credit_review()
+        self.assertEqual(self.customer.collection_logged_status, "hold")
+        self.assertIn("Credit hold:", self.customer.message_ids[0].body)
+        self._pay(invoice, 700, TODAY)
+        self.assertEqual(self._status(self.customer), "normal")
+        self.assertIn("Credit hold released", self.customer.message_ids[0].body)
+        # Logged once: a second review posts nothing new.
+        count = len(self.customer.message_ids)
+        self.env["res.partner"]._cron_collection_credit_review()
+        self.assertEqual(len(self.customer.message_ids), count)
+
+    def test_tolerance_expiry(self):
+        self._invoice(self.customer, 300, days(-5))
+        self.customer.with_user(self.manager).write(
+            {
+                "collection_tolerance_days": 10,
+                "collection_tolerance_amount": 1000,
+                "collection_tolerance_until": days(3),
+            }
+        )
+        self.assertEqual(self._status(self.customer), "warning")
+        with freeze_time(days(4)):
+            # Lapsed even before the daily job runs ...
+            self.customer.invalidate_recordset()
+            self.assertEqual(self._status(self.customer), "hold")
+            self.env["res.partner"]._cron_collection_credit_review()
+            # ... and the job clears it and says so.
+            self.assertEqual(self.customer.collection_tolerance_days, 0)
+            self.assertFalse(self.customer.collection_tolerance_until)
+            bodies = " ".join(self.customer.message_ids.mapped("body"))
+            self.assertIn("has lapsed", bodies)
+            self.assertIn("Credit hold", bodies)
+
+    def test_collector_cannot_change_terms(self):
+        as_collector = self.customer.with_user(self.collector)
+        for vals in (
+            {"collection_tolerance_days": 30},
+            {"credit_limit": 5000},
+            {"collection_hold_manual": True, "collection_hold_reason": "x"},
+        ):
+            with self.assertRaisesRegex(UserError, "Only collections managers"):
+                as_collector.write(vals)
+        # Their own collector field they may set.
+        as_collector.write({"collection_user_id": self.collector.id})
+        self.assertEqual(self.customer.collection_user_id, self.collector)
+
+    def test_manual_hold_needs_reason(self):
+        with self.assertRaisesRegex(UserError, "Give a reason"):
+            self.customer.with_user(self.manager).write({"collection_hold_manual": True})
+
+    def test_credit_request_workflow(self):
+        Request = self.env["account.collection.credit.request"]
+        request = Request.with_user(self.collector).create(
+            {
+                "partner_id": self.customer.id,
+                "credit_limit": 20000,
+                "tolerance_days": 15,
+                "tolerance_amount": 2000,
+                "tolerance_until": days(60),
+                "reason": "Seasonal orders, pays reliably",
+            }
+        )
+        self.assertEqual(request.state, "submitted")
+        with self.assertRaises(AccessError):
+            request.with_user(self.collector).action_approve()
+        with self.assertRaises(AccessError):
+            request.with_user(self.collector).write({"state": "approved"})
+        request.with_user(self.manager).action_approve()
+        self.assertEqual(request.state, "approved")
+        self.assertEqual(request.decided_by_id, self.manager)
+        self.assertEqual(self.customer.credit_limit, 20000)
+        self.assertEqual(self.customer.collection_tolerance_days, 15)
+        self.assertEqual(self.customer.collection_tolerance_until, days(60))
+        self.assertEqual(self.customer.collection_tolerance_user_id, self.manager)
+        refused = Request.with_user(self.collector).create(
+            {"partner_id": self.customer.id, "credit_limit": 90000, "reason": "More"}
+        )
+        refused.with_user(self.manager).write({"decision_note": "Too much"})
+        refused.with_user(self.manager).action_refuse()
+        self.assertEqual(self.customer.credit_limit, 20000)
+        self.assertEqual(self.customer.collection_request_ids, request | refused)
+        with self.assertRaises(UserError):
+            refused.with_user(self.manager).action_approve()
+
+    def test_credit_request_rejects_bad_input(self):
+        Request = self.env["account.collection.credit.request"].with_user(self.collector)
+        with self.assertRaisesRegex(Exception, "cannot be negative"):
+            Request.create({"partner_id": self.customer.id, "credit_limit": -5, "reason": "x"})
+        with self.assertRaisesRegex(Exception, "cannot end in the past"):
+            Request.create({"partner_id": self.customer.id, "tolerance_until": days(-1), "reason": "x"})
+
+    def test_multi_company_isolation(self):
+        company_2 = self.setup_other_company(name="Isolated Co")["company"]
+        request = (
+            self.env["account.collection.credit.request"]
+            .with_company(company_2)
+            .create({"partner_id": self.customer.id, "credit_limit": 10, "reason": "Other company"})
+        )
+        self.assertEqual(request.company_id, company_2)
+        visible = self.env["account.collection.credit.request"].with_user(self.manager).search([])
+        self.assertNotIn(request, visible)
+        with self.assertRaises(AccessError):
+            request.with_user(self.manager).read(["credit_limit"])
+
+    def test_exposure_query_count_is_constant(self):
+        partners = self.env["res.partner"].create([{"name": f"Customer {i}"} for i in range(200)])
+        self.env["account.move"].create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_date": days(-40),
+                    "invoice_date_due": days(-30 + i % 60),
+                    "invoice_payment_term_id": False,
+                    "invoice_line_ids": [Command.create({"name": "x", "price_unit": 100 + i, "tax_ids": []})],
+                }
+                for i, partner in enumerate(partners)
+            ]
+        ).with_context(collection_hold_override=True).action_post()
+
+        def count_queries(records):
+            records.invalidate_recordset()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            records.mapped("collection_aging_1_30")
+            records.mapped("collection_credit_status")
+            return self.env.cr.sql_log_count - before
+
+        count_queries(partners[-1])  # warm the caches of company, currency and user
+        small, large = count_queries(partners[:20]), count_queries(partners)
+        self.assertEqual(small, large)
+        self.assertLessEqual(large, 12)
+        self.assertAlmostEqual(partners[0].collection_overdue_amount, 100)
