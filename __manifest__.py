@@ -15,11 +15,14 @@
         "security/account_collections_security.xml",
         # data
         "data/mail_activity_type_data.xml",
+        "data/mail_template_data.xml",
+        "data/account_collection_ladder_data.xml",
         "data/ir_cron_data.xml",
         # wizard views, then views, then menus
         "wizard/account_move_hold_override_views.xml",
         "views/account_collection_ladder_views.xml",
         "views/account_collection_credit_request_views.xml",
+        "views/account_collection_history_views.xml",
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_partner_views.xml",

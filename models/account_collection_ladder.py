@@ -67,6 +67,13 @@ class AccountCollectionLadder(models.Model):
                     self.env._("The ladder %(ladder)s needs at least one level.", ladder=ladder.display_name)
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        ladders = super().create(vals_list)
+        # Constraints only run for fields given: a ladder created without levels needs this.
+        ladders._check_level_ids()
+        return ladders
+
     def _ordered_levels(self):
         """Levels in climbing order: sequence, then position, as the views show them."""
         self.ensure_one()
@@ -127,6 +134,20 @@ class AccountCollectionLadderLevel(models.Model):
         "Two levels of a ladder cannot fall on the same offset from the same date.",
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        levels = super().create(vals_list)
+        levels._check_has_action()  # also when no action field was given at all
+        return levels
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_last_level(self):
+        for ladder in self.ladder_id:
+            if not ladder.level_ids - self:
+                raise ValidationError(
+                    self.env._("The ladder %(ladder)s needs at least one level.", ladder=ladder.display_name)
+                )
+
     @api.constrains(*(name for name, _label in LEVEL_ACTIONS))
     def _check_has_action(self):
         for level in self:
@@ -136,6 +157,14 @@ class AccountCollectionLadderLevel(models.Model):
                         "The level %(level)s must do something: tick at least one action.", level=level.name
                     )
                 )
+
+    def _date_for(self, move, workdays):
+        """Working day on which this level falls due for `move` (None beyond the known days)."""
+        self.ensure_one()
+        reference = move.invoice_date if self.reference == "invoice_date" else move.invoice_date_due
+        if not reference:
+            return None
+        return workdays.shift(reference, self.offset_days)
 
     @api.constrains("call_time")
     def _check_call_time(self):

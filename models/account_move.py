@@ -1,14 +1,44 @@
+import logging
 from collections import defaultdict
+from datetime import timedelta
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL, split_every
+
+_logger = logging.getLogger(__name__)
 
 MANAGER = "account_collections.group_collections_manager"
+CALL_TYPE = "account_collections.mail_activity_type_collection_call"
+# Open customer invoices: the only moves a ladder follows.
+OPEN_PAYMENT_STATES = ("not_paid", "partial")
 
 
 class AccountMove(models.Model):
     _inherit = "account.move"
 
+    collection_ladder_id = fields.Many2one("account.collection.ladder", copy=False, index="btree_not_null")
+    collection_level_id = fields.Many2one(
+        "account.collection.ladder.level", copy=False, index="btree_not_null"
+    )
+    collection_level_date = fields.Date(string="Level Reached On", copy=False)
+    collection_level_sequence = fields.Integer(
+        string="Level Number", copy=False, help="Position of the current level in its ladder (1 = first)."
+    )
+    collection_next_level_id = fields.Many2one(
+        "account.collection.ladder.level", string="Next Collection Step", copy=False
+    )
+    collection_next_date = fields.Date(string="Next Step On", copy=False, index="btree_not_null")
+    collection_disputed = fields.Boolean(
+        copy=False, tracking=True, help="Disputed invoices pause the ladder."
+    )
+    collection_history_ids = fields.Many2many(
+        "account.collection.history",
+        "account_collection_history_move_rel",
+        "move_id",
+        "history_id",
+        copy=False,
+    )
     collection_hold_override_reason = fields.Char(
         string="Credit Hold Override",
         readonly=True,
@@ -74,3 +104,348 @@ class AccountMove(models.Model):
                     reason=reason,
                 )
             )
+
+    # ------------------------------------------------------------------
+    # Ladder: per-invoice schedule
+    # ------------------------------------------------------------------
+    def _collection_is_open(self):
+        self.ensure_one()
+        return (
+            self.move_type == "out_invoice"
+            and self.state == "posted"
+            and self.payment_state in OPEN_PAYMENT_STATES
+        )
+
+    def _collection_ladder_for_partners(self, company):
+        """{commercial partner id: ladder}: the customer's ladder, else the company default."""
+        partners = self.commercial_partner_id.sudo().with_company(company)
+        default = company.sudo().collection_ladder_id or self.env["account.collection.ladder"].sudo().search(
+            [("company_id", "=", company.id)], limit=1
+        )
+        return {partner.id: partner.collection_ladder_id or default for partner in partners}
+
+    def _collection_schedule(self, workdays=None):
+        """Set the next level and its working-day date of open invoices; clear it on the others.
+
+        Invoices are grouped per company so one working-day table serves them all.
+        """
+        by_company = defaultdict(lambda: self.browse())
+        for move in self:
+            by_company[move.company_id] |= move
+        for company, moves in by_company.items():
+            moves._collection_schedule_company(company, workdays)
+
+    def _collection_schedule_company(self, company, workdays=None):
+        ladders = self._collection_ladder_for_partners(company)
+        open_moves = self.filtered(lambda m: m._collection_is_open())
+        (self - open_moves).filtered("collection_next_date")._collection_leave_ladder()
+        if not open_moves:
+            return
+        if workdays is None:
+            workdays = open_moves._collection_workdays(company)
+        updates = defaultdict(lambda: self.browse())
+        for move in open_moves:
+            ladder = move.collection_ladder_id or ladders.get(move.commercial_partner_id.id)
+            if not ladder:
+                continue
+            levels = ladder.sudo()._ordered_levels()
+            current = move.collection_level_id
+            position = list(levels).index(current) + 1 if current in levels else 0
+            following = levels[position : position + 1]
+            next_date = following._date_for(move, workdays) if following else False
+            if next_date and move.collection_level_date and next_date <= move.collection_level_date:
+                # At most one step per invoice and working day, so a second run finds nothing.
+                next_date = workdays.shift(move.collection_level_date + timedelta(days=1), 0)
+            updates[(ladder.id, following.id, next_date)] |= move
+        for (ladder_id, level_id, next_date), moves in updates.items():
+            moves._collection_write_state(
+                {
+                    "collection_ladder_id": ladder_id,
+                    "collection_next_level_id": level_id or None,
+                    "collection_next_date": next_date or None,
+                }
+            )
+
+    def _collection_write_state(self, vals):
+        """Write the ladder's bookkeeping fields of many invoices in one UPDATE.
+
+        ``account.move.write`` re-synchronises the lines and taxes of every invoice it
+        touches (several queries each); the ladder's state never affects them.
+        """
+        if not self:
+            return
+        self.flush_recordset(list(vals))
+        assignments = SQL(", ").join(
+            SQL("%s = %s", SQL.identifier(name), value) for name, value in vals.items()
+        )
+        self.env.execute_query(
+            SQL("UPDATE account_move SET %s WHERE id = ANY(%s)", assignments, list(self.ids))
+        )
+        self.invalidate_recordset(list(vals))
+
+    def _collection_workdays(self, company, today=None):
+        """Working days covering every date these invoices' ladders can reach."""
+        today = today or fields.Date.context_today(self)
+        dates = [d for move in self for d in (move.invoice_date, move.invoice_date_due) if d] or [today]
+        offsets = self.env["account.collection.ladder.level"].sudo().search(
+            [("company_id", "=", company.id)]
+        ).mapped("offset_days") or [0]
+        # Three calendar days per working day leave room for weekends and long holidays.
+        start = min(*dates, today) + timedelta(days=3 * min(0, *offsets) - 30)
+        stop = max(*dates, today) + timedelta(days=3 * max(0, *offsets) + 30)
+        return company._collection_workdays(start, stop)
+
+    def _collection_leave_ladder(self):
+        """Paid or cancelled invoices leave the ladder; close the collection tasks about them."""
+        self._collection_write_state({"collection_next_date": None, "collection_next_level_id": None})
+        histories = (
+            self.env["account.collection.history"]
+            .sudo()
+            .search([("move_ids", "in", self.ids), ("activity_id", "!=", False)])
+        )
+        done = self.env["mail.activity"]
+        for history in histories:
+            if not any(move._collection_is_open() for move in history.move_ids):
+                done |= history.activity_id
+        if done:
+            done.with_context(collection_system_close=True).action_feedback(
+                feedback=self.env._("Closed automatically: the invoices are paid.")
+            )
+
+    def _post(self, soft=True):
+        self._collection_check_credit_hold()
+        posted = super()._post(soft=soft)
+        posted.filtered(lambda m: m.move_type == "out_invoice")._collection_schedule()
+        return posted
+
+    # ------------------------------------------------------------------
+    # Ladder: the daily engine
+    # ------------------------------------------------------------------
+    @api.model
+    def _collection_due_domain(self, company, today):
+        """Invoices whose next step is due and that nothing pauses."""
+        domain = [
+            ("company_id", "=", company.id),
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("payment_state", "in", OPEN_PAYMENT_STATES),
+            ("collection_next_date", "<=", today),
+            ("collection_disputed", "=", False),
+        ]
+        paused = self._collection_paused_move_ids(company)
+        if paused:
+            domain.append(("id", "not in", paused))
+        return domain
+
+    @api.model
+    def _collection_paused_move_ids(self, company):
+        """Hook: invoices the ladder must not touch today (covered by an open promise...)."""
+        return []
+
+    @api.model
+    def _collection_excluded_partner_ids(self, company, partner_ids):
+        """Customers without automatic actions: handed to lawyers, or excluded from follow-up."""
+        partners = self.env["res.partner"].sudo().with_company(company).browse(partner_ids)
+        return set(partners.filtered(lambda p: p.collection_stage == "legal").ids)
+
+    @api.model
+    def _cron_collection_ladder(self):
+        """Daily job: run every company's ladder, committing per batch of customers."""
+        for company in self.env["res.company"].sudo().search([], limit=None):
+            self.sudo().with_company(company)._collection_run(company, commit=True)
+
+    @api.model
+    def action_collection_run_now(self):
+        """Managers' "Run now": today's ladder for the current company, in this transaction."""
+        if not self.env.user.has_group(MANAGER):
+            raise UserError(self.env._("Only collections managers can run the collection ladder."))
+        stats = self.sudo()._collection_run(self.env.company)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Collection ladder"),
+                "message": self.env._(
+                    "%(calls)s calls, %(emails)s e-mails and %(letters)s letters planned today.",
+                    calls=stats.get("calls", 0),
+                    emails=stats.get("emails", 0),
+                    letters=stats.get("letters", 0),
+                ),
+                "type": "success",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    @api.model
+    def _collection_run(self, company, today=None, batch_size=500, commit=False):
+        """Run one company's ladder for the day; returns counters of what was created.
+
+        Customers are processed in batches. Each batch is locked (a second worker skips it),
+        done in one transaction and committed with ``_commit_progress`` when ``commit``:
+        a run that dies part-way keeps the finished batches and the next run resumes.
+        Without ``commit`` (tests, "Run now"), batches run under savepoints.
+        """
+        today = today or fields.Date.context_today(self)
+        Move = self.sudo().with_company(company)
+        stats = defaultdict(int)
+        Move._collection_adopt_open_invoices(company)
+        Move._collection_release_closed_invoices(company)
+        partner_ids = Move._collection_due_partner_ids(company, today)
+        excluded = Move._collection_excluded_partner_ids(company, partner_ids)
+        partner_ids = [pid for pid in partner_ids if pid not in excluded]
+        workdays = None
+        remaining = len(partner_ids)
+        for chunk in split_every(batch_size, partner_ids):
+            if workdays is None:
+                workdays = Move.search(
+                    Move._collection_due_domain(company, today), limit=1
+                )._collection_workdays(company, today)
+            with self.env.cr.savepoint(flush=True):
+                Move._collection_run_batch(company, today, list(chunk), workdays, stats)
+            remaining -= len(chunk)
+            if commit:
+                self.env["ir.cron"]._commit_progress(len(chunk), remaining=remaining)
+        _logger.info("Collection ladder for %s on %s: %s", company.name, today, dict(stats))
+        return dict(stats)
+
+    @api.model
+    def _collection_due_partner_ids(self, company, today):
+        query = self._search(self._collection_due_domain(company, today))
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT DISTINCT account_move.commercial_partner_id FROM %s WHERE %s ORDER BY 1",
+                query.from_clause,
+                query.where_clause,
+            )
+        )
+        return [row[0] for row in rows]
+
+    @api.model
+    def _collection_adopt_open_invoices(self, company):
+        """Open invoices that never met the engine (installed later, imported) get a schedule."""
+        moves = self.search(
+            [
+                ("company_id", "=", company.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "in", OPEN_PAYMENT_STATES),
+                ("collection_ladder_id", "=", False),
+            ]
+        )
+        for batch in split_every(5000, moves.ids, self.browse):
+            batch._collection_schedule_company(company)
+
+    @api.model
+    def _collection_release_closed_invoices(self, company):
+        """Invoices paid or cancelled since the last run leave the ladder."""
+        moves = self.search(
+            [
+                ("company_id", "=", company.id),
+                ("collection_next_date", "!=", False),
+                "|",
+                ("state", "!=", "posted"),
+                ("payment_state", "not in", OPEN_PAYMENT_STATES),
+            ]
+        )
+        if moves:
+            moves._collection_leave_ladder()
+
+    @api.model
+    def _collection_lock_partners(self, company, partner_ids):
+        """Customers this transaction may work on: a concurrent run holds the others."""
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT pid FROM unnest(%s::int[]) AS pid WHERE pg_try_advisory_xact_lock(%s, pid)",
+                partner_ids,
+                self._collection_lock_key(company),
+            )
+        )
+        return [row[0] for row in rows]
+
+    @api.model
+    def _collection_lock_key(self, company):
+        # One advisory-lock namespace per company; 0x436f6c6c is "Coll".
+        return 0x436F6C6C + company.id
+
+    def _collection_run_batch(self, company, today, partner_ids, workdays, stats):
+        partner_ids = self._collection_lock_partners(company, partner_ids)
+        if not partner_ids:
+            return
+        domain = [*self._collection_due_domain(company, today), ("commercial_partner_id", "in", partner_ids)]
+        # Row locks too: under REPEATABLE READ, an invoice another run changed since this
+        # transaction began raises a serialization error instead of being processed twice.
+        moves = self.search(domain, order="commercial_partner_id, invoice_date_due, id").try_lock_for_update()
+        if not moves:
+            return
+        plan = moves._collection_plan(company, today, workdays)
+        self.env["account.collection.history"]._collection_execute(plan, company, today, stats)
+        for (level_id, position), move_ids in plan.reached.items():
+            self.browse(move_ids)._collection_write_state(
+                {
+                    "collection_level_id": level_id,
+                    "collection_level_sequence": position,
+                    "collection_level_date": today,
+                }
+            )
+        moves._collection_schedule_company(company, workdays)
+
+    def _collection_plan(self, company, today, workdays):
+        """Which level each due invoice reaches today, grouped per customer.
+
+        An invoice far past due goes straight to the last level its dates call for; only that
+        level acts. Levels that wait for a call outcome hold the invoice while the customer
+        still has an open collection call.
+        """
+        plan = CollectionPlan()
+        waiting = self._collection_partners_with_open_call(company)
+        for move in self:
+            levels = move.collection_ladder_id.sudo()._ordered_levels()
+            current = move.collection_level_id
+            start = list(levels).index(current) + 1 if current in levels else 0
+            target, position = None, 0
+            for index, level in enumerate(levels[start:], start + 1):
+                level_date = level._date_for(move, workdays)
+                if not level_date or level_date > today:
+                    break
+                target, position = level, index
+            if not target:
+                continue
+            partner = move.commercial_partner_id
+            if target.wait_for_outcome and partner.id in waiting:
+                continue
+            plan.add(partner, target, position, move)
+        return plan
+
+    def _collection_partners_with_open_call(self, company):
+        partner_ids = self.commercial_partner_id.ids
+        if not partner_ids:
+            return set()
+        groups = (
+            self.env["mail.activity"]
+            .sudo()
+            ._read_group(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", partner_ids),
+                    ("activity_type_id", "=", self.env.ref(CALL_TYPE).id),
+                ],
+                ["res_id"],
+            )
+        )
+        return {res_id for (res_id,) in groups}
+
+
+class CollectionPlan:
+    """The day's work for one batch: invoice ids per customer and level, and levels reached."""
+
+    def __init__(self):
+        self.by_partner = defaultdict(lambda: defaultdict(list))
+        self.levels = {}
+        self.positions = defaultdict(set)
+        self.reached = defaultdict(list)
+
+    def add(self, partner, level, position, move):
+        self.levels[level.id] = level
+        self.by_partner[partner.id][level.id].append(move.id)
+        self.positions[partner.id].add(position)
+        self.reached[(level.id, position)].append(move.id)

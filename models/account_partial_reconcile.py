@@ -17,6 +17,9 @@ class AccountPartialReconcile(models.Model):
         lines = (self.debit_move_id | self.credit_move_id).filtered(
             lambda line: line.account_type == "asset_receivable" and line.partner_id
         )
+        paid = lines.move_id.filtered(lambda m: m.collection_next_date and not m._collection_is_open())
+        if paid:
+            paid.sudo()._collection_leave_ladder()
         by_company = defaultdict(set)
         for line in lines:
             by_company[line.company_id].add(line.partner_id.commercial_partner_id.id)

@@ -1,3 +1,8 @@
+from bisect import bisect_left
+from datetime import datetime, time, timedelta
+
+from pytz import timezone
+
 from odoo import fields, models
 
 MANAGER = "account_collections.group_collections_manager"
@@ -74,3 +79,46 @@ class ResCompany(models.Model):
         self.ensure_one()
         company = self.sudo()
         return company.collection_calendar_id or company.resource_calendar_id
+
+    def _collection_workdays(self, start, stop):
+        """Working days of the collection calendar from `start` to `stop`, public holidays excluded.
+
+        Computed once per run and range, so scheduling thousands of invoices costs no query.
+        """
+        self.ensure_one()
+        calendar = self._collection_calendar()
+        if not calendar:
+            return WorkingDays(
+                [
+                    start + timedelta(days=i)
+                    for i in range((stop - start).days + 1)
+                    if (start + timedelta(days=i)).weekday() < 5
+                ]
+            )
+        tz = timezone(calendar.tz or "UTC")
+        start_dt = tz.localize(datetime.combine(start, time.min))
+        stop_dt = tz.localize(datetime.combine(stop, time.max))
+        intervals = calendar.sudo()._work_intervals_batch(start_dt, stop_dt, tz=tz)[False]
+        return WorkingDays(sorted({begin.date() for begin, _end, _meta in intervals}))
+
+
+class WorkingDays:
+    """Sorted working dates with working-day arithmetic."""
+
+    def __init__(self, dates):
+        self.dates = dates
+
+    def shift(self, reference, offset):
+        """The date `offset` working days from `reference`.
+
+        A reference on a non-working day counts from the next working day, so a step
+        that would fall on a weekend or holiday moves to the next working day.
+        """
+        index = bisect_left(self.dates, reference) + offset
+        if not 0 <= index < len(self.dates):
+            return None
+        return self.dates[index]
+
+    def next_workday(self, day):
+        """`day` itself when it is a working day, else the next one."""
+        return self.shift(day, 0)

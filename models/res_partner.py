@@ -1,6 +1,9 @@
+from collections import defaultdict
+from datetime import date
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 MANAGER = "account_collections.group_collections_manager"
 
@@ -347,6 +350,57 @@ class ResPartner(models.Model):
                 warn.append(self.env._("Overdue within the tolerance agreed by management."))
             result[partner.id] = (hold, warn)
         return result
+
+    def _collection_invoice_contact(self):
+        """Who receives reminders: the invoicing address with an e-mail, else the customer."""
+        self.ensure_one()
+        commercial = self.commercial_partner_id
+        contact = commercial.child_ids.filtered(lambda c: c.type == "invoice" and c.email)[:1]
+        return contact or commercial
+
+    def _collection_overdue_moves(self):
+        """Open customer invoices of this customer, oldest due first (for letters and e-mails).
+
+        Read through ``invoice_ids`` so that rendering reminders for many customers prefetches
+        their invoices together instead of searching once per customer.
+        """
+        self.ensure_one()
+        commercial = self.commercial_partner_id
+        company = self.env.company
+        moves = (commercial.invoice_ids | commercial.child_ids.invoice_ids).filtered(
+            lambda m: m.move_type == "out_invoice"
+            and m.state == "posted"
+            and m.payment_state in ("not_paid", "partial")
+            and m.company_id == company
+        )
+        return moves.sorted(lambda m: (m.invoice_date_due or date.max, m.id))
+
+    def _collection_reminder_values(self):
+        """What reminders and letters show: the level (from the context) and the open invoices."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        level = self.env["account.collection.ladder.level"].browse(
+            self.env.context.get("collection_level_id")
+        )
+        moves = self._collection_overdue_moves()
+        totals = defaultdict(float)
+        lines = []
+        for move in moves:
+            totals[move.currency_id] += move.amount_residual
+            lines.append(
+                {
+                    "name": move.name,
+                    "date": format_date(self.env, move.invoice_date),
+                    "due": format_date(self.env, move.invoice_date_due),
+                    "days": max((today - move.invoice_date_due).days, 0) if move.invoice_date_due else 0,
+                    "amount": move.currency_id.format(move.amount_residual),
+                }
+            )
+        return {
+            "level": level.sudo(),
+            "lines": lines,
+            "totals": [currency.format(amount) for currency, amount in totals.items()],
+        }
 
     def _collection_extra_hold_reasons(self):
         """Hook: further hold reasons of one commercial partner (broken promises...)."""

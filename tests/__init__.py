@@ -1,2 +1,3 @@
 from . import test_foundation
 from . import test_credit
+from . import test_ladder

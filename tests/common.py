@@ -51,7 +51,47 @@ class CollectionsCommon(AccountTestInvoicingCommon):
             groups="account_collections.group_collections_manager",
             company_id=cls.company.id,
         )
-        cls.customer = cls.env["res.partner"].create({"name": "Debtor Ltd", "is_company": True})
+        cls.customer = cls.env["res.partner"].create(
+            {"name": "Debtor Ltd", "is_company": True, "email": "ap@debtor.example.com"}
+        )
+        cls.ladder = cls.env["account.collection.ladder"].create(
+            {
+                "name": "Test ladder",
+                "company_id": cls.company.id,
+                "user_id": cls.collector.id,
+                "manager_id": cls.manager.id,
+                "level_ids": [
+                    Command.create(vals)
+                    for vals in (
+                        {"sequence": 1, "name": "Courtesy call", "offset_days": -3, "action_call": True},
+                        {
+                            "sequence": 2,
+                            "name": "Due call",
+                            "offset_days": 0,
+                            "call_time": 12,
+                            "action_call": True,
+                        },
+                        {
+                            "sequence": 3,
+                            "name": "Demand",
+                            "offset_days": 1,
+                            "action_email": True,
+                            "action_letter": True,
+                        },
+                        {
+                            "sequence": 4,
+                            "name": "Claim",
+                            "offset_days": 5,
+                            "action_call": True,
+                            "action_notify_manager": True,
+                        },
+                        {"sequence": 5, "name": "Lawyers", "offset_days": 10, "action_legal": True},
+                    )
+                ],
+            }
+        )
+        cls.levels = cls.ladder._ordered_levels()
+        cls.company.sudo().collection_ladder_id = cls.ladder
 
     @classmethod
     def _invoice(cls, partner, amount, due, post=True, company=None, **kwargs):

@@ -3,7 +3,7 @@ from datetime import date, timedelta
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
 from .common import CollectionsCommon
@@ -234,9 +234,9 @@ class TestCreditTerms(CollectionsCommon):
 
     def test_credit_request_rejects_bad_input(self):
         Request = self.env["account.collection.credit.request"].with_user(self.collector)
-        with self.assertRaisesRegex(Exception, "cannot be negative"):
+        with self.assertRaisesRegex(ValidationError, "cannot be negative"):
             Request.create({"partner_id": self.customer.id, "credit_limit": -5, "reason": "x"})
-        with self.assertRaisesRegex(Exception, "cannot end in the past"):
+        with self.assertRaisesRegex(ValidationError, "cannot end in the past"):
             Request.create({"partner_id": self.customer.id, "tolerance_until": days(-1), "reason": "x"})
 
     def test_multi_company_isolation(self):

@@ -207,7 +207,7 @@ cmd_test() {
   say "Running the tests (pytest-odoo)."
   # Collect through the symlink so pytest-odoo names the package account_collections.
   "$VENV/bin/pytest" --odoo-config="$CONF" --odoo-database="$TEST_DB" \
-      --rootdir="$BUILD/addons/$ADDON" -p no:cacheprovider "${@:-$BUILD/addons/$ADDON/tests}"
+      --rootdir="$BUILD/addons/$ADDON" -p no:cacheprovider --durations=5 "${@:-$BUILD/addons/$ADDON/tests}"
   [ $# -eq 0 ] || return 0
   check_uninstall_reinstall "$TEST_DB"
 }

@@ -1,0 +1,328 @@
+from datetime import date, datetime
+from unittest.mock import patch
+
+from freezegun import freeze_time
+from psycopg2 import IntegrityError
+
+from odoo import sql_db
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import CollectionsCommon, prepare_invoice_vals
+
+MONDAY = date(2026, 6, 15)
+CALL = "account_collections.mail_activity_type_collection_call"
+TODO = "account_collections.mail_activity_type_collection_todo"
+
+
+@tagged("post_install", "-at_install")
+class TestLadder(CollectionsCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.calendar = cls.company.resource_calendar_id
+        cls.env["resource.calendar.leaves"].create(
+            {
+                "name": "Public holiday",
+                "calendar_id": cls.calendar.id,
+                "company_id": cls.company.id,
+                "date_from": datetime(2026, 6, 22, 0, 0),
+                "date_to": datetime(2026, 6, 22, 23, 0),
+                "time_type": "leave",
+            }
+        )
+        cls.other = cls.env["res.partner"].create(
+            {"name": "Other Debtor", "is_company": True, "email": "o@x.example"}
+        )
+        cls.call_type = cls.env.ref(CALL)
+
+    # ------------------------------------------------------------------
+    # Helpers
+    # ------------------------------------------------------------------
+    def _run(self, day, **kwargs):
+        with freeze_time(day):
+            return self.env["account.move"]._collection_run(self.company, today=day, **kwargs)
+
+    def _post(self, partner, amount, due, day=MONDAY, **kwargs):
+        with freeze_time(day):
+            return self._invoice(partner, amount, due, invoice_date=date(2026, 5, 1), **kwargs)
+
+    def _calls(self, partner):
+        return partner.activity_ids.filtered(lambda a: a.activity_type_id == self.call_type)
+
+    def _history(self, partner):
+        return self.env["account.collection.history"].search([("partner_id", "=", partner.id)])
+
+    # ------------------------------------------------------------------
+    # Working days
+    # ------------------------------------------------------------------
+    def test_working_days_skip_weekends_and_holidays(self):
+        days = self.company._collection_workdays(date(2026, 6, 1), date(2026, 7, 31))
+        self.assertNotIn(date(2026, 6, 22), days.dates)  # the holiday
+        self.assertNotIn(date(2026, 6, 20), days.dates)  # Saturday
+        self.assertEqual(days.shift(date(2026, 6, 19), 1), date(2026, 6, 23))  # Fri + 1 over the holiday
+        self.assertEqual(days.shift(date(2026, 6, 20), 0), date(2026, 6, 23))  # Saturday moves forward
+        self.assertEqual(days.shift(date(2026, 6, 24), -3), date(2026, 6, 18))
+        self.assertEqual(days.shift(MONDAY, -3), date(2026, 6, 10))
+
+    def test_posting_schedules_the_first_level(self):
+        invoice = self._post(self.customer, 100, date(2026, 6, 18))
+        self.assertEqual(invoice.collection_ladder_id, self.ladder)
+        self.assertEqual(invoice.collection_next_level_id, self.levels[0])
+        self.assertEqual(invoice.collection_next_date, MONDAY)  # 3 working days before Thursday
+        # The customer's own ladder wins over the company's.
+        own = self.ladder.copy({"name": "Own ladder"})
+        self.customer.with_user(self.manager).collection_ladder_id = own
+        self.assertEqual(self._post(self.customer, 50, date(2026, 6, 18)).collection_ladder_id, own)
+
+    # ------------------------------------------------------------------
+    # Engine
+    # ------------------------------------------------------------------
+    def test_courtesy_call_then_idempotent(self):
+        invoice = self._post(self.customer, 100, date(2026, 6, 18))
+        stats = self._run(MONDAY)
+        self.assertEqual(stats["calls"], 1)
+        call = self._calls(self.customer)
+        self.assertEqual(call.user_id, self.collector)  # the ladder's collector
+        self.assertEqual(call.date_deadline, MONDAY)
+        self.assertIn(invoice.name, call.note)
+        self.assertEqual(invoice.collection_level_id, self.levels[0])
+        self.assertEqual(invoice.collection_level_date, MONDAY)
+        self.assertEqual(invoice.collection_next_level_id, self.levels[1])
+        self.assertEqual(invoice.collection_next_date, date(2026, 6, 18))
+        # A second run the same day creates nothing.
+        self.assertEqual(self._run(MONDAY), {})
+        self.assertEqual(len(self._calls(self.customer)), 1)
+        self.assertEqual(len(self._history(self.customer)), 1)
+        # Nothing is due on Tuesday; on Thursday the due-date call comes, at midday.
+        self.assertEqual(self._run(date(2026, 6, 16)), {})
+        self._run(date(2026, 6, 18))
+        self.assertEqual(invoice.collection_level_id, self.levels[1])
+        self.assertIn("12:00", self._calls(self.customer).sorted("id")[-1].summary)
+        # Friday: e-mail and letter of the demand level; Monday 22 is a holiday, the next step
+        # (claim, due + 5 working days) is on Friday 26.
+        self._run(date(2026, 6, 19))
+        self.assertEqual(invoice.collection_level_id, self.levels[2])
+        self.assertEqual(invoice.collection_next_date, date(2026, 6, 26))
+
+    def test_one_call_per_customer_per_day(self):
+        first = self._post(self.customer, 100, date(2026, 6, 18))
+        second = self._post(self.customer, 200, date(2026, 6, 18))
+        self._post(self.other, 300, date(2026, 6, 18))
+        stats = self._run(MONDAY)
+        self.assertEqual(stats["calls"], 2)
+        call = self._calls(self.customer)
+        self.assertEqual(len(call), 1)
+        self.assertIn(first.name, call.note)
+        self.assertIn(second.name, call.note)
+        history = self._history(self.customer)
+        self.assertEqual(history.move_ids, first | second)
+        self.assertEqual(history.activity_id, call)
+
+    def test_backlog_goes_straight_to_its_level(self):
+        # Due Friday 5 June: claim (due + 5 = 12 June) is due, lawyers (19 June) not yet.
+        invoice = self._post(self.customer, 1000, date(2026, 6, 5))
+        stats = self._run(MONDAY)
+        self.assertEqual(invoice.collection_level_id, self.levels[3])
+        self.assertEqual(invoice.collection_level_sequence, 4)
+        history = self._history(self.customer)
+        self.assertEqual(len(history), 1)
+        self.assertEqual(history.level_id, self.levels[3])
+        self.assertEqual(stats.get("emails", 0), 0)  # the skipped demand level sends nothing
+        self.assertEqual(stats["calls"], 1)
+        self.assertEqual(stats["notifications"], 1)
+        todo = self.customer.activity_ids.filtered(lambda a: a.activity_type_id == self.env.ref(TODO))
+        self.assertEqual(todo.user_id, self.manager)
+
+    def test_email_and_letter(self):
+        self._post(self.customer, 100, date(2026, 6, 12))
+        self.customer.email = False
+        contact = self.env["res.partner"].create(
+            {
+                "name": "Accounts",
+                "parent_id": self.customer.id,
+                "type": "invoice",
+                "email": "pay@debtor.example.com",
+            }
+        )
+        stats = self._run(MONDAY)
+        self.assertEqual(stats["emails"], 1)
+        history = self._history(self.customer)
+        self.assertEqual(history.level_id, self.levels[2])
+        self.assertEqual(history.mail_id.recipient_ids, contact)
+        self.assertEqual(history.mail_id.state, "outgoing")  # queued, not sent
+        self.assertIn("remain unpaid", history.mail_id.body_html)
+        self.assertEqual(history.letter_state, "to_post")
+        letters_task = self.env["mail.activity"].search(
+            [("res_model", "=", "account.collection.ladder"), ("res_id", "=", self.ladder.id)]
+        )
+        self.assertIn("1 letters", letters_task.summary)
+        history.action_mark_posted()
+        self.assertEqual(history.letter_state, "posted")
+
+    def test_missing_email_becomes_a_task(self):
+        self.customer.email = False
+        self._post(self.customer, 100, date(2026, 6, 12))
+        stats = self._run(MONDAY)
+        self.assertFalse(stats.get("emails"))
+        self.assertEqual(stats["email_tasks"], 1)
+        history = self._history(self.customer)
+        self.assertFalse(history.mail_id)
+        self.assertIn("No e-mail address", history.note)
+        task = self.customer.activity_ids.filtered(lambda a: a.activity_type_id == self.env.ref(TODO))
+        self.assertEqual(task.user_id, self.collector)
+
+    def test_legal_hand_over_stops_automatic_actions(self):
+        self._post(self.customer, 1000, date(2026, 5, 29))  # due + 10 working days = 12 June
+        stats = self._run(MONDAY)
+        self.assertEqual(stats["legal"], 1)
+        self.assertEqual(self.customer.collection_stage, "legal")
+        self._post(self.customer, 100, date(2026, 6, 18))
+        self.assertEqual(self._run(date(2026, 6, 16)), {})
+        self.assertEqual(len(self._history(self.customer)), 1)
+
+    def test_responsible_resolution_and_handover(self):
+        self.customer.user_id = self.collector_b  # salesperson
+        self._post(self.customer, 100, date(2026, 6, 18))
+        self._run(MONDAY)
+        self.assertEqual(self._calls(self.customer).user_id, self.collector_b)
+        self.other.with_user(self.manager).collection_user_id = self.manager
+        self._post(self.other, 100, date(2026, 6, 18))
+        self._run(MONDAY)
+        self.assertEqual(self._calls(self.other).user_id, self.manager)
+        # Above 500 overdue, the ladder hands the customer to its escalation collector.
+        big = self.env["res.partner"].create(
+            {"name": "Big Debtor", "is_company": True, "email": "b@x.example"}
+        )
+        big.user_id = self.collector
+        self.ladder.write({"handover_user_id": self.collector_b.id, "handover_amount": 500})
+        self._post(big, 1000, date(2026, 6, 5))
+        self._run(MONDAY)
+        self.assertEqual(big.collection_user_id, self.collector_b)
+        self.assertEqual(self._calls(big).user_id, self.collector_b)
+        self.assertIn("Handed from Collector A to Collector B", big.message_ids.mapped("body")[0])
+
+    def test_skip_rules(self):
+        disputed = self._post(self.customer, 100, date(2026, 6, 18))
+        disputed.collection_disputed = True
+        excluded = self._post(self.other, 100, date(2026, 6, 18))
+        promised = self._post(self.other, 200, date(2026, 6, 18))
+        with patch.object(
+            type(self.env["account.move"]), "_collection_paused_move_ids", return_value=promised.ids
+        ):
+            self._run(MONDAY)
+        self.assertFalse(disputed.collection_level_id)
+        self.assertFalse(promised.collection_level_id)
+        self.assertEqual(excluded.collection_level_id, self.levels[0])
+        self.assertEqual(self._history(self.other).move_ids, excluded)
+
+    def test_payment_closes_pending_calls(self):
+        invoice = self._post(self.customer, 100, date(2026, 6, 18))
+        self._run(MONDAY)
+        self.assertTrue(self._calls(self.customer))
+        with freeze_time(MONDAY):
+            self._pay(invoice, 100, MONDAY)
+        self.assertFalse(self._calls(self.customer))
+        self.assertFalse(invoice.collection_next_date)
+        self.assertEqual(self._run(date(2026, 6, 18)), {})
+
+    def test_interrupted_run_resumes_without_duplicates(self):
+        partners = (
+            self.customer
+            | self.other
+            | self.env["res.partner"].create({"name": "Third", "email": "t@x.example"})
+        )
+        for partner in partners:
+            self._post(partner, 100, date(2026, 6, 18))
+        Move = type(self.env["account.move"])
+        original = Move._collection_run_batch
+        calls = []
+
+        def failing(self, *args, **kwargs):
+            calls.append(1)
+            if len(calls) == 2:
+                raise RuntimeError("worker killed")
+            return original(self, *args, **kwargs)
+
+        # Not assertRaises: Odoo's version rolls back to a savepoint taken before the run.
+        with patch.object(Move, "_collection_run_batch", failing):
+            try:
+                self._run(MONDAY, batch_size=1)
+            except RuntimeError as error:
+                self.assertEqual(str(error), "worker killed")
+            else:
+                self.fail("the run should have died in batch 2")
+        histories = self.env["account.collection.history"].search([("partner_id", "in", partners.ids)])
+        self.assertEqual(len(histories), 1)  # batch 1 kept, batch 2 rolled back
+        stats = self._run(MONDAY, batch_size=1)
+        self.assertEqual(stats["history"], 2)
+        histories = self.env["account.collection.history"].search([("partner_id", "in", partners.ids)])
+        self.assertEqual(histories.partner_id, partners)
+        self.assertEqual(len(histories), 3)
+
+    def test_concurrent_worker_skips_locked_customers(self):
+        self._post(self.customer, 100, date(2026, 6, 18))
+        self._post(self.other, 100, date(2026, 6, 18))
+        key = self.env["account.move"]._collection_lock_key(self.company)
+        # A second database connection, as another worker would hold it.
+        with sql_db.db_connect(self.env.cr.dbname).cursor() as other_worker:
+            other_worker.execute("SELECT pg_advisory_xact_lock(%s, %s)", (key, self.customer.id))
+            stats = self._run(MONDAY)
+            other_worker.rollback()
+        self.assertEqual(stats["calls"], 1)
+        self.assertFalse(self._calls(self.customer))
+        self.assertTrue(self._calls(self.other))
+        # Once the other worker is done, the next run catches up without duplicating.
+        self.assertEqual(self._run(MONDAY)["calls"], 1)
+        self.assertEqual(len(self._calls(self.other)), 1)
+        self.assertEqual(len(self._calls(self.customer)), 1)
+
+    def test_query_count_is_batched(self):
+        def scenario(customers, per_customer):
+            partners = self.env["res.partner"].create(
+                [{"name": f"Q{customers}-{i}", "email": f"q{i}@x.example"} for i in range(customers)]
+            )
+            with freeze_time(MONDAY):
+                moves = self.env["account.move"].create(
+                    [
+                        prepare_invoice_vals(partner, 100 + n, due, invoice_date=date(2026, 5, 1))
+                        for partner in partners
+                        for n, due in enumerate([date(2026, 6, 18), date(2026, 6, 12)][:per_customer] * 5)
+                    ][: customers * per_customer]
+                )
+                moves.with_context(collection_hold_override=True).action_post()
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            stats = self._run(MONDAY)
+            count = self.env.cr.sql_log_count - before
+            self.env["account.move"].search([("id", "in", moves.ids)]).button_draft()
+            return count, stats
+
+        self._run(MONDAY)  # warm caches
+        small, small_stats = scenario(5, 10)
+        large, large_stats = scenario(50, 10)
+        self.assertEqual(small_stats["history"], 10)
+        self.assertEqual(large_stats["history"], 100)
+        self.assertLessEqual(large - small, 40, f"50 invoices: {small} queries, 500 invoices: {large}")
+
+    # ------------------------------------------------------------------
+    # Configuration
+    # ------------------------------------------------------------------
+    def test_ladder_rejects_bad_configuration(self):
+        Ladder = self.env["account.collection.ladder"]
+        with self.assertRaisesRegex(ValidationError, "at least one level"):
+            Ladder.create({"name": "Empty"})
+        with self.assertRaisesRegex(ValidationError, "tick at least one action"):
+            Ladder.create({"name": "Idle", "level_ids": [(0, 0, {"name": "Nothing", "offset_days": 1})]})
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+            Ladder.create(
+                {
+                    "name": "Twice",
+                    "level_ids": [
+                        (0, 0, {"name": "A", "offset_days": 1, "action_call": True}),
+                        (0, 0, {"name": "B", "offset_days": 1, "action_call": True}),
+                    ],
+                }
+            )
