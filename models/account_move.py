@@ -83,6 +83,19 @@ class AccountMove(models.Model):
                 return self.env["account.move.hold.override"]._action_open(self, str(error))
         return super().action_post()
 
+    def action_collection_log_call(self):
+        """Log a call about this invoice: the outcome wizard with the invoice preselected."""
+        self.ensure_one()
+        action = self.commercial_partner_id.action_collection_log_call()
+        action["context"] = {**action["context"], "default_move_ids": [self.id]}
+        return action
+
+    def action_collection_resolve_dispute(self):
+        """The dispute is settled: the invoice climbs the ladder again."""
+        self.filtered("collection_disputed").write({"collection_disputed": False})
+        self._collection_schedule()
+        return True
+
     def _collection_post_with_override(self, reason):
         """Post despite the credit hold; log who did it and why on invoices and customers."""
         self.write({"collection_hold_override_reason": reason})
@@ -204,7 +217,7 @@ class AccountMove(models.Model):
             .search([("move_ids", "in", self.ids), ("activity_id", "!=", False)])
         )
         done = self.env["mail.activity"]
-        for history in histories:
+        for history in histories.filtered("activity_id.active"):
             if not any(move._collection_is_open() for move in history.move_ids):
                 done |= history.activity_id
         if done:
@@ -239,8 +252,20 @@ class AccountMove(models.Model):
 
     @api.model
     def _collection_paused_move_ids(self, company):
-        """Hook: invoices the ladder must not touch today (covered by an open promise...)."""
-        return []
+        """Invoices the ladder must not touch today: those covered by an open promise to pay."""
+        self.env["account.collection.promise"].flush_model(["state", "company_id", "move_ids"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT DISTINCT rel.move_id
+                  FROM account_collection_promise_move_rel rel
+                  JOIN account_collection_promise promise ON promise.id = rel.promise_id
+                 WHERE promise.state = 'open' AND promise.company_id = %s
+                """,
+                company.id,
+            )
+        )
+        return [row[0] for row in rows]
 
     @api.model
     def _collection_excluded_partner_ids(self, company, partner_ids):

@@ -17,6 +17,13 @@ class AccountPartialReconcile(models.Model):
         lines = (self.debit_move_id | self.credit_move_id).filtered(
             lambda line: line.account_type == "asset_receivable" and line.partner_id
         )
+        promises = (
+            self.env["account.collection.promise"]
+            .sudo()
+            .search([("state", "=", "open"), ("move_ids", "in", lines.move_id.ids)])
+        )
+        if promises:
+            promises._evaluate()
         paid = lines.move_id.filtered(lambda m: m.collection_next_date and not m._collection_is_open())
         if paid:
             paid.sudo()._collection_leave_ladder()

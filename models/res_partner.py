@@ -1,5 +1,5 @@
 from collections import defaultdict
-from datetime import date
+from datetime import date, timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -80,6 +80,15 @@ class ResPartner(models.Model):
     # Last status written to the chatter, to log transitions (hold / release) once.
     collection_logged_status = fields.Selection(
         CREDIT_STATUSES, company_dependent=True, copy=False, readonly=True
+    )
+    collection_broken_promise_count = fields.Integer(
+        string="Broken Promises (90 days)", compute="_compute_collection_broken_promise_count"
+    )
+    collection_promise_count = fields.Integer(
+        string="Open Promises", compute="_compute_collection_promise_count"
+    )
+    collection_call_count = fields.Integer(
+        string="Collection Calls", compute="_compute_collection_call_count"
     )
     collection_can_edit_terms = fields.Boolean(compute="_compute_collection_can_edit_terms")
     collection_request_ids = fields.One2many(
@@ -283,6 +292,39 @@ class ResPartner(models.Model):
         return [("id", "in" if positive else "not in", matching)]
 
     # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_collection_log_call(self):
+        """Open the call-outcome wizard for this customer (its planned call, if any, is closed)."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        call = partner.activity_ids.filtered(
+            lambda a: a.activity_type_id
+            == self.env.ref("account_collections.mail_activity_type_collection_call")
+        ).sorted("date_deadline")[:1]
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_collections.account_collection_call_register_action"
+        )
+        action["context"] = {"default_partner_id": partner.id, "default_activity_id": call.id}
+        return action
+
+    def action_collection_promises(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_collections.account_collection_promise_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        return action
+
+    def action_collection_calls(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_collections.account_collection_call_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        return action
+
+    # ------------------------------------------------------------------
     # Business: credit rules
     # ------------------------------------------------------------------
     def _collection_hold_reasons(self, extra_amounts=None):
@@ -300,6 +342,7 @@ class ResPartner(models.Model):
         use_limit = company.account_use_credit_limit
         # One env for every commercial partner, so company-dependent terms load in one query.
         terms_env = self.sudo().with_company(company).env
+        extra_reasons = self.commercial_partner_id.with_env(terms_env)._collection_extra_hold_reasons()
         result = {}
         for partner in self:
             commercial = partner.commercial_partner_id.with_env(terms_env)
@@ -345,7 +388,7 @@ class ResPartner(models.Model):
                         limit=currency.format(limit),
                     )
                     (hold if company.collection_limit_policy == "block" else warn).append(message)
-            hold.extend(commercial._collection_extra_hold_reasons())
+            hold.extend(extra_reasons.get(commercial.id, []))
             if not hold and not warn and overdue_amount > 0:
                 warn.append(self.env._("Overdue within the tolerance agreed by management."))
             result[partner.id] = (hold, warn)
@@ -403,8 +446,70 @@ class ResPartner(models.Model):
         }
 
     def _collection_extra_hold_reasons(self):
-        """Hook: further hold reasons of one commercial partner (broken promises...)."""
-        return []
+        """{commercial partner id: [hold reasons]} beyond terms and limit, for the whole recordset.
+
+        Here: more broken promises in 90 days than the company tolerates.
+        """
+        limit = self.env.company.sudo().collection_broken_promise_limit
+        if not limit or not self:
+            return {}
+        counts = self._collection_broken_promise_counts()
+        return {
+            partner_id: [
+                self.env._(
+                    "%(count)s broken promises in 90 days, more than the %(limit)s tolerated.",
+                    count=count,
+                    limit=limit,
+                )
+            ]
+            for partner_id, count in counts.items()
+            if count > limit
+        }
+
+    def _collection_broken_promise_counts(self):
+        """{commercial partner id: promises broken in the last 90 days} in one query."""
+        since = fields.Date.context_today(self) - timedelta(days=90)
+        groups = (
+            self.env["account.collection.promise"]
+            .sudo()
+            ._read_group(
+                [
+                    ("partner_id", "in", self.commercial_partner_id.ids),
+                    ("company_id", "=", self.env.company.id),
+                    ("state", "=", "broken"),
+                    ("state_date", ">=", since),
+                ],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        return {partner.id: count for partner, count in groups}
+
+    @api.depends_context("company")
+    def _compute_collection_broken_promise_count(self):
+        counts = self._collection_broken_promise_counts()
+        for partner in self:
+            partner.collection_broken_promise_count = counts.get(partner.commercial_partner_id.id, 0)
+
+    @api.depends_context("company")
+    def _compute_collection_promise_count(self):
+        groups = self.env["account.collection.promise"]._read_group(
+            [("partner_id", "in", self.commercial_partner_id.ids), ("state", "=", "open")],
+            ["partner_id"],
+            ["__count"],
+        )
+        counts = {partner.id: count for partner, count in groups}
+        for partner in self:
+            partner.collection_promise_count = counts.get(partner.commercial_partner_id.id, 0)
+
+    @api.depends_context("company")
+    def _compute_collection_call_count(self):
+        groups = self.env["account.collection.call"]._read_group(
+            [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]
+        )
+        counts = {partner.id: count for partner, count in groups}
+        for partner in self:
+            partner.collection_call_count = counts.get(partner.commercial_partner_id.id, 0)
 
     def _collection_check_hold(self, amounts):
         """Raise if posting documents of `amounts` ({partner id: amount}) would break credit terms."""

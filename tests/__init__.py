@@ -1,3 +1,4 @@
 from . import test_foundation
 from . import test_credit
 from . import test_ladder
+from . import test_promise

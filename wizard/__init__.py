@@ -1,1 +1,2 @@
+from . import account_collection_call_register
 from . import account_move_hold_override

@@ -1,0 +1,376 @@
+from datetime import timedelta
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tools import format_date
+
+from .account_collection_outcome import OUTCOME_TYPES
+
+MANAGER = "account_collections.group_collections_manager"
+CALL_TYPE = "account_collections.mail_activity_type_collection_call"
+TODO_TYPE = "account_collections.mail_activity_type_collection_todo"
+REVIEW_FIELDS = {"review_state", "review_rating", "review_comment", "reviewer_id", "review_date"}
+
+
+class AccountCollectionCall(models.Model):
+    """A logged collection call: who, when, about which invoices, and how it ended."""
+
+    _name = "account.collection.call"
+    _description = "Collection Call"
+    _inherit = ["mail.thread"]
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True)
+    contact_id = fields.Many2one("res.partner", string="Contact Person")
+    user_id = fields.Many2one(
+        "res.users", string="Collector", required=True, index=True, default=lambda self: self.env.user
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
+    direction = fields.Selection([("out", "Outgoing"), ("in", "Incoming")], required=True, default="out")
+    duration = fields.Float(string="Duration (min)")
+    move_ids = fields.Many2many(
+        "account.move",
+        "account_collection_call_move_rel",
+        "call_id",
+        "move_id",
+        string="Invoices Discussed",
+        check_company=True,
+    )
+    outcome_id = fields.Many2one("account.collection.outcome", required=True, index=True)
+    outcome_type = fields.Selection(OUTCOME_TYPES, related="outcome_id.outcome_type", store=True)
+    notes = fields.Html()
+    next_step = fields.Char()
+    next_date = fields.Date(string="Next Step On")
+    level_id = fields.Many2one("account.collection.ladder.level", string="Ladder Level")
+    activity_summary = fields.Char(
+        string="Planned As", help="The collection call activity this call completed."
+    )
+    recording_ids = fields.Many2many(
+        "ir.attachment",
+        "account_collection_call_attachment_rel",
+        "call_id",
+        "attachment_id",
+        string="Recordings",
+    )
+    promise_ids = fields.One2many("account.collection.promise", "call_id", string="Promises")
+    review_state = fields.Selection(
+        [("to_review", "To Review"), ("reviewed", "Reviewed"), ("rework", "Rework Requested")],
+        default="to_review",
+        required=True,
+        index=True,
+        tracking=True,
+    )
+    review_rating = fields.Selection(
+        [("1", "Poor"), ("2", "Fair"), ("3", "Good"), ("4", "Very good"), ("5", "Excellent")]
+    )
+    review_comment = fields.Text()
+    reviewer_id = fields.Many2one("res.users", readonly=True)
+    review_date = fields.Date(readonly=True)
+
+    @api.depends("partner_id", "outcome_id", "date")
+    def _compute_name(self):
+        for call in self:
+            call.name = self.env._(
+                "%(partner)s: %(outcome)s",
+                partner=call.partner_id.name or "",
+                outcome=call.outcome_id.name or "",
+            )
+
+    def write(self, vals):
+        if not self.env.su and not self.env.user.has_group(MANAGER):
+            if REVIEW_FIELDS & set(vals):
+                raise AccessError(self.env._("Only collections managers review calls."))
+        return super().write(vals)
+
+    def action_review(self, state="reviewed"):
+        """Manager review: reviewed, or sent back to the collector for rework."""
+        if not self.env.user.has_group(MANAGER):
+            raise AccessError(self.env._("Only collections managers review calls."))
+        self.write(
+            {
+                "review_state": state,
+                "reviewer_id": self.env.user.id,
+                "review_date": fields.Date.context_today(self),
+            }
+        )
+        if state == "rework":
+            for call in self:
+                call.message_post(
+                    body=self.env._("Rework requested: %(comment)s", comment=call.review_comment or ""),
+                    partner_ids=call.user_id.partner_id.ids,
+                )
+        return True
+
+    def action_request_rework(self):
+        return self.action_review("rework")
+
+    # ------------------------------------------------------------------
+    # Business: record a call and what its outcome implies
+    # ------------------------------------------------------------------
+    @api.model
+    def _collection_check_moves(self, partner, moves):
+        """Invoices discussed must be open customer invoices of this customer and company."""
+        commercial = partner.commercial_partner_id
+        if not commercial.active:
+            raise ValidationError(self.env._("%(partner)s is archived.", partner=commercial.display_name))
+        if moves.filtered(lambda m: m.move_type != "out_invoice"):
+            raise ValidationError(
+                self.env._("Only customer invoices can be discussed, not credit notes or bills.")
+            )
+        if moves.filtered(lambda m: m.commercial_partner_id != commercial):
+            raise ValidationError(
+                self.env._("Every invoice must belong to %(partner)s.", partner=commercial.display_name)
+            )
+        if moves.filtered(lambda m: m.company_id != self.env.company):
+            raise ValidationError(self.env._("Every invoice must belong to the current company."))
+
+    @api.model
+    def _collection_check_promise(self, moves, lines, total=None):
+        """Validate instalments [(amount, date)] against the invoices; raise a clear error."""
+        today = fields.Date.context_today(self)
+        horizon = self.env.company.sudo().collection_promise_horizon
+        if not moves:
+            raise ValidationError(self.env._("Choose the invoices the promise is for."))
+        if not lines:
+            raise ValidationError(self.env._("A promise needs an amount and a date."))
+        if len(moves.currency_id) > 1:
+            raise ValidationError(
+                self.env._("A promise covers invoices of one currency; record one per currency.")
+            )
+        currency = moves.currency_id
+        if moves.filtered(lambda m: not m._collection_is_open()):
+            raise ValidationError(self.env._("A promise covers open invoices only."))
+        for amount, day in lines:
+            if currency.compare_amounts(amount, 0) <= 0:
+                raise ValidationError(self.env._("A promised amount must be greater than zero."))
+            if not day or day < today:
+                raise ValidationError(self.env._("A promised date cannot be in the past."))
+            if day > today + timedelta(days=horizon):
+                raise ValidationError(
+                    self.env._(
+                        "A promised date can be at most %(days)s days ahead (%(limit)s).",
+                        days=horizon,
+                        limit=format_date(self.env, today + timedelta(days=horizon)),
+                    )
+                )
+        promised = sum(amount for amount, _day in lines)
+        if total is not None and currency.compare_amounts(promised, total):
+            raise ValidationError(
+                self.env._(
+                    "The instalments add up to %(sum)s, not the %(total)s agreed.",
+                    sum=currency.format(promised),
+                    total=currency.format(total),
+                )
+            )
+        open_amount = sum(moves.mapped("amount_residual"))
+        if currency.compare_amounts(promised, open_amount) > 0:
+            raise ValidationError(
+                self.env._(
+                    "The promise (%(promised)s) exceeds the open amount of the invoices (%(open)s).",
+                    promised=currency.format(promised),
+                    open=currency.format(open_amount),
+                )
+            )
+        return currency
+
+    @api.model
+    def _collection_log(self, partner, outcome, moves, activity=None, details=None, **call_vals):
+        """Record a call and carry out its outcome's follow-up; close the planned activity.
+
+        ``details`` holds what the outcome needs: ``lines`` [(amount, date)] and ``total`` for a
+        promise, ``reason`` and ``dispute_moves`` for a dispute, ``paid_date`` and
+        ``paid_reference``, ``callback_date`` and ``callback_time``.
+        """
+        details = details or {}
+        partner = partner.commercial_partner_id
+        self._collection_check_moves(partner, moves)
+        today = fields.Date.context_today(self)
+        kind = outcome.outcome_type
+        currency = None
+        if kind == "promise":
+            currency = self._collection_check_promise(moves, details.get("lines"), details.get("total"))
+        elif kind == "dispute":
+            disputed = details.get("dispute_moves") or moves
+            if not (details.get("reason") or "").strip():
+                raise ValidationError(self.env._("Say what the customer disputes."))
+            if not disputed:
+                raise ValidationError(self.env._("Choose the disputed invoices."))
+            self._collection_check_moves(partner, disputed)
+        elif kind == "paid":
+            if not details.get("paid_date") or details["paid_date"] > today:
+                raise ValidationError(
+                    self.env._("Give the date the customer says it paid (not in the future).")
+                )
+        elif kind == "call_back":
+            if not details.get("callback_date") or details["callback_date"] < today:
+                raise ValidationError(self.env._("Give the day to call back (today or later)."))
+        call = self.create(
+            {
+                "partner_id": partner.id,
+                "outcome_id": outcome.id,
+                "move_ids": [Command.set(moves.ids)],
+                "activity_summary": activity.summary if activity else False,
+                "level_id": moves[:1].collection_level_id.id,
+                **call_vals,
+            }
+        )
+        follow_up = getattr(call, f"_collection_follow_up_{kind}")
+        follow_up(moves, details, currency)
+        call._collection_post_summary(details)
+        if activity:
+            activity.with_context(collection_outcome_recorded=True).action_feedback(
+                feedback=self.env._("Outcome: %(outcome)s", outcome=outcome.name)
+            )
+        return call
+
+    def _collection_post_summary(self, details):
+        self.ensure_one()
+        body = self.env._(
+            "Collection call by %(user)s: %(outcome)s", user=self.user_id.name, outcome=self.outcome_id.name
+        )
+        self.partner_id.message_post(body=body)
+        for move in self.move_ids:
+            move.message_post(body=body)
+
+    def _collection_next_workday(self, moves):
+        today = fields.Date.context_today(self)
+        workdays = moves._collection_workdays(self.company_id, today)
+        return workdays.shift(today + timedelta(days=1), 0) or today + timedelta(days=1)
+
+    def _collection_task(self, activity_type, user, summary, day, note=False):
+        return (
+            self.env["mail.activity"]
+            .sudo()
+            .with_context(mail_activity_quick_update=True)
+            .create(
+                {
+                    "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+                    "res_id": self.partner_id.id,
+                    "activity_type_id": self.env.ref(activity_type).id,
+                    "summary": summary,
+                    "note": note,
+                    "date_deadline": day,
+                    "user_id": user.id,
+                    "automated": True,
+                }
+            )
+        )
+
+    def _collection_manager(self, moves):
+        ladder = moves[:1].collection_ladder_id
+        return ladder.manager_id or self.company_id.sudo().collection_user_id or self.user_id
+
+    def _collection_escalate(self, moves, reason):
+        """Refusals and exhausted retries: the next level falls due tomorrow, the manager is told."""
+        tomorrow = self._collection_next_workday(moves)
+        for move in moves.filtered(lambda m: m.collection_next_level_id and m._collection_is_open()):
+            if not move.collection_next_date or move.collection_next_date > tomorrow:
+                move.sudo()._collection_write_state({"collection_next_date": tomorrow})
+        self._collection_task(
+            TODO_TYPE, self._collection_manager(moves), reason, fields.Date.context_today(self)
+        )
+
+    def _collection_follow_up_promise(self, moves, details, currency):
+        lines = sorted(details["lines"], key=lambda line: line[1])
+        self.env["account.collection.promise"].create(
+            [
+                {
+                    "partner_id": self.partner_id.id,
+                    "company_id": self.company_id.id,
+                    "move_ids": [Command.set(moves.ids)],
+                    "currency_id": currency.id,
+                    "amount": amount,
+                    "date": day,
+                    "source": "call",
+                    "call_id": self.id,
+                    "user_id": self.user_id.id,
+                    "instalment": index,
+                    "instalment_count": len(lines),
+                }
+                for index, (amount, day) in enumerate(lines, 1)
+            ]
+        )
+
+    def _collection_follow_up_paid(self, moves, details, currency):
+        self._collection_task(
+            TODO_TYPE,
+            self._collection_manager(moves),
+            self.env._(
+                "Check the payment the customer says it made on %(date)s (%(reference)s)",
+                date=format_date(self.env, details["paid_date"]),
+                reference=details.get("paid_reference") or self.env._("no reference"),
+            ),
+            fields.Date.context_today(self),
+        )
+
+    def _collection_follow_up_dispute(self, moves, details, currency):
+        disputed = details.get("dispute_moves") or moves
+        disputed.sudo().write({"collection_disputed": True})
+        for move in disputed:
+            move.message_post(body=self.env._("Disputed: %(reason)s", reason=details["reason"]))
+        owner = self.partner_id.user_id or self._collection_manager(moves)
+        self._collection_task(
+            TODO_TYPE,
+            owner,
+            self.env._("Resolve the dispute: %(reason)s", reason=details["reason"]),
+            fields.Date.context_today(self),
+        )
+
+    def _collection_follow_up_refused(self, moves, details, currency):
+        self._collection_escalate(
+            moves, self.env._("%(partner)s refused to pay", partner=self.partner_id.name)
+        )
+
+    def _collection_follow_up_no_answer(self, moves, details, currency):
+        retries = self.company_id.sudo().collection_call_retries
+        recent = self.search(
+            [("partner_id", "=", self.partner_id.id), ("company_id", "=", self.company_id.id)],
+            order="date desc, id desc",
+            limit=retries + 1,
+        )
+        unanswered = 0
+        for call in recent:
+            if call.outcome_type != "no_answer":
+                break
+            unanswered += 1
+        if unanswered <= retries:
+            self._collection_task(
+                CALL_TYPE,
+                self.user_id,
+                self.env._("Call again (no answer %(count)s of %(max)s)", count=unanswered, max=retries),
+                self._collection_next_workday(moves),
+            )
+        else:
+            self._collection_escalate(
+                moves,
+                self.env._(
+                    "%(partner)s did not answer %(count)s calls",
+                    partner=self.partner_id.name,
+                    count=unanswered,
+                ),
+            )
+
+    def _collection_follow_up_wrong_contact(self, moves, details, currency):
+        self._collection_task(
+            TODO_TYPE,
+            self.user_id,
+            self.env._("Find the right contact at %(partner)s", partner=self.partner_id.name),
+            self._collection_next_workday(moves),
+        )
+
+    def _collection_follow_up_call_back(self, moves, details, currency):
+        hours, minutes = divmod(round((details.get("callback_time") or 0.0) * 60), 60)
+        self._collection_task(
+            CALL_TYPE,
+            self.user_id,
+            self.env._("Call back at %(time)s", time=f"{hours:02d}:{minutes:02d}"),
+            details["callback_date"],
+        )
+
+    def _collection_follow_up_satisfied(self, moves, details, currency):
+        return

@@ -1,0 +1,278 @@
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
+
+MANAGER = "account_collections.group_collections_manager"
+CALL_TYPE = "account_collections.mail_activity_type_collection_call"
+TODO_TYPE = "account_collections.mail_activity_type_collection_todo"
+
+
+class AccountCollectionPromise(models.Model):
+    """A promise to pay: an amount by a date for given invoices, checked against real payments."""
+
+    _name = "account.collection.promise"
+    _description = "Promise to Pay"
+    _inherit = ["mail.thread"]
+    _order = "date, id"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True, tracking=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    move_ids = fields.Many2many(
+        "account.move",
+        "account_collection_promise_move_rel",
+        "promise_id",
+        "move_id",
+        string="Invoices",
+        required=True,
+        check_company=True,
+    )
+    currency_id = fields.Many2one("res.currency", required=True)
+    amount = fields.Monetary(required=True, tracking=True)
+    date = fields.Date(string="Promised Date", required=True, index=True, tracking=True)
+    date_start = fields.Date(
+        string="Agreed On",
+        required=True,
+        default=fields.Date.context_today,
+        help="Payments from this day on count towards the promise.",
+    )
+    source = fields.Selection(
+        [("call", "Call"), ("email", "E-mail"), ("letter", "Letter"), ("meeting", "Meeting")],
+        required=True,
+        default="call",
+    )
+    call_id = fields.Many2one("account.collection.call", index="btree_not_null", ondelete="set null")
+    user_id = fields.Many2one(
+        "res.users", string="Collector", default=lambda self: self.env.user, tracking=True
+    )
+    instalment = fields.Integer(default=1, help="Position of this promise in its payment plan.")
+    instalment_count = fields.Integer(default=1)
+    state = fields.Selection(
+        [
+            ("open", "Open"),
+            ("kept", "Kept"),
+            ("partial", "Partially Kept"),
+            ("broken", "Broken"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="open",
+        required=True,
+        index=True,
+        tracking=True,
+        readonly=True,
+    )
+    paid_amount = fields.Monetary(readonly=True, help="Payments on the invoices attributed to this promise.")
+    state_date = fields.Date(string="Decided On", readonly=True)
+    cancel_reason = fields.Text(readonly=True)
+
+    _amount_positive = models.Constraint("CHECK(amount > 0)", "A promise is for a positive amount.")
+
+    @api.depends("partner_id", "amount", "date", "instalment", "instalment_count")
+    def _compute_name(self):
+        for promise in self:
+            promise.name = self.env._(
+                "%(partner)s: %(amount)s by %(date)s",
+                partner=promise.partner_id.name or "",
+                amount=promise.currency_id.format(promise.amount) if promise.currency_id else promise.amount,
+                date=promise.date or "",
+            )
+
+    @api.constrains("move_ids", "partner_id", "currency_id", "company_id")
+    def _check_moves(self):
+        for promise in self:
+            moves = promise.move_ids
+            if not moves:
+                raise ValidationError(self.env._("A promise covers at least one invoice."))
+            if moves.filtered(lambda m: m.move_type != "out_invoice" or m.state != "posted"):
+                raise ValidationError(
+                    self.env._("A promise covers posted customer invoices only, not credit notes.")
+                )
+            if moves.commercial_partner_id != promise.partner_id.commercial_partner_id:
+                raise ValidationError(self.env._("All invoices of a promise belong to its customer."))
+            if moves.company_id != promise.company_id:
+                raise ValidationError(self.env._("All invoices of a promise belong to its company."))
+            if moves.currency_id != promise.currency_id:
+                raise ValidationError(self.env._("A promise is in the currency of its invoices."))
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+    def action_cancel(self, reason=None):
+        """Managers only; an open promise is cancelled with a reason."""
+        if not self.env.user.has_group(MANAGER):
+            raise AccessError(self.env._("Only collections managers can cancel a promise."))
+        reason = (reason or self.env.context.get("cancel_reason") or "").strip()
+        if not reason:
+            raise UserError(self.env._("Give the reason for cancelling the promise."))
+        if self.filtered(lambda p: p.state != "open"):
+            raise UserError(self.env._("Only open promises can be cancelled."))
+        self.write(
+            {"state": "cancelled", "cancel_reason": reason, "state_date": fields.Date.context_today(self)}
+        )
+        self.move_ids._collection_schedule()
+        return True
+
+    def write(self, vals):
+        if "state" in vals and not self.env.su and not self.env.context.get("collection_promise_evaluation"):
+            if vals["state"] != "cancelled" or not self.env.user.has_group(MANAGER):
+                raise AccessError(
+                    self.env._("A promise's state follows the payments; it cannot be set by hand.")
+                )
+        return super().write(vals)
+
+    # ------------------------------------------------------------------
+    # Evaluation against payments
+    # ------------------------------------------------------------------
+    def _payments_by_move(self):
+        """{invoice id: [(payment date, amount in invoice currency)]} for the covered invoices."""
+        moves = self.move_ids
+        if not moves:
+            return {}
+        self.env["account.partial.reconcile"].flush_model()
+        self.env["account.move.line"].flush_model(["move_id", "account_id"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT line.move_id, partial.max_date, partial.debit_amount_currency
+                  FROM account_partial_reconcile partial
+                  JOIN account_move_line line ON line.id = partial.debit_move_id
+                  JOIN account_account account ON account.id = line.account_id
+                 WHERE line.move_id = ANY(%s) AND account.account_type = 'asset_receivable'
+              ORDER BY partial.max_date, partial.id
+                """,
+                moves.ids,
+            )
+        )
+        payments = defaultdict(list)
+        for move_id, day, amount in rows:
+            payments[move_id].append((day, amount))
+        return payments
+
+    def _evaluate(self, today=None):
+        """Decide kept / partially kept / broken from the payments on the covered invoices.
+
+        A payment counts when it is reconciled with a covered invoice and dated between the
+        day the promise was agreed and the promised date plus the company's grace days.
+        Promises of one customer draw on those payments in date order (instalment 1 first),
+        so a payment is never counted twice and an over-payment flows to the next instalment.
+        Payments on other invoices of the customer do not count: a promise is for its invoices.
+        Returns the promises that broke.
+        """
+        today = today or fields.Date.context_today(self)
+        promises = self.filtered(lambda p: p.state == "open")
+        if not promises:
+            return self.browse()
+        # Other open promises of the same invoices share the payments; evaluate them together.
+        promises |= self.search([("state", "=", "open"), ("move_ids", "in", promises.move_ids.ids)])
+        payments = promises._payments_by_move()
+        used = defaultdict(float)  # (move id, payment index) -> amount already attributed
+        broken = self.browse()
+        updates = defaultdict(lambda: self.browse())
+        for promise in promises.sorted(lambda p: (p.date, p.instalment, p.id)):
+            grace = promise.company_id.sudo().collection_promise_grace
+            deadline = promise.date + timedelta(days=grace)
+            needed, paid = promise.amount, 0.0
+            for move in promise.move_ids:
+                for index, (day, amount) in enumerate(payments.get(move.id, [])):
+                    if day < promise.date_start or day > deadline or needed - paid <= 0:
+                        continue
+                    available = amount - used[(move.id, index)]
+                    take = min(available, needed - paid)
+                    if take > 0:
+                        used[(move.id, index)] += take
+                        paid += take
+            currency = promise.currency_id
+            if currency.compare_amounts(paid, promise.amount) >= 0:
+                state = "kept"
+            elif today <= deadline:
+                state = "open"
+            elif currency.is_zero(paid):
+                state = "broken"
+            else:
+                state = "partial"
+            if state != "open":
+                updates[(state, currency.round(paid))] |= promise
+            elif currency.compare_amounts(paid, promise.paid_amount):
+                updates[("open", currency.round(paid))] |= promise
+            if state in ("broken", "partial"):
+                broken |= promise
+        for (state, paid), group in updates.items():
+            vals = {"paid_amount": paid}
+            if state != "open":
+                vals.update(state=state, state_date=today)
+            group.with_context(collection_promise_evaluation=True).sudo().write(vals)
+        settled = promises.filtered(lambda p: p.state != "open")
+        if settled:
+            # Back on the ladder; a broken promise then pulls the next step forward.
+            settled.move_ids._collection_schedule()
+        if broken:
+            broken._escalate_broken(today)
+        return broken
+
+    def _escalate_broken(self, today):
+        """A broken promise escalates at once: next level tomorrow, one call, the manager told."""
+        Activity = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True)
+        partner_model = self.env["ir.model"]._get_id("res.partner")
+        vals_list = []
+        for promise in self:
+            company = promise.company_id
+            moves = promise.move_ids.filtered(lambda m: m._collection_is_open())
+            workdays = (
+                moves._collection_workdays(company, today)
+                if moves
+                else company._collection_workdays(today, today + timedelta(days=30))
+            )
+            tomorrow = workdays.shift(today + timedelta(days=1), 0) or today + timedelta(days=1)
+            # The invoices' next level falls due tomorrow: the engine then extends this call.
+            for move in moves.filtered(lambda m: m.collection_next_level_id):
+                if not move.collection_next_date or move.collection_next_date > tomorrow:
+                    move._collection_write_state({"collection_next_date": tomorrow})
+            collector = promise.user_id or self.env.ref("base.user_root")
+            ladder = moves[:1].collection_ladder_id
+            manager = ladder.manager_id or company.sudo().collection_user_id or collector
+            summary = self.env._(
+                "Promise broken: %(amount)s due %(date)s",
+                amount=promise.currency_id.format(promise.amount),
+                date=promise.date,
+            )
+            vals_list += [
+                {
+                    "res_model_id": partner_model,
+                    "res_id": promise.partner_id.commercial_partner_id.id,
+                    "activity_type_id": self.env.ref(CALL_TYPE).id,
+                    "summary": summary,
+                    "date_deadline": tomorrow,
+                    "user_id": collector.id,
+                    "automated": True,
+                },
+                {
+                    "res_model_id": partner_model,
+                    "res_id": promise.partner_id.commercial_partner_id.id,
+                    "activity_type_id": self.env.ref(TODO_TYPE).id,
+                    "summary": self.env._("Review: %(summary)s", summary=summary),
+                    "date_deadline": today,
+                    "user_id": manager.id,
+                    "automated": True,
+                },
+            ]
+            promise.partner_id.commercial_partner_id.message_post(body=summary)
+        Activity.create(vals_list)
+
+    @api.model
+    def _cron_evaluate(self, batch_size=2000):
+        """Daily: decide the promises whose date (plus grace) has passed."""
+        today = fields.Date.context_today(self)
+        promises = self.sudo().search([("state", "=", "open"), ("date", "<", today)])
+        for offset in range(0, len(promises), batch_size):
+            promises[offset : offset + batch_size]._evaluate(today)
+            if self.env.context.get("cron_id"):
+                self.env["ir.cron"]._commit_progress(
+                    min(batch_size, len(promises) - offset),
+                    remaining=max(len(promises) - offset - batch_size, 0),
+                )
