@@ -19,8 +19,14 @@
         "data/account_collection_ladder_data.xml",
         "data/account_collection_outcome_data.xml",
         "data/ir_cron_data.xml",
+        # reports
+        "report/account_collection_letter_reports.xml",
+        "report/account_collection_letter_templates.xml",
+        "report/account_collection_report_views.xml",
         # wizard views, then views, then menus
         "wizard/account_collection_call_register_views.xml",
+        "wizard/account_collection_reassign_views.xml",
+        "wizard/account_collection_reminder_send_views.xml",
         "wizard/account_move_hold_override_views.xml",
         "views/account_collection_ladder_views.xml",
         "views/account_collection_call_views.xml",

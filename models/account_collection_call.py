@@ -4,8 +4,6 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import format_date
 
-from .account_collection_outcome import OUTCOME_TYPES
-
 MANAGER = "account_collections.group_collections_manager"
 CALL_TYPE = "account_collections.mail_activity_type_collection_call"
 TODO_TYPE = "account_collections.mail_activity_type_collection_todo"
@@ -42,7 +40,7 @@ class AccountCollectionCall(models.Model):
         check_company=True,
     )
     outcome_id = fields.Many2one("account.collection.outcome", required=True, index=True)
-    outcome_type = fields.Selection(OUTCOME_TYPES, related="outcome_id.outcome_type", store=True)
+    outcome_type = fields.Selection(related="outcome_id.outcome_type", store=True)
     notes = fields.Html()
     next_step = fields.Char()
     next_date = fields.Date(string="Next Step On")
@@ -242,7 +240,7 @@ class AccountCollectionCall(models.Model):
         workdays = moves._collection_workdays(self.company_id, today)
         return workdays.shift(today + timedelta(days=1), 0) or today + timedelta(days=1)
 
-    def _collection_task(self, activity_type, user, summary, day, note=False):
+    def _collection_task(self, activity_type, user, summary, day, note=False, call_time=0.0):
         return (
             self.env["mail.activity"]
             .sudo()
@@ -257,6 +255,7 @@ class AccountCollectionCall(models.Model):
                     "date_deadline": day,
                     "user_id": user.id,
                     "automated": True,
+                    "collection_call_time": call_time,
                 }
             )
         )
@@ -370,6 +369,7 @@ class AccountCollectionCall(models.Model):
             self.user_id,
             self.env._("Call back at %(time)s", time=f"{hours:02d}:{minutes:02d}"),
             details["callback_date"],
+            call_time=details.get("callback_time") or 0.0,
         )
 
     def _collection_follow_up_satisfied(self, moves, details, currency):

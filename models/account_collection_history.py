@@ -63,7 +63,19 @@ class AccountCollectionHistory(models.Model):
         Everything is created in batches: one activity per customer per day for all the
         invoices it has at any level, one e-mail per customer and level.
         """
-        Move = self.env["account.move"].sudo().with_company(company)
+        all_moves = (
+            self.env["account.move"]
+            .sudo()
+            .with_company(company)
+            .browse(
+                [move_id for levels in plan.by_partner.values() for ids in levels.values() for move_id in ids]
+            )
+        )
+        # Amounts, names and due dates of every invoice in the batch, in one query.
+        all_moves.fetch(
+            ["amount_residual_signed", "amount_residual", "name", "invoice_date_due", "currency_id"]
+        )
+        Move = all_moves.browse()
         partners = self.env["res.partner"].sudo().with_company(company).browse(list(plan.by_partner))
         exposure = partners._collection_exposure_by_partner(today)
         owners = self._collection_assign_collectors(partners, plan, exposure, company)
@@ -232,6 +244,7 @@ class AccountCollectionHistory(models.Model):
                     "date_deadline": today,
                     "user_id": owners[partner_id].id,
                     "automated": True,
+                    "collection_call_time": first_level.call_time,
                 }
             )
         created = Activity.create(to_create)
@@ -308,6 +321,13 @@ class AccountCollectionHistory(models.Model):
         stats["email_tasks"] += len(tasks)
 
     @api.model
+    def _collection_prefetch_open_moves(self, partners):
+        """Load the customers' invoices in two queries before reminders render them one by one."""
+        partners = self.env["res.partner"].browse([p.id for p in partners])
+        moves = (partners.invoice_ids | partners.child_ids.invoice_ids).sudo()
+        moves.fetch(["move_type", "state", "payment_state", "company_id", "invoice_date_due", "name"])
+
+    @api.model
     def _collection_queue_letters(self, letters, today):
         """Letters go to the 'Letters to post' list; the ladder's manager gets one task per day."""
         per_ladder = defaultdict(int)
@@ -344,18 +364,25 @@ class AccountCollectionHistory(models.Model):
         """Stop automatic actions for the customer and ask a manager to confirm the hand-over."""
         if not legal:
             return
-        partners = self.env["res.partner"].browse([partner.id for partner, _l, _m in legal])
-        partners.sudo().with_company(company).write({"collection_stage": "legal"})
+        partners = self.env["res.partner"].sudo().with_company(company).browse([p.id for p, _l, _m in legal])
+        # One logged note per customer says it all; no tracking message on top of it.
+        partners.with_context(tracking_disable=True).write({"collection_stage": "legal"})
+        partners._message_log_batch(
+            bodies={
+                partner.id: escape(
+                    self.env._("Handed to lawyers by the collection ladder (%(level)s).", level=level.name)
+                )
+                for partner, level, _moves in legal
+            }
+        )
+        root = self.env.ref("base.user_root")
         tasks = []
         for partner, level, moves in legal:
-            partner.message_post(
-                body=self.env._("Handed to lawyers by the collection ladder (%(level)s).", level=level.name)
-            )
             tasks.append(
                 (
                     "res.partner",
                     partner.id,
-                    level.ladder_id.manager_id or self.env.ref("base.user_root"),
+                    level.ladder_id.manager_id or root,
                     self.env._(
                         "Confirm the hand-over of %(partner)s to lawyers (firm, date, amount)",
                         partner=partner.name,

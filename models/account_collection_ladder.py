@@ -118,6 +118,10 @@ class AccountCollectionLadderLevel(models.Model):
     letter_body = fields.Html(
         translate=True, help="Text of the letter and e-mail for this level, above the invoice table."
     )
+    payment_days = fields.Integer(
+        string="Pay Within (days)",
+        help="Letters of this level state the date payment must arrive by: letter date plus these days.",
+    )
     min_amount = fields.Monetary(
         string="Minimum Overdue Amount",
         currency_field="currency_id",

@@ -1,6 +1,8 @@
 from collections import defaultdict
 from datetime import timedelta
 
+from markupsafe import escape
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
@@ -216,53 +218,66 @@ class AccountCollectionPromise(models.Model):
         return broken
 
     def _escalate_broken(self, today):
-        """A broken promise escalates at once: next level tomorrow, one call, the manager told."""
-        Activity = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True)
+        """Broken promises escalate at once: next level tomorrow, one call, the manager told.
+
+        Per customer, however many of its promises broke today: one call for the next
+        working day (the ladder's own call that day extends it) and one task for the manager.
+        """
+        call_type, todo_type = self.env.ref(CALL_TYPE), self.env.ref(TODO_TYPE)
+        root = self.env.ref("base.user_root")
         partner_model = self.env["ir.model"]._get_id("res.partner")
-        vals_list = []
+        self.move_ids.fetch(["collection_ladder_id", "collection_next_level_id", "collection_next_date"])
+        tomorrow_of = {}
+        for company in self.company_id:
+            moves = self.filtered(lambda p, c=company: p.company_id == c).move_ids
+            workdays = moves._collection_workdays(company, today)
+            tomorrow_of[company] = workdays.shift(today + timedelta(days=1), 0) or today + timedelta(days=1)
+        by_partner = defaultdict(lambda: self.browse())
         for promise in self:
-            company = promise.company_id
-            moves = promise.move_ids.filtered(lambda m: m._collection_is_open())
-            workdays = (
-                moves._collection_workdays(company, today)
-                if moves
-                else company._collection_workdays(today, today + timedelta(days=30))
-            )
-            tomorrow = workdays.shift(today + timedelta(days=1), 0) or today + timedelta(days=1)
-            # The invoices' next level falls due tomorrow: the engine then extends this call.
-            for move in moves.filtered(lambda m: m.collection_next_level_id):
+            by_partner[promise.partner_id.commercial_partner_id] |= promise
+        pulled, vals_list, bodies = defaultdict(list), [], {}
+        for partner, promises in by_partner.items():
+            company = promises[0].company_id
+            tomorrow = tomorrow_of[company]
+            moves = promises.move_ids.filtered(lambda m: m._collection_is_open())
+            # The invoices' next level falls due tomorrow at the latest.
+            for move in moves.filtered("collection_next_level_id"):
                 if not move.collection_next_date or move.collection_next_date > tomorrow:
-                    move._collection_write_state({"collection_next_date": tomorrow})
-            collector = promise.user_id or self.env.ref("base.user_root")
-            ladder = moves[:1].collection_ladder_id
-            manager = ladder.manager_id or company.sudo().collection_user_id or collector
-            summary = self.env._(
-                "Promise broken: %(amount)s due %(date)s",
-                amount=promise.currency_id.format(promise.amount),
-                date=promise.date,
+                    pulled[tomorrow].append(move.id)
+            collector = promises[0].user_id or root
+            manager = (
+                moves[:1].collection_ladder_id.manager_id or company.sudo().collection_user_id or collector
             )
+            summary = self.env._(
+                "Promise broken: %(promises)s",
+                promises=", ".join(
+                    self.env._("%(amount)s due %(date)s", amount=p.currency_id.format(p.amount), date=p.date)
+                    for p in promises
+                ),
+            )
+            common = {"res_model_id": partner_model, "res_id": partner.id, "automated": True}
             vals_list += [
                 {
-                    "res_model_id": partner_model,
-                    "res_id": promise.partner_id.commercial_partner_id.id,
-                    "activity_type_id": self.env.ref(CALL_TYPE).id,
+                    **common,
+                    "activity_type_id": call_type.id,
                     "summary": summary,
                     "date_deadline": tomorrow,
                     "user_id": collector.id,
-                    "automated": True,
                 },
                 {
-                    "res_model_id": partner_model,
-                    "res_id": promise.partner_id.commercial_partner_id.id,
-                    "activity_type_id": self.env.ref(TODO_TYPE).id,
-                    "summary": self.env._("Review: %(summary)s", summary=summary),
+                    **common,
+                    "activity_type_id": todo_type.id,
                     "date_deadline": today,
                     "user_id": manager.id,
-                    "automated": True,
+                    "summary": self.env._("Review: %(summary)s", summary=summary),
                 },
             ]
-            promise.partner_id.commercial_partner_id.message_post(body=summary)
-        Activity.create(vals_list)
+            bodies[partner.id] = escape(summary)
+        Move = self.env["account.move"].sudo()
+        for day, move_ids in pulled.items():
+            Move.browse(move_ids)._collection_write_state({"collection_next_date": day})
+        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(vals_list)
+        self.env["res.partner"].sudo().browse(list(bodies))._message_log_batch(bodies=bodies)
 
     @api.model
     def _cron_evaluate(self, batch_size=2000):

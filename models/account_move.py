@@ -330,6 +330,8 @@ class AccountMove(models.Model):
             remaining -= len(chunk)
             if commit:
                 self.env["ir.cron"]._commit_progress(len(chunk), remaining=remaining)
+                # Committed work needs no cache: keep memory flat over long runs.
+                self.env.invalidate_all()
         _logger.info("Collection ladder for %s on %s: %s", company.name, today, dict(stats))
         return dict(stats)
 
@@ -423,6 +425,15 @@ class AccountMove(models.Model):
         """
         plan = CollectionPlan()
         waiting = self._collection_partners_with_open_call(company)
+        self.fetch(
+            [
+                "collection_ladder_id",
+                "collection_level_id",
+                "invoice_date",
+                "invoice_date_due",
+                "commercial_partner_id",
+            ]
+        )
         for move in self:
             levels = move.collection_ladder_id.sudo()._ordered_levels()
             current = move.collection_level_id

@@ -1,4 +1,4 @@
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.exceptions import RedirectWarning, UserError
 
 CALL_TYPE = "account_collections.mail_activity_type_collection_call"
@@ -7,6 +7,10 @@ MANAGER = "account_collections.group_collections_manager"
 
 class MailActivity(models.Model):
     _inherit = "mail.activity"
+
+    collection_call_time = fields.Float(
+        string="Call Time", help="Time of day a collection call is planned for."
+    )
 
     def _collection_calls(self):
         call_type = self.env.ref(CALL_TYPE, raise_if_not_found=False)

@@ -132,6 +132,12 @@ class ResPartner(models.Model):
     collection_aging_over_90 = fields.Monetary(
         string="Over 90", compute="_compute_collection_exposure", currency_field="collection_currency_id"
     )
+    collection_dso = fields.Float(
+        string="DSO (days)",
+        compute="_compute_collection_dso",
+        digits=(16, 1),
+        help="Days sales outstanding: open receivable divided by the last 90 days' invoicing, times 90.",
+    )
     collection_credit_status = fields.Selection(
         CREDIT_STATUSES,
         string="Credit Status",
@@ -265,6 +271,28 @@ class ResPartner(models.Model):
 
     def _search_collection_overdue_days(self, operator, value):
         return self._search_collection_exposure("collection_overdue_days", operator, value)
+
+    @api.depends_context("company")
+    def _compute_collection_dso(self):
+        exposure = self._collection_exposure_by_partner()
+        since = fields.Date.context_today(self) - timedelta(days=90)
+        groups = self.env["account.move"]._read_group(
+            [
+                ("commercial_partner_id", "in", self.commercial_partner_id.ids),
+                ("company_id", "=", self.env.company.id),
+                ("move_type", "in", ("out_invoice", "out_refund")),
+                ("state", "=", "posted"),
+                ("invoice_date", ">=", since),
+            ],
+            ["commercial_partner_id"],
+            ["amount_total_signed:sum"],
+        )
+        sales = {partner.id: amount for partner, amount in groups}
+        for partner in self:
+            commercial = partner.commercial_partner_id.id
+            invoiced = sales.get(commercial, 0.0)
+            open_amount = exposure.get(commercial, {}).get("collection_open_amount", 0.0)
+            partner.collection_dso = open_amount / invoiced * 90 if invoiced > 0 else 0.0
 
     @api.depends_context("company")
     def _compute_collection_credit_status(self):
@@ -418,12 +446,22 @@ class ResPartner(models.Model):
         )
         return moves.sorted(lambda m: (m.invoice_date_due or date.max, m.id))
 
-    def _collection_reminder_values(self):
-        """What reminders and letters show: the level (from the context) and the open invoices."""
+    def _collection_letter_level(self):
+        """Level a reminder speaks for: the highest level reached by the customer's open invoices."""
         self.ensure_one()
-        today = fields.Date.context_today(self)
-        level = self.env["account.collection.ladder.level"].browse(
-            self.env.context.get("collection_level_id")
+        moves = self._collection_overdue_moves().filtered("collection_level_id")
+        return moves.sorted(lambda m: m.collection_level_sequence)[-1:].collection_level_id
+
+    def _collection_reminder_values(self, letter_date=None):
+        """What reminders and letters show: the level's title and text (level from the context),
+        the open invoices with days overdue, totals per currency and, for levels that set one,
+        the date by which payment must arrive."""
+        self.ensure_one()
+        today = letter_date or fields.Date.context_today(self)
+        level = (
+            self.env["account.collection.ladder.level"]
+            .browse(self.env.context.get("collection_level_id"))
+            .sudo()
         )
         moves = self._collection_overdue_moves()
         totals = defaultdict(float)
@@ -439,11 +477,83 @@ class ResPartner(models.Model):
                     "amount": move.currency_id.format(move.amount_residual),
                 }
             )
+        deadline = level.payment_days and today + timedelta(days=level.payment_days)
         return {
-            "level": level.sudo(),
+            "level": level,
+            "title": level.letter_title or self.env._("Payment reminder"),
+            "body": level.letter_body,
+            "date": format_date(self.env, today),
+            "deadline": deadline and format_date(self.env, deadline),
             "lines": lines,
             "totals": [currency.format(amount) for currency, amount in totals.items()],
         }
+
+    def _collection_send_reminders(self, template, level=None, attach_letter=True):
+        """Queue a reminder e-mail per customer and log it on the customer and each open invoice.
+
+        Rendering, queueing and logging are batched per level; customers without an e-mail
+        address get the log and a task for their collector instead.
+        """
+        partners = self.commercial_partner_id
+        History = self.env["account.collection.history"]
+        History._collection_prefetch_open_moves(partners)
+        by_level = defaultdict(lambda: self.browse())
+        for partner in partners:
+            by_level[level or partner._collection_letter_level()] |= partner
+        report = self.env.ref("account_collections.account_collection_letter_report_partner")
+        today = fields.Date.context_today(self)
+        mails, tasks, partner_notes, move_notes = self.env["mail.mail"], [], {}, {}
+        for lvl, group in by_level.items():
+            reachable = group.filtered(lambda p: p._collection_invoice_contact().email)
+            if reachable:
+                sender = template.sudo().with_context(collection_level_id=lvl.id)
+                mails |= sender._collection_send_batch(reachable.ids, report if attach_letter else None)
+            title = lvl.sudo().letter_title or self.env._("Payment reminder")
+            for partner in group:
+                sent = partner in reachable
+                note = (
+                    self.env._("Reminder e-mailed: %(title)s", title=title)
+                    if sent
+                    else self.env._("Reminder not e-mailed (no address): %(title)s", title=title)
+                )
+                partner_notes[partner.id] = note
+                for move in partner._collection_overdue_moves():
+                    move_notes[move.id] = note
+                if not sent:
+                    owner = partner.collection_user_id or partner.user_id or self.env.user
+                    tasks.append(("res.partner", partner.id, owner, note, False))
+        History._collection_todo(tasks, today)
+        partners._message_log_batch(bodies=partner_notes)
+        self.env["account.move"].browse(list(move_notes))._message_log_batch(bodies=move_notes)
+        return mails
+
+    def _collection_reassign(self, user, reason):
+        """Give these customers, and their open collection activities, to another collector."""
+        partners = self.commercial_partner_id
+        previous = {partner.id: partner.collection_user_id.name or "-" for partner in partners}
+        partners.sudo().with_context(tracking_disable=True).write({"collection_user_id": user.id})
+        types = self.env.ref("account_collections.mail_activity_type_collection_call") | self.env.ref(
+            "account_collections.mail_activity_type_collection_todo"
+        )
+        self.env["mail.activity"].sudo().search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", partners.ids),
+                ("activity_type_id", "in", types.ids),
+            ]
+        ).write({"user_id": user.id})
+        partners._message_log_batch(
+            bodies={
+                partner.id: self.env._(
+                    "Collector changed from %(old)s to %(new)s by %(manager)s: %(reason)s",
+                    old=previous[partner.id],
+                    new=user.name,
+                    manager=self.env.user.name,
+                    reason=reason,
+                )
+                for partner in partners
+            }
+        )
 
     def _collection_extra_hold_reasons(self):
         """{commercial partner id: [hold reasons]} beyond terms and limit, for the whole recordset.

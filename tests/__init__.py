@@ -2,3 +2,4 @@ from . import test_foundation
 from . import test_credit
 from . import test_ladder
 from . import test_promise
+from . import test_letters

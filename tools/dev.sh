@@ -226,6 +226,23 @@ check_uninstall_reinstall() {
   say "Uninstall and reinstall: clean."
 }
 
+# Benchmark in its own database: fresh install, generated data, timed runs (bench/bench.py).
+cmd_bench() {
+  local size=2000 extra=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --size) size=$2; shift 2 ;;
+      --size=*) size=${1#--size=}; shift ;;
+      --profile) extra+=(--profile); shift ;;
+      *) die "unknown bench option: $1" ;;
+    esac
+  done
+  setup
+  local db="${BENCH_DB:-account_collections_bench}"
+  install_fresh_db "$db"
+  "$PY" "$ROOT/bench/bench.py" -c "$CONF" -d "$db" --size "$size" "${extra[@]}"
+}
+
 cmd_shell() {
   setup
   exec "$PY" "$ODOO_SRC/odoo-bin" shell -c "$CONF" -d "${1:-$DB}"
@@ -239,8 +256,9 @@ main() {
     run) cmd_run "$@" ;;
     test) cmd_test "$@" ;;
     lint) cmd_lint ;;
+    bench) cmd_bench "$@" ;;
     shell) cmd_shell "$@" ;;
-    *) die "usage: tools/dev.sh setup|run|test|lint|shell" ;;
+    *) die "usage: tools/dev.sh setup|run|test|lint|bench [--size N]|test-odoo|shell" ;;
   esac
 }
 

@@ -1,2 +1,4 @@
 from . import account_collection_call_register
+from . import account_collection_reassign
+from . import account_collection_reminder_send
 from . import account_move_hold_override

@@ -1,8 +1,6 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..models.account_collection_outcome import OUTCOME_TYPES
-
 
 class AccountCollectionCallRegister(models.TransientModel):
     """Log a collection call and its outcome; the rules live on account.collection.call."""
@@ -28,7 +26,7 @@ class AccountCollectionCallRegister(models.TransientModel):
     open_amount = fields.Monetary(compute="_compute_open_amount", currency_field="currency_id")
     currency_id = fields.Many2one("res.currency", compute="_compute_open_amount")
     outcome_id = fields.Many2one("account.collection.outcome", required=True)
-    outcome_type = fields.Selection(OUTCOME_TYPES, related="outcome_id.outcome_type")
+    outcome_type = fields.Selection(related="outcome_id.outcome_type")
     notes = fields.Html()
     next_step = fields.Char()
     recording = fields.Binary()

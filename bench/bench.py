@@ -1,0 +1,346 @@
+"""Benchmark the collection ladder's daily run at scale.
+
+    bash tools/dev.sh bench --size 2000        (or: make bench SIZE=10000)
+
+Builds, in its own database, N = M / 10 customers and M posted customer invoices (due dates
+spread from 120 days overdue to 30 days ahead, 10% partially paid, two currencies, two
+companies) with the same helpers as the tests, then times the daily run and the other hot
+paths and prints a table: wall seconds, SQL queries, peak memory of the process.
+"""
+
+import argparse
+import random
+import threading
+import time
+from contextlib import contextmanager
+from datetime import date, timedelta
+
+import psutil
+
+import odoo
+from odoo import SUPERUSER_ID, Command, api
+from odoo.tools import split_every
+
+TODAY = date(2026, 6, 15)  # a Monday; the data is laid out around it
+BATCH = 1000
+
+
+class Peak:
+    """Peak resident memory of this process while a block runs (sampled every 20 ms)."""
+
+    def __init__(self):
+        self.process = psutil.Process()
+        self.peak = 0
+        self._stop = threading.Event()
+
+    def _sample(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.process.memory_info().rss)
+            time.sleep(0.02)
+
+    def __enter__(self):
+        self.peak = self.process.memory_info().rss
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+ROWS = []
+PROFILE = False
+
+
+@contextmanager
+def query_profile(env, label):
+    """With --profile: print the most frequent query shapes of a block (to find N+1s)."""
+    if not PROFILE:
+        yield
+        return
+    import collections  # noqa: PLC0415
+    import re  # noqa: PLC0415
+    import traceback  # noqa: PLC0415
+
+    shapes, origins = collections.Counter(), {}
+    cursor = env.cr
+    original = type(cursor).execute
+
+    def execute(self, query, params=None, log_exceptions=True):
+        shape = re.sub(r"\s+", " ", str(getattr(query, "code", query)))[:110]
+        shapes[shape] += 1
+        if shapes[shape] == 3:
+            origins[shape] = [
+                f for f in traceback.extract_stack(limit=12) if "account_collections" in f.filename
+            ][-2:]
+        return original(self, query, params, log_exceptions)
+
+    type(cursor).execute = execute
+    try:
+        yield
+    finally:
+        type(cursor).execute = original
+        print(f"  -- top queries of {label}")
+        for shape, count in shapes.most_common(12):
+            where = "; ".join(f"{f.name}:{f.lineno}" for f in origins.get(shape, []))
+            print(f"  {count:6d}  {shape}  [{where}]")
+
+
+@contextmanager
+def measure(env, label, per=None):
+    """Time a block and count its SQL queries; `per` is (count, unit) for a ratio column."""
+    env.flush_all()
+    queries = env.cr.sql_log_count
+    start = time.perf_counter()
+    extra = {}
+    with Peak() as peak, query_profile(env, label):
+        yield extra
+        env.flush_all()
+    row = {
+        "step": label,
+        "seconds": time.perf_counter() - start,
+        "queries": env.cr.sql_log_count - queries,
+        "peak_mb": peak.peak / 2**20,
+        **extra,
+    }
+    if per:
+        row["ratio"] = f"{per[0] / max(row['queries'], 1):.0f} {per[1]}/query"
+    ROWS.append(row)
+    print(f"  {label}: {row['seconds']:.2f} s, {row['queries']} queries", flush=True)
+
+
+def build(env, size, seed=42):
+    """Customers, invoices and partial payments over two companies and two currencies."""
+    # Imported here: odoo.addons only knows this addon once the configuration is parsed.
+    from odoo.addons.account_collections.tests.common import prepare_invoice_vals  # noqa: PLC0415
+
+    rng = random.Random(seed)
+    main = env.ref("base.main_company")
+    second = env["res.company"].search([("name", "=", "Bench Second Co")], limit=1) or env[
+        "res.company"
+    ].create({"name": "Bench Second Co", "currency_id": main.currency_id.id})
+    if not env["account.journal"].search([("company_id", "=", second.id), ("type", "=", "sale")], limit=1):
+        env["account.chart.template"].try_loading("generic_coa", second, install_demo=False)
+    for company in (main, second):
+        # Payments need an outstanding account to post entries that reconcile with invoices.
+        outstanding = (
+            env["account.chart.template"]
+            .with_company(company)
+            .ref("account_journal_payment_debit_account_id")
+        )
+        journals = env["account.journal"].search([("company_id", "=", company.id), ("type", "=", "bank")])
+        journals.inbound_payment_method_line_ids.filtered(
+            lambda line: not line.payment_account_id
+        ).payment_account_id = outstanding
+    second.sudo().collection_ladder_id = env.ref(
+        "account_collections.account_collection_ladder_default"
+    ).copy({"company_id": second.id, "name": "Second company ladder"})
+    eur = env.ref("base.EUR")
+    eur.active = True
+    for company in (main, second):
+        env["res.currency.rate"].create(
+            {"currency_id": eur.id, "name": "2026-01-01", "rate": 0.9, "company_id": company.id}
+        )
+    customers = env["res.partner"].create(
+        [
+            {
+                "name": f"Bench customer {i}",
+                "is_company": True,
+                "email": f"ap{i}@bench.example" if i % 20 else False,
+            }
+            for i in range(size // 10)
+        ]
+    )
+    moves = env["account.move"]
+    for company, share in ((main, 0.7), (second, 0.3)):
+        count = int(size * share)
+        Move = env["account.move"].with_company(company).with_context(collection_hold_override=True)
+        for chunk in split_every(BATCH, range(count)):
+            vals = []
+            for _i in chunk:
+                due = TODAY + timedelta(days=rng.randint(-120, 30))
+                vals.append(
+                    prepare_invoice_vals(
+                        rng.choice(customers),
+                        rng.randint(100, 5000),
+                        due,
+                        invoice_date=due - timedelta(days=30),
+                        currency=eur if rng.random() < 0.2 else None,
+                    )
+                )
+            created = Move.create(vals)
+            created.action_post()
+            moves |= created
+            env.cr.commit()
+            env.invalidate_all()
+        print(f"  {company.name}: {count} invoices", flush=True)
+    partial = moves.browse(rng.sample(moves.ids, len(moves) // 10))
+    pay_partially(env, partial)
+    print(f"  {len(partial)} invoices partially paid", flush=True)
+    return main, second
+
+
+def pay_partially(env, invoices):
+    """A third of each invoice paid: one bank entry per company and currency, then one batched
+    reconciliation (the payment wizard, one invoice at a time, takes minutes at this scale)."""
+    date = TODAY - timedelta(days=5)
+    for company in invoices.company_id:
+        journal = env["account.journal"].search(
+            [("company_id", "=", company.id), ("type", "=", "bank")], limit=1
+        )
+        for currency in invoices.currency_id:
+            group = invoices.filtered(
+                lambda m, c=company, cur=currency: m.company_id == c and m.currency_id == cur
+            )
+            if not group:
+                continue
+            receivables = group.line_ids.filtered(lambda line: line.account_type == "asset_receivable")
+            lines, total = [], 0.0
+            for line in receivables:
+                amount = currency.round(line.amount_currency / 3)
+                balance = currency._convert(amount, company.currency_id, company, date)
+                total += balance
+                lines.append(
+                    Command.create(
+                        {
+                            "account_id": line.account_id.id,
+                            "partner_id": line.partner_id.id,
+                            "currency_id": currency.id,
+                            "amount_currency": -amount,
+                            "balance": -balance,
+                        }
+                    )
+                )
+            lines.append(
+                Command.create(
+                    {
+                        "account_id": journal.default_account_id.id,
+                        "balance": total,
+                        "currency_id": company.currency_id.id,
+                        "amount_currency": total,
+                    }
+                )
+            )
+            entry = (
+                env["account.move"]
+                .with_company(company)
+                .create({"move_type": "entry", "journal_id": journal.id, "date": date, "line_ids": lines})
+            )
+            entry.action_post()
+            credits = entry.line_ids.filtered(lambda line: line.account_type == "asset_receivable")
+            env["account.move.line"]._reconcile_plan(
+                [a + b for a, b in zip(receivables, credits, strict=True)]
+            )
+        env.cr.commit()
+        env.invalidate_all()
+
+
+def counts(env):
+    return {
+        "activities": env["mail.activity"].search_count([]),
+        "emails": env["mail.mail"].search_count([]),
+        "letters": env["account.collection.history"].search_count([("letter_state", "!=", False)]),
+        "history": env["account.collection.history"].search_count([]),
+    }
+
+
+def run_day(env, companies, day, label, invoices):
+    before = counts(env)
+    with measure(env, label, per=(invoices, "invoices")) as extra:
+        Move = env["account.move"]
+        for company in companies:
+            Move.with_company(company)._collection_run(company, today=day, commit=True)
+    after = counts(env)
+    extra.update({key: after[key] - before[key] for key in after})
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-c", "--config", required=True)
+    parser.add_argument("-d", "--database", required=True)
+    parser.add_argument("--size", type=int, default=2000, help="number of invoices (customers = size / 10)")
+    parser.add_argument("--profile", action="store_true", help="print the most frequent queries of each step")
+    args = parser.parse_args()
+    global PROFILE
+    PROFILE = args.profile
+    odoo.tools.config.parse_config(["-c", args.config, "-d", args.database])
+    registry = odoo.modules.registry.Registry(args.database)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        print(f"Building {args.size} invoices and {args.size // 10} customers...", flush=True)
+        started = time.perf_counter()
+        main_co, second = build(env, args.size)
+        cr.commit()
+        print(f"  built in {time.perf_counter() - started:.0f} s", flush=True)
+        companies = main_co | second
+        open_invoices = env["account.move"].search_count(
+            [("move_type", "=", "out_invoice"), ("payment_state", "in", ("not_paid", "partial"))]
+        )
+        run_day(env, companies, TODAY, "first run (backlog)", open_invoices)
+        run_day(env, companies, TODAY, "second run, same day", open_invoices)
+        run_day(env, companies, TODAY + timedelta(days=1), "next working day", open_invoices)
+        cr.commit()
+
+        # 5,000 open promises whose date has passed, evaluated at once.
+        moves = env["account.move"].search(
+            [("move_type", "=", "out_invoice"), ("payment_state", "in", ("not_paid", "partial"))], limit=5000
+        )
+        promises = env["account.collection.promise"].create(
+            [
+                {
+                    "partner_id": move.commercial_partner_id.id,
+                    "company_id": move.company_id.id,
+                    "move_ids": [Command.set(move.ids)],
+                    "currency_id": move.currency_id.id,
+                    "amount": move.amount_residual,
+                    "date": TODAY - timedelta(days=10),
+                    "date_start": TODAY - timedelta(days=20),
+                }
+                for move in moves
+            ]
+        )
+        cr.commit()
+        env.invalidate_all()
+        with measure(env, f"evaluate {len(promises)} promises", per=(len(promises), "promises")) as extra:
+            broken = promises._evaluate(TODAY)
+            extra["broken"] = len(broken)
+        cr.commit()
+
+        env.invalidate_all()
+        customers = env["res.partner"].search([("name", "like", "Bench customer")])
+        with measure(env, f"exposure and aging of {len(customers)} customers") as extra:
+            customers.mapped("collection_aging_over_90")
+            customers.mapped("collection_credit_status")
+
+        from odoo.addons.account_collections.tests.common import prepare_invoice_vals  # noqa: PLC0415
+
+        draft = env["account.move"].create(
+            prepare_invoice_vals(customers[0], 100, TODAY + timedelta(days=30), invoice_date=TODAY)
+        )
+        env.invalidate_all()
+        draft.read(["amount_total_signed", "commercial_partner_id", "move_type", "company_id"])
+        main_co.sudo().collection_credit_hold = True
+        env.invalidate_all()
+        draft.read(["amount_total_signed", "commercial_partner_id", "move_type", "company_id"])
+        with measure(env, "credit-hold check, one invoice"):
+            try:
+                draft._collection_check_credit_hold()
+            except odoo.exceptions.UserError:
+                pass
+        cr.rollback()
+
+    print()
+    print(f"Benchmark, {args.size} invoices, {args.size // 10} customers")
+    header = f"{'step':42} {'seconds':>8} {'queries':>8} {'peak MB':>8}  other"
+    print(header)
+    print("-" * len(header))
+    for row in ROWS:
+        other = ", ".join(
+            f"{k}={v}" for k, v in row.items() if k not in ("step", "seconds", "queries", "peak_mb")
+        )
+        print(f"{row['step']:42} {row['seconds']:8.2f} {row['queries']:8d} {row['peak_mb']:8.0f}  {other}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,2 @@
+from . import account_collection_aging
+from . import account_collection_worklist

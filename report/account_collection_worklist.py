@@ -1,0 +1,135 @@
+from odoo import fields, models, tools
+from odoo.tools import SQL
+
+
+class AccountCollectionWorklist(models.Model):
+    """The collector's day: one row per open collection call, with what to know before dialling.
+
+    A database view, so the list sorts and filters on every column (priority first) without
+    computing anything per customer in Python.
+    """
+
+    _name = "account.collection.worklist"
+    _description = "Collection Worklist"
+    _auto = False
+    _order = "broken_promises desc, priority desc, call_at, id"
+
+    activity_id = fields.Many2one("mail.activity", string="Planned Call", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    user_id = fields.Many2one("res.users", string="Collector", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    summary = fields.Char(readonly=True)
+    date_deadline = fields.Date(string="Due", readonly=True)
+    call_at = fields.Datetime(readonly=True)
+    open_amount = fields.Monetary(readonly=True)
+    overdue_amount = fields.Monetary(readonly=True)
+    overdue_days = fields.Integer(readonly=True)
+    priority = fields.Float(readonly=True, help="Overdue amount times days overdue.")
+    broken_promises = fields.Integer(readonly=True)
+    open_promise_amount = fields.Monetary(string="Open Promise", readonly=True)
+    level_id = fields.Many2one("account.collection.ladder.level", readonly=True)
+    next_date = fields.Date(string="Next Step", readonly=True)
+    last_outcome_id = fields.Many2one("account.collection.outcome", readonly=True)
+
+    def _query(self):
+        return SQL(
+            """
+            WITH debt AS (
+                SELECT aml.partner_id, aml.company_id,
+                       SUM(aml.amount_residual) AS open_amount,
+                       GREATEST(SUM(aml.amount_residual) FILTER (
+                           WHERE aml.amount_residual < 0 OR aml.date_maturity < CURRENT_DATE
+                       ), 0) AS overdue_amount,
+                       COALESCE(MAX(CURRENT_DATE - aml.date_maturity) FILTER (
+                           WHERE aml.amount_residual > 0 AND aml.date_maturity < CURRENT_DATE
+                       ), 0) AS overdue_days
+                  FROM account_move_line aml
+                  JOIN account_account account ON account.id = aml.account_id
+                 WHERE account.account_type = 'asset_receivable' AND aml.parent_state = 'posted'
+                   AND NOT aml.reconciled AND aml.amount_residual != 0
+              GROUP BY aml.partner_id, aml.company_id
+            ), ladder AS (
+                SELECT DISTINCT ON (move.commercial_partner_id, move.company_id)
+                       move.commercial_partner_id AS partner_id, move.company_id,
+                       move.collection_level_id AS level_id
+                  FROM account_move move
+                 WHERE move.collection_level_id IS NOT NULL AND move.payment_state IN ('not_paid', 'partial')
+              ORDER BY move.commercial_partner_id, move.company_id, move.collection_level_sequence DESC
+            ), next_step AS (
+                SELECT move.commercial_partner_id AS partner_id, move.company_id,
+                       MIN(move.collection_next_date) AS next_date
+                  FROM account_move move
+                 WHERE move.collection_next_date IS NOT NULL
+              GROUP BY move.commercial_partner_id, move.company_id
+            ), promises AS (
+                SELECT promise.partner_id, promise.company_id,
+                       COUNT(*) FILTER (WHERE promise.state = 'broken'
+                                          AND promise.state_date >= CURRENT_DATE - 90) AS broken,
+                       SUM(promise.amount) FILTER (WHERE promise.state = 'open') AS open_amount
+                  FROM account_collection_promise promise
+              GROUP BY promise.partner_id, promise.company_id
+            ), last_call AS (
+                SELECT DISTINCT ON (call.partner_id, call.company_id)
+                       call.partner_id, call.company_id, call.outcome_id
+                  FROM account_collection_call call
+              ORDER BY call.partner_id, call.company_id, call.date DESC, call.id DESC
+            )
+            SELECT activity.id AS id,
+                   activity.id AS activity_id,
+                   partner.id AS partner_id,
+                   activity.user_id,
+                   collector.company_id,
+                   company.currency_id,
+                   activity.summary,
+                   activity.date_deadline,
+                   activity.date_deadline
+                       + make_interval(mins => ROUND(COALESCE(activity.collection_call_time, 9) * 60)::int)
+                       AS call_at,
+                   COALESCE(debt.open_amount, 0) AS open_amount,
+                   COALESCE(debt.overdue_amount, 0) AS overdue_amount,
+                   COALESCE(debt.overdue_days, 0) AS overdue_days,
+                   COALESCE(debt.overdue_amount, 0) * COALESCE(debt.overdue_days, 0) AS priority,
+                   COALESCE(promises.broken, 0) AS broken_promises,
+                   promises.open_amount AS open_promise_amount,
+                   ladder.level_id,
+                   next_step.next_date,
+                   last_call.outcome_id AS last_outcome_id
+              FROM mail_activity activity
+              JOIN res_partner partner ON partner.id = activity.res_id AND activity.res_model = 'res.partner'
+              JOIN res_users collector ON collector.id = activity.user_id
+              JOIN res_company company ON company.id = collector.company_id
+              -- by xml id: the view is created before the activity type's data is loaded
+              JOIN ir_model_data call_type ON call_type.model = 'mail.activity.type'
+                   AND call_type.res_id = activity.activity_type_id
+                   AND call_type.module = 'account_collections'
+                   AND call_type.name = 'mail_activity_type_collection_call'
+         LEFT JOIN debt ON debt.partner_id = partner.id AND debt.company_id = company.id
+         LEFT JOIN ladder ON ladder.partner_id = partner.id AND ladder.company_id = company.id
+         LEFT JOIN next_step ON next_step.partner_id = partner.id AND next_step.company_id = company.id
+         LEFT JOIN promises ON promises.partner_id = partner.id AND promises.company_id = company.id
+         LEFT JOIN last_call ON last_call.partner_id = partner.id AND last_call.company_id = company.id
+             WHERE activity.active
+            """
+        )
+
+    def init(self):
+        tools.drop_view_if_exists(self.env.cr, self._table)
+        self.env.cr.execute(
+            SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query())
+        )
+
+    def action_log_call(self):
+        """One click from the worklist to the call-outcome wizard for this planned call."""
+        self.ensure_one()
+        return self.env["account.collection.call.register"]._action_open_for_activity(self.activity_id)
+
+    def action_open_partner(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "res.partner",
+            "res_id": self.partner_id.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }

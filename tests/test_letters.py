@@ -1,0 +1,213 @@
+import ast
+from datetime import date, timedelta
+
+from freezegun import freeze_time
+
+from odoo import fields
+from odoo.exceptions import AccessError
+from odoo.tests import Form, tagged
+
+from .common import CollectionsCommon
+
+TODAY = date(2026, 6, 15)
+
+
+def day(n):
+    return TODAY + timedelta(days=n)
+
+
+@freeze_time(TODAY)
+@tagged("post_install", "-at_install")
+class TestLettersAndViews(CollectionsCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.eur = cls.setup_other_currency("EUR", rates=[("2020-01-01", 2.0)])
+        cls.usd_invoice = cls._invoice(cls.customer, 1200, day(-20), invoice_date=day(-50))
+        cls.eur_invoice = cls._invoice(cls.customer, 800, day(-12), invoice_date=day(-40), currency=cls.eur)
+        cls.levels.filtered(lambda lvl: lvl.name == "Demand").write(
+            {
+                "letter_title": "Demand for payment",
+                "letter_body": "<p>Late payment incurs the penalties of our terms.</p>",
+            }
+        )
+        cls.claim = cls.levels.filtered(lambda lvl: lvl.name == "Claim")
+        cls.claim.write(
+            {
+                "letter_title": "Formal claim",
+                "letter_body": "<p>Without payment we will go to court.</p>",
+                "payment_days": 7,
+                "action_letter": True,
+            }
+        )
+        cls.report = cls.env.ref("account_collections.account_collection_letter_report_history")
+
+    def _letter(self, level):
+        return self.env["account.collection.history"].create(
+            {
+                "partner_id": self.customer.id,
+                "level_id": level.id,
+                "ladder_id": level.ladder_id.id,
+                "date": TODAY,
+                "did_letter": True,
+                "letter_state": "to_post",
+            }
+        )
+
+    def _html(self, letters):
+        return self.env["ir.actions.report"]._render_qweb_html(self.report, letters.ids)[0].decode()
+
+    def test_letter_html_for_each_level_and_currency(self):
+        for level, title, text in (
+            (self.levels[0], "Payment reminder", "remain unpaid"),
+            (self.levels[2], "Demand for payment", "penalties"),
+            (self.claim, "Formal claim", "go to court"),
+        ):
+            with self.subTest(level=level.name):
+                html = self._html(self._letter(level))
+                self.assertIn(title, html)
+                self.assertIn(text, html)
+                self.assertIn(self.usd_invoice.name, html)
+                self.assertIn(self.eur_invoice.name, html)
+                # One total per currency, never mixed.
+                self.assertEqual(html.count("$\xa01,200.00"), 2)  # the line and its total
+                self.assertEqual(html.count("800.00\xa0€"), 2)
+        claim_html = self._html(self._letter(self.claim))
+        self.assertIn("Payment must reach us by", claim_html)
+        self.assertIn("06/22/2026", claim_html)
+
+    def test_letter_pdf(self):
+        Report = self.env["ir.actions.report"]
+        if Report.get_wkhtmltopdf_state() not in ("ok", "upgrade"):
+            self.skipTest("wkhtmltopdf is not installed")
+        pdf, kind = Report.with_context(force_report_rendering=True)._render_qweb_pdf(
+            self.report, self._letter(self.claim).ids
+        )
+        self.assertEqual(kind, "pdf")
+        self.assertTrue(pdf.startswith(b"%PDF"))
+
+    def test_send_reminder_logs_on_customer_and_invoices(self):
+        wizard = Form(
+            self.env["account.collection.reminder.send"]
+            .with_user(self.collector)
+            .with_context(active_model="account.move", active_ids=self.usd_invoice.ids)
+        ).save()
+        self.assertEqual(wizard.partner_ids, self.customer)
+        wizard.attach_letter = False
+        wizard.action_send()
+        mail = self.env["mail.mail"].search(
+            [("model", "=", "res.partner"), ("res_id", "=", self.customer.id)]
+        )
+        self.assertEqual(len(mail), 1)
+        self.assertIn(self.eur_invoice.name, mail.body_html)
+        for record in (self.customer, self.usd_invoice, self.eur_invoice):
+            self.assertIn("Reminder e-mailed", record.message_ids[0].body)
+
+    def test_send_reminder_attaches_the_letter(self):
+        self.env["account.collection.reminder.send"].create(
+            {"partner_ids": self.customer.ids, "attach_letter": True}
+        ).action_send()
+        mail = self.env["mail.mail"].search(
+            [("model", "=", "res.partner"), ("res_id", "=", self.customer.id)]
+        )
+        self.assertEqual(len(mail.attachment_ids), 1)
+        self.assertEqual(mail.attachment_ids.name, "Debtor Ltd.pdf")
+
+    def test_batch_sending_is_bounded(self):
+        def send(count):
+            partners = self.env["res.partner"].create(
+                [{"name": f"Batch {count}-{i}", "email": f"b{count}-{i}@x.example"} for i in range(count)]
+            )
+            for partner in partners:
+                self._invoice(partner, 100, day(-5))
+            wizard = self.env["account.collection.reminder.send"].create(
+                {"partner_ids": partners.ids, "attach_letter": False}
+            )
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            wizard.action_send()
+            self.env.flush_all()
+            return self.env.cr.sql_log_count - before
+
+        send(2)  # warm-up
+        small, large = send(10), send(50)
+        self.assertLessEqual(large - small, 60, f"10 customers: {small} queries, 50 customers: {large}")
+
+    def test_letters_to_post(self):
+        letter = self._letter(self.claim)
+        action = self.env.ref("account_collections.account_collection_history_action_letters")
+        domain = [*ast.literal_eval(action.domain), ("letter_state", "=", "to_post")]
+        self.assertIn(letter, self.env["account.collection.history"].search(domain))
+        letter.action_mark_posted()
+        self.assertEqual(letter.letter_state, "posted")
+        self.assertEqual(letter.letter_posted_date, TODAY)
+
+    def test_hand_customer_to_another_collector(self):
+        self.env["account.move"]._collection_run(self.company, today=TODAY)
+        wizard = Form(
+            self.env["account.collection.reassign"]
+            .with_user(self.manager)
+            .with_context(active_model="res.partner", active_ids=self.customer.ids)
+        )
+        wizard.user_id = self.collector_b
+        wizard.reason = "Holiday cover"
+        wizard.save().action_reassign()
+        self.assertEqual(self.customer.collection_user_id, self.collector_b)
+        calls = self.customer.activity_ids.filtered(
+            lambda a: a.activity_type_id
+            == self.env.ref("account_collections.mail_activity_type_collection_call")
+        )
+        self.assertEqual(calls.user_id, self.collector_b)
+        self.assertIn("Holiday cover", self.customer.message_ids[0].body)
+        with self.assertRaises(AccessError):
+            self.env["account.collection.reassign"].with_user(self.collector).create(
+                {"partner_ids": self.customer.ids, "user_id": self.collector.id, "reason": "x"}
+            )
+
+
+@tagged("post_install", "-at_install")
+class TestReportViews(CollectionsCommon):
+    """The worklist and aging views compute days in PostgreSQL (CURRENT_DATE): no frozen time."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.eur = cls.setup_other_currency("EUR", rates=[("2020-01-01", 2.0)])
+        today = fields.Date.today()
+        cls.usd_invoice = cls._invoice(
+            cls.customer, 1200, today - timedelta(days=20), invoice_date=today - timedelta(days=50)
+        )
+        cls.eur_invoice = cls._invoice(
+            cls.customer,
+            800,
+            today - timedelta(days=12),
+            invoice_date=today - timedelta(days=40),
+            currency=cls.eur,
+        )
+
+    def test_worklist_shows_due_calls_by_priority(self):
+        real_today = fields.Date.today()
+        small = self.env["res.partner"].create({"name": "Small Debtor", "email": "s@x.example"})
+        self._invoice(small, 50, real_today - timedelta(days=2))
+        self.env["account.move"]._collection_run(self.company, today=real_today)
+        rows = (
+            self.env["account.collection.worklist"]
+            .with_user(self.collector)
+            .search([("user_id", "=", self.collector.id), ("date_deadline", "<=", real_today)])
+        )
+        self.assertEqual(rows.partner_id, self.customer | small)
+        self.assertEqual(rows[0].partner_id, self.customer)  # bigger and older debt first
+        top = rows[0]
+        self.assertAlmostEqual(top.overdue_amount, 1200 + 400)  # the EUR invoice at rate 2
+        self.assertEqual(top.overdue_days, 20)
+        self.assertTrue(top.level_id)
+        action = top.action_log_call()
+        self.assertEqual(action["res_model"], "account.collection.call.register")
+        self.assertEqual(action["context"]["default_activity_id"], top.activity_id.id)
+
+    def test_aging_report_and_dso(self):
+        rows = self.env["account.collection.aging"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual(set(rows.mapped("bucket")), {"1_30"})
+        self.assertAlmostEqual(sum(rows.mapped("residual")), 1600)
+        self.assertGreater(self.customer.collection_dso, 0)
