@@ -72,8 +72,8 @@ def query_profile(env, label):
         shapes[shape] += 1
         if shapes[shape] == 3:
             origins[shape] = [
-                f for f in traceback.extract_stack(limit=12) if "account_collections" in f.filename
-            ][-2:]
+                f for f in traceback.extract_stack(limit=40) if "account_collections" in f.filename
+            ][-4:]
         return original(self, query, params, log_exceptions)
 
     type(cursor).execute = execute

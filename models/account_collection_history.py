@@ -308,11 +308,15 @@ class AccountCollectionHistory(models.Model):
                 )
             if not sendable:
                 continue
-            mails = (
-                template.sudo()
-                .with_context(collection_level_id=level.id)
-                .send_mail_batch([partner.id for partner, _vals in sendable])
-            )
+            self._collection_prefetch_open_moves([partner for partner, _vals in sendable])
+            try:
+                mails = (
+                    template.sudo()
+                    .with_context(collection_level_id=level.id)
+                    .send_mail_batch([partner.id for partner, _vals in sendable])
+                )
+            finally:
+                self._collection_forget_open_moves()
             mail_of = {mail.res_id: mail for mail in mails}
             for partner, vals in sendable:
                 vals["mail_id"] = mail_of[partner.id].id
@@ -322,10 +326,40 @@ class AccountCollectionHistory(models.Model):
 
     @api.model
     def _collection_prefetch_open_moves(self, partners):
-        """Load the customers' invoices in two queries before reminders render them one by one."""
-        partners = self.env["res.partner"].browse([p.id for p in partners])
-        moves = (partners.invoice_ids | partners.child_ids.invoice_ids).sudo()
-        moves.fetch(["move_type", "state", "payment_state", "company_id", "invoice_date_due", "name"])
+        """Find and load the customers' open invoices in two queries before reminders render.
+
+        Rendering goes customer by customer; ``_collection_overdue_moves`` reads the result
+        from the cursor's cache (until ``_collection_forget_open_moves``).
+        """
+        partners = self.env["res.partner"].browse([p.id for p in partners]).commercial_partner_id
+        moves = self.env["account.move"].search(
+            [
+                ("commercial_partner_id", "in", partners.ids),
+                ("company_id", "=", self.env.company.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial")),
+            ],
+            order="invoice_date_due, id",
+        )
+        moves.fetch(
+            [
+                "name",
+                "invoice_date",
+                "invoice_date_due",
+                "amount_residual",
+                "currency_id",
+                "commercial_partner_id",
+            ]
+        )
+        by_partner = {partner_id: [] for partner_id in partners.ids}
+        for move in moves:
+            by_partner[move.commercial_partner_id.id].append(move.id)
+        self.env.cr.cache.setdefault("collection_open_moves", {}).update(by_partner)
+
+    @api.model
+    def _collection_forget_open_moves(self):
+        self.env.cr.cache.pop("collection_open_moves", None)
 
     @api.model
     def _collection_queue_letters(self, letters, today):

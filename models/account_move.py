@@ -156,7 +156,7 @@ class AccountMove(models.Model):
             return
         if workdays is None:
             workdays = open_moves._collection_workdays(company)
-        updates = defaultdict(lambda: self.browse())
+        updates = {}
         for move in open_moves:
             ladder = move.collection_ladder_id or ladders.get(move.commercial_partner_id.id)
             if not ladder:
@@ -169,15 +169,12 @@ class AccountMove(models.Model):
             if next_date and move.collection_level_date and next_date <= move.collection_level_date:
                 # At most one step per invoice and working day, so a second run finds nothing.
                 next_date = workdays.shift(move.collection_level_date + timedelta(days=1), 0)
-            updates[(ladder.id, following.id, next_date)] |= move
-        for (ladder_id, level_id, next_date), moves in updates.items():
-            moves._collection_write_state(
-                {
-                    "collection_ladder_id": ladder_id,
-                    "collection_next_level_id": level_id or None,
-                    "collection_next_date": next_date or None,
-                }
-            )
+            updates[move.id] = {
+                "collection_ladder_id": ladder.id,
+                "collection_next_level_id": following.id or None,
+                "collection_next_date": next_date or None,
+            }
+        self._collection_write_states(updates)
 
     def _collection_write_state(self, vals):
         """Write the ladder's bookkeeping fields of many invoices in one UPDATE.
@@ -195,6 +192,41 @@ class AccountMove(models.Model):
             SQL("UPDATE account_move SET %s WHERE id = ANY(%s)", assignments, list(self.ids))
         )
         self.invalidate_recordset(list(vals))
+
+    @api.model
+    def _collection_write_states(self, values_by_id):
+        """Per-invoice variant of ``_collection_write_state``: {id: {field: value}}, one UPDATE.
+
+        Every dict has the same keys; the values travel in a VALUES list joined on the id.
+        """
+        if not values_by_id:
+            return
+        names = list(next(iter(values_by_id.values())))
+        moves = self.browse(list(values_by_id))
+        moves.flush_recordset(names)
+        rows = SQL(", ").join(
+            SQL("(%s)", SQL(", ").join([SQL("%s", move_id), *(SQL("%s", vals[name]) for name in names)]))
+            for move_id, vals in values_by_id.items()
+        )
+        assignments = SQL(", ").join(
+            SQL(
+                "%s = new.%s::%s",
+                SQL.identifier(name),
+                SQL.identifier(name),
+                SQL(self._fields[name].column_type[1]),
+            )
+            for name in names
+        )
+        columns = SQL(", ").join(SQL.identifier(name) for name in ["id", *names])
+        self.env.execute_query(
+            SQL(
+                "UPDATE account_move SET %s FROM (VALUES %s) AS new(%s) WHERE account_move.id = new.id",
+                assignments,
+                rows,
+                columns,
+            )
+        )
+        moves.invalidate_recordset(names)
 
     def _collection_workdays(self, company, today=None):
         """Working days covering every date these invoices' ladders can reach."""
@@ -302,7 +334,7 @@ class AccountMove(models.Model):
         }
 
     @api.model
-    def _collection_run(self, company, today=None, batch_size=500, commit=False):
+    def _collection_run(self, company, today=None, batch_size=1000, commit=False):
         """Run one company's ladder for the day; returns counters of what was created.
 
         Customers are processed in batches. Each batch is locked (a second worker skips it),
@@ -406,14 +438,17 @@ class AccountMove(models.Model):
             return
         plan = moves._collection_plan(company, today, workdays)
         self.env["account.collection.history"]._collection_execute(plan, company, today, stats)
-        for (level_id, position), move_ids in plan.reached.items():
-            self.browse(move_ids)._collection_write_state(
-                {
+        self._collection_write_states(
+            {
+                move_id: {
                     "collection_level_id": level_id,
                     "collection_level_sequence": position,
                     "collection_level_date": today,
                 }
-            )
+                for (level_id, position), move_ids in plan.reached.items()
+                for move_id in move_ids
+            }
+        )
         moves._collection_schedule_company(company, workdays)
 
     def _collection_plan(self, company, today, workdays):

@@ -432,11 +432,14 @@ class ResPartner(models.Model):
     def _collection_overdue_moves(self):
         """Open customer invoices of this customer, oldest due first (for letters and e-mails).
 
-        Read through ``invoice_ids`` so that rendering reminders for many customers prefetches
-        their invoices together instead of searching once per customer.
+        Batch senders load them beforehand for all their customers
+        (``account.collection.history._collection_prefetch_open_moves``).
         """
         self.ensure_one()
         commercial = self.commercial_partner_id
+        prefetched = self.env.cr.cache.get("collection_open_moves", {}).get(commercial.id)
+        if prefetched is not None:
+            return self.env["account.move"].browse(prefetched)
         company = self.env.company
         moves = (commercial.invoice_ids | commercial.child_ids.invoice_ids).filtered(
             lambda m: m.move_type == "out_invoice"
@@ -497,6 +500,13 @@ class ResPartner(models.Model):
         partners = self.commercial_partner_id
         History = self.env["account.collection.history"]
         History._collection_prefetch_open_moves(partners)
+        try:
+            return self._collection_send_reminders_prefetched(partners, template, level, attach_letter)
+        finally:
+            History._collection_forget_open_moves()
+
+    def _collection_send_reminders_prefetched(self, partners, template, level, attach_letter):
+        History = self.env["account.collection.history"]
         by_level = defaultdict(lambda: self.browse())
         for partner in partners:
             by_level[level or partner._collection_letter_level()] |= partner

@@ -128,6 +128,20 @@ psql_as_postgres() {
 }
 
 # --------------------------------------------------------------------------
+# wkhtmltopdf renders the PDF letters (Debian package); without it PDF tests skip.
+# --------------------------------------------------------------------------
+ensure_wkhtmltopdf() {
+  command -v wkhtmltopdf >/dev/null && return
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    say "Installing wkhtmltopdf (Debian package) for PDF letters."
+    apt-get install -y -q wkhtmltopdf >/dev/null 2>&1 \
+      || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q wkhtmltopdf >/dev/null 2>&1; } || true
+  fi
+  command -v wkhtmltopdf >/dev/null \
+    || say "wkhtmltopdf is missing (apt install wkhtmltopdf): letters render as HTML only and the PDF test is skipped."
+}
+
+# --------------------------------------------------------------------------
 # Odoo helpers
 # --------------------------------------------------------------------------
 write_config() {
@@ -161,6 +175,7 @@ setup() {
   ensure_venv
   ensure_addons_path
   ensure_postgres
+  ensure_wkhtmltopdf
   write_config
 }
 
