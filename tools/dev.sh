@@ -258,6 +258,21 @@ cmd_bench() {
   "$PY" "$ROOT/bench/bench.py" -c "$CONF" -d "$db" --size "$size" "${extra[@]}"
 }
 
+# Regenerate i18n/account_collections.pot from a database with the addon installed.
+cmd_pot() {
+  setup
+  module_installed "$TEST_DB" || install_fresh_db "$TEST_DB"
+  mkdir -p "$ROOT/i18n"
+  # Export from a clean copy of the tracked files: term extraction walks the whole module
+  # directory, and .venv holds thousands of Python files.
+  local clean="$BUILD/pot/addons"
+  rm -rf "$clean" && mkdir -p "$clean/$ADDON"
+  (cd "$ROOT" && git ls-files -z | xargs -0 tar -cf - | tar -xf - -C "$clean/$ADDON")
+  sed "s|^addons_path = .*|addons_path = $clean,$ODOO_SRC/addons,$ODOO_SRC/odoo/addons|" "$CONF" > "$BUILD/pot.conf"
+  "$PY" "$ODOO_SRC/odoo-bin" i18n export -c "$BUILD/pot.conf" -d "$TEST_DB" -o "$ROOT/i18n/$ADDON.pot" "$ADDON"
+  say "Wrote i18n/$ADDON.pot"
+}
+
 cmd_shell() {
   setup
   exec "$PY" "$ODOO_SRC/odoo-bin" shell -c "$CONF" -d "${1:-$DB}"
@@ -272,6 +287,7 @@ main() {
     test) cmd_test "$@" ;;
     lint) cmd_lint ;;
     bench) cmd_bench "$@" ;;
+    pot) cmd_pot ;;
     shell) cmd_shell "$@" ;;
     *) die "usage: tools/dev.sh setup|run|test|lint|bench [--size N]|test-odoo|shell" ;;
   esac
