@@ -39,6 +39,15 @@ class AccountMove(models.Model):
         "history_id",
         copy=False,
     )
+    collection_promise_ids = fields.Many2many(
+        "account.collection.promise",
+        "account_collection_promise_move_rel",
+        "move_id",
+        "promise_id",
+        string="Promises to Pay",
+        copy=False,
+    )
+    collection_promise_count = fields.Integer(compute="_compute_collection_promise_count")
     collection_hold_override_reason = fields.Char(
         string="Credit Hold Override",
         readonly=True,
@@ -46,6 +55,23 @@ class AccountMove(models.Model):
         tracking=True,
         help="Why a collections manager posted this invoice although the customer was on credit hold.",
     )
+
+    def _compute_collection_promise_count(self):
+        groups = self.env["account.collection.promise"]._read_group(
+            [("move_ids", "in", self.ids)], ["move_ids"], ["__count"]
+        )
+        counts = {move.id: count for move, count in groups}
+        for move in self:
+            move.collection_promise_count = counts.get(move.id, 0)
+
+    def action_collection_promises(self):
+        """Promises to pay that cover this invoice."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_collections.account_collection_promise_action"
+        )
+        action["domain"] = [("move_ids", "in", self.ids)]
+        return action
 
     # ------------------------------------------------------------------
     # Credit hold on posting
@@ -177,27 +203,16 @@ class AccountMove(models.Model):
         self._collection_write_states(updates)
 
     def _collection_write_state(self, vals):
-        """Write the ladder's bookkeeping fields of many invoices in one UPDATE.
-
-        ``account.move.write`` re-synchronises the lines and taxes of every invoice it
-        touches (several queries each); the ladder's state never affects them.
-        """
-        if not self:
-            return
-        self.flush_recordset(list(vals))
-        assignments = SQL(", ").join(
-            SQL("%s = %s", SQL.identifier(name), value) for name, value in vals.items()
-        )
-        self.env.execute_query(
-            SQL("UPDATE account_move SET %s WHERE id = ANY(%s)", assignments, list(self.ids))
-        )
-        self.invalidate_recordset(list(vals))
+        """Write the same ladder bookkeeping values on all these invoices (one UPDATE)."""
+        self._collection_write_states(dict.fromkeys(self.ids, vals))
 
     @api.model
     def _collection_write_states(self, values_by_id):
-        """Per-invoice variant of ``_collection_write_state``: {id: {field: value}}, one UPDATE.
+        """Write the ladder's bookkeeping fields, {invoice id: {field: value}}, in one UPDATE.
 
-        Every dict has the same keys; the values travel in a VALUES list joined on the id.
+        ``account.move.write`` re-synchronises the lines and taxes of every invoice it
+        touches (several queries each); the ladder's state never affects them. Every dict
+        has the same keys; the values travel in a VALUES list joined on the id.
         """
         if not values_by_id:
             return

@@ -90,6 +90,9 @@ class ResPartner(models.Model):
     collection_call_count = fields.Integer(
         string="Collection Calls", compute="_compute_collection_call_count"
     )
+    collection_history_count = fields.Integer(
+        string="Ladder Steps", compute="_compute_collection_history_count"
+    )
     collection_can_edit_terms = fields.Boolean(compute="_compute_collection_can_edit_terms")
     collection_request_ids = fields.One2many(
         "account.collection.credit.request", "partner_id", string="Credit Requests"
@@ -340,6 +343,15 @@ class ResPartner(models.Model):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "account_collections.account_collection_promise_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        return action
+
+    def action_collection_history(self):
+        """The ladder steps taken for this customer: calls, e-mails, letters, hand-overs."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account_collections.account_collection_history_action"
         )
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
         return action
@@ -621,6 +633,15 @@ class ResPartner(models.Model):
         counts = {partner.id: count for partner, count in groups}
         for partner in self:
             partner.collection_promise_count = counts.get(partner.commercial_partner_id.id, 0)
+
+    @api.depends_context("company")
+    def _compute_collection_history_count(self):
+        groups = self.env["account.collection.history"]._read_group(
+            [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]
+        )
+        counts = {partner.id: count for partner, count in groups}
+        for partner in self:
+            partner.collection_history_count = counts.get(partner.commercial_partner_id.id, 0)
 
     @api.depends_context("company")
     def _compute_collection_call_count(self):

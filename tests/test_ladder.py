@@ -95,6 +95,7 @@ class TestLadder(CollectionsCommon):
         self.assertEqual(self._run(MONDAY), {})
         self.assertEqual(len(self._calls(self.customer)), 1)
         self.assertEqual(len(self._history(self.customer)), 1)
+        self.assertEqual(self.customer.collection_history_count, 1)
         # Nothing is due on Tuesday; on Thursday the due-date call comes, at midday.
         self.assertEqual(self._run(date(2026, 6, 16)), {})
         self._run(date(2026, 6, 18))

@@ -103,6 +103,10 @@ class TestPromises(CollectionsCommon):
         self.assertEqual(call.promise_ids.move_ids, self.inv1 | self.inv2)
         self.assertEqual(call.promise_ids.state, "open")
         self.assertEqual(self.customer.collection_promise_count, 1)
+        self.assertEqual(self.inv1.collection_promise_count, 1)
+        self.assertEqual(
+            self.inv1.action_collection_promises()["domain"], [("move_ids", "in", self.inv1.ids)]
+        )
 
     def test_payment_plan_instalments(self):
         form = self._wizard(outcome_id=self.outcome["promise"], use_plan=True, promise_amount=1000)
