@@ -623,34 +623,28 @@ class ResPartner(models.Model):
         for partner in self:
             partner.collection_broken_promise_count = counts.get(partner.commercial_partner_id.id, 0)
 
-    @api.depends_context("company")
-    def _compute_collection_promise_count(self):
-        groups = self.env["account.collection.promise"]._read_group(
-            [("partner_id", "in", self.commercial_partner_id.ids), ("state", "=", "open")],
-            ["partner_id"],
-            ["__count"],
+    def _collection_count_per_customer(self, model, fname, domain=()):
+        """Set `fname` to the number of `model` records of each customer, in one query."""
+        groups = self.env[model]._read_group(
+            [("partner_id", "in", self.commercial_partner_id.ids), *domain], ["partner_id"], ["__count"]
         )
         counts = {partner.id: count for partner, count in groups}
         for partner in self:
-            partner.collection_promise_count = counts.get(partner.commercial_partner_id.id, 0)
+            partner[fname] = counts.get(partner.commercial_partner_id.id, 0)
+
+    @api.depends_context("company")
+    def _compute_collection_promise_count(self):
+        self._collection_count_per_customer(
+            "account.collection.promise", "collection_promise_count", [("state", "=", "open")]
+        )
 
     @api.depends_context("company")
     def _compute_collection_history_count(self):
-        groups = self.env["account.collection.history"]._read_group(
-            [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]
-        )
-        counts = {partner.id: count for partner, count in groups}
-        for partner in self:
-            partner.collection_history_count = counts.get(partner.commercial_partner_id.id, 0)
+        self._collection_count_per_customer("account.collection.history", "collection_history_count")
 
     @api.depends_context("company")
     def _compute_collection_call_count(self):
-        groups = self.env["account.collection.call"]._read_group(
-            [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]
-        )
-        counts = {partner.id: count for partner, count in groups}
-        for partner in self:
-            partner.collection_call_count = counts.get(partner.commercial_partner_id.id, 0)
+        self._collection_count_per_customer("account.collection.call", "collection_call_count")
 
     def _collection_check_hold(self, amounts):
         """Raise if posting documents of `amounts` ({partner id: amount}) would break credit terms."""
