@@ -261,15 +261,11 @@ class AccountCollectionCall(models.Model):
         )
 
     def _collection_manager(self, moves):
-        ladder = moves[:1].collection_ladder_id
-        return ladder.manager_id or self.company_id.sudo().collection_user_id or self.user_id
+        return moves._collection_manager(self.company_id, self.user_id)
 
     def _collection_escalate(self, moves, reason):
         """Refusals and exhausted retries: the next level falls due tomorrow, the manager is told."""
-        tomorrow = self._collection_next_workday(moves)
-        for move in moves.filtered(lambda m: m.collection_next_level_id and m._collection_is_open()):
-            if not move.collection_next_date or move.collection_next_date > tomorrow:
-                move.sudo()._collection_write_state({"collection_next_date": tomorrow})
+        moves._collection_bring_forward(self._collection_next_workday(moves))
         self._collection_task(
             TODO_TYPE, self._collection_manager(moves), reason, fields.Date.context_today(self)
         )

@@ -235,19 +235,15 @@ class AccountCollectionPromise(models.Model):
         by_partner = defaultdict(lambda: self.browse())
         for promise in self:
             by_partner[promise.partner_id.commercial_partner_id] |= promise
-        pulled, vals_list, bodies = defaultdict(list), [], {}
+        pulled, vals_list, bodies = defaultdict(lambda: self.env["account.move"]), [], {}
         for partner, promises in by_partner.items():
             company = promises[0].company_id
             tomorrow = tomorrow_of[company]
             moves = promises.move_ids.filtered(lambda m: m._collection_is_open())
             # The invoices' next level falls due tomorrow at the latest.
-            for move in moves.filtered("collection_next_level_id"):
-                if not move.collection_next_date or move.collection_next_date > tomorrow:
-                    pulled[tomorrow].append(move.id)
+            pulled[tomorrow] |= moves
             collector = promises[0].user_id or root
-            manager = (
-                moves[:1].collection_ladder_id.manager_id or company.sudo().collection_user_id or collector
-            )
+            manager = moves._collection_manager(company, collector)
             summary = self.env._(
                 "Promise broken: %(promises)s",
                 promises=", ".join(
@@ -273,9 +269,8 @@ class AccountCollectionPromise(models.Model):
                 },
             ]
             bodies[partner.id] = escape(summary)
-        Move = self.env["account.move"].sudo()
-        for day, move_ids in pulled.items():
-            Move.browse(move_ids)._collection_write_state({"collection_next_date": day})
+        for day, moves in pulled.items():
+            moves._collection_bring_forward(day)
         self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(vals_list)
         self.env["res.partner"].sudo().browse(list(bodies))._message_log_batch(bodies=bodies)
 

@@ -255,6 +255,18 @@ class AccountMove(models.Model):
         stop = max(*dates, today) + timedelta(days=3 * max(0, *offsets) + 30)
         return company._collection_workdays(start, stop)
 
+    def _collection_bring_forward(self, day):
+        """Escalations: the next step of these open invoices falls due on `day` at the latest."""
+        self.filtered(
+            lambda m: m.collection_next_level_id
+            and m._collection_is_open()
+            and (not m.collection_next_date or m.collection_next_date > day)
+        ).sudo()._collection_write_state({"collection_next_date": day})
+
+    def _collection_manager(self, company, fallback):
+        """Who hears of escalations: the invoices' ladder manager, else the default collector."""
+        return self[:1].collection_ladder_id.manager_id or company.sudo().collection_user_id or fallback
+
     def _collection_leave_ladder(self):
         """Paid or cancelled invoices leave the ladder; close the collection tasks about them."""
         self._collection_write_state({"collection_next_date": None, "collection_next_level_id": None})

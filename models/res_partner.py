@@ -339,30 +339,22 @@ class ResPartner(models.Model):
         action["context"] = {"default_partner_id": partner.id, "default_activity_id": call.id}
         return action
 
-    def action_collection_promises(self):
+    def _collection_customer_action(self, xmlid):
+        """Window action `xmlid` restricted to this customer's records."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account_collections.account_collection_promise_action"
-        )
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
         return action
+
+    def action_collection_promises(self):
+        return self._collection_customer_action("account_collections.account_collection_promise_action")
 
     def action_collection_history(self):
         """The ladder steps taken for this customer: calls, e-mails, letters, hand-overs."""
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account_collections.account_collection_history_action"
-        )
-        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
-        return action
+        return self._collection_customer_action("account_collections.account_collection_history_action")
 
     def action_collection_calls(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account_collections.account_collection_call_action"
-        )
-        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
-        return action
+        return self._collection_customer_action("account_collections.account_collection_call_action")
 
     # ------------------------------------------------------------------
     # Business: credit rules
