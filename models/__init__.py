@@ -7,6 +7,7 @@ from . import account_collection_history
 from . import account_move
 from . import account_partial_reconcile
 from . import mail_activity
+from . import mail_mail
 from . import mail_template
 from . import res_company
 from . import res_config_settings

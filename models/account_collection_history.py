@@ -313,7 +313,11 @@ class AccountCollectionHistory(models.Model):
                 mails = (
                     template.sudo()
                     .with_context(collection_level_id=level.id)
-                    .send_mail_batch([partner.id for partner, _vals in sendable])
+                    ._collection_send_batch(
+                        [partner.id for partner, _vals in sendable],
+                        letter=level._collection_has_letter(),
+                        level=level,
+                    )
                 )
             finally:
                 self._collection_forget_open_moves()

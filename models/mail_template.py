@@ -1,34 +1,23 @@
-from odoo import Command, models
+from odoo import models
 
 
 class MailTemplate(models.Model):
     _inherit = "mail.template"
 
-    def _collection_send_batch(self, res_ids, report=None):
-        """Queue the template for partners `res_ids`, each with its dunning letter PDF if asked.
+    def _collection_send_batch(self, res_ids, letter=False, level=None):
+        """Queue the template for partners `res_ids`, with their dunning letter (of `level`) if asked.
 
-        The e-mails are rendered in one batch; wkhtmltopdf renders the letters one customer
-        at a time, so attaching them costs one PDF per customer.
+        The e-mails are rendered in one batch; the letters are rendered when the mail queue
+        sends them (``mail.mail._collection_attach_letters``), so queueing stays cheap and the
+        letter lists the invoices still open on the day it leaves.
         """
         self.ensure_one()
         mails = self.send_mail_batch(res_ids)
-        if not report or not mails:
-            return mails
-        partners = self.env["res.partner"].browse([mail.res_id for mail in mails])
-        attachments = self.env["ir.attachment"].create(
-            [
+        if letter and mails:
+            mails.write(
                 {
-                    "name": f"{partner.name}.pdf",
-                    "raw": self.env["ir.actions.report"]
-                    .with_context(collection_level_id=self.env.context.get("collection_level_id"))
-                    ._render_qweb_pdf(report, partner.ids)[0],
-                    "mimetype": "application/pdf",
-                    "res_model": "mail.message",
-                    "res_id": mail.mail_message_id.id,
+                    "collection_letter_company_id": (level.sudo().company_id or self.env.company).id,
+                    "collection_letter_level_id": level.id if level else False,
                 }
-                for mail, partner in zip(mails, partners, strict=True)
-            ]
-        )
-        for mail, attachment in zip(mails, attachments, strict=True):
-            mail.attachment_ids = [Command.link(attachment.id)]
+            )
         return mails

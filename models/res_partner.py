@@ -3,7 +3,9 @@ from datetime import date, timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, format_date
+from odoo.tools import SQL, format_date, split_every
+
+from odoo.addons.base.models.ir_actions_report import _wkhtml
 
 MANAGER = "account_collections.group_collections_manager"
 
@@ -21,6 +23,8 @@ EXPOSURE_FIELDS = [
     "collection_overdue_days",
     *(name for name, _low, _high in AGING_BUCKETS),
 ]
+# Customers per wkhtmltopdf run when letters are rendered in batch.
+LETTER_CHUNK = 50
 CREDIT_STATUSES = [("normal", "Normal"), ("warning", "Warning"), ("hold", "On Hold")]
 
 
@@ -165,68 +169,89 @@ class ResPartner(models.Model):
         for partner in self:
             partner.update(exposure.get(partner.commercial_partner_id.id, empty))
 
+    def _collection_exposure_columns(self, today):
+        """SQL aggregates over open receivable lines `aml`, one per exposure field.
+
+        Unapplied credits (payments, credit notes) count in the open amount and their
+        bucket, and reduce the overdue amount: that money is already the company's.
+        """
+        days = SQL("(%s::date - aml.date_maturity)", today)
+        debit_due = SQL("aml.amount_residual > 0 AND %s > 0", days)
+        overdue = SQL(
+            "GREATEST(COALESCE(SUM(aml.amount_residual) FILTER (WHERE %s), 0)"
+            " + COALESCE(SUM(aml.amount_residual) FILTER (WHERE aml.amount_residual < 0), 0), 0)",
+            debit_due,
+        )
+        columns = {
+            "collection_open_amount": SQL("COALESCE(SUM(aml.amount_residual), 0)"),
+            "collection_overdue_amount": overdue,
+            "collection_overdue_days": SQL(
+                "CASE WHEN %s > 0 THEN COALESCE(MAX(%s) FILTER (WHERE %s), 0) ELSE 0 END",
+                overdue,
+                days,
+                debit_due,
+            ),
+        }
+        for name, low, high in AGING_BUCKETS:
+            if low is None:
+                condition = SQL("%s <= %s", days, high)
+            elif high is None:
+                condition = SQL("%s >= %s", days, low)
+            else:
+                condition = SQL("%s BETWEEN %s AND %s", days, low, high)
+            columns[name] = SQL("COALESCE(SUM(aml.amount_residual) FILTER (WHERE %s), 0)", condition)
+        return columns
+
+    def _collection_open_items_sql(self, partner_condition):
+        """FROM and WHERE of the open receivable lines of the current company."""
+        return SQL(
+            """
+              FROM account_move_line aml
+              JOIN account_account account ON account.id = aml.account_id
+             WHERE %s
+               AND aml.company_id = %s
+               AND aml.parent_state = 'posted'
+               AND account.account_type = 'asset_receivable'
+               AND NOT aml.reconciled
+               AND aml.amount_residual != 0
+            """,
+            partner_condition,
+            self.env.company.id,
+        )
+
     def _collection_exposure_by_partner(self, today=None):
         """Open receivable, overdue and aging of the commercial partners of `self`.
 
         One query for the whole recordset, in company currency of the current company.
-        Unapplied credits (payments, credit notes) count in the open amount and their
-        bucket, and reduce the overdue amount: that money is already the company's.
         Returns {commercial partner id: {field name: value}}.
         """
         partner_ids = list(set(self.commercial_partner_id.ids))
         if not partner_ids:
             return {}
-        today = today or fields.Date.context_today(self)
-        days = SQL("(%s::date - aml.date_maturity)", today)
-        buckets = [
-            SQL(
-                "COALESCE(SUM(aml.amount_residual) FILTER (WHERE %s), 0)",
-                SQL("%s <= 0", days)
-                if low is None
-                else SQL("%s >= %s", days, low)
-                if high is None
-                else SQL("%s BETWEEN %s AND %s", days, low, high),
-            )
-            for _name, low, high in AGING_BUCKETS
-        ]
+        columns = self._collection_exposure_columns(today or fields.Date.context_today(self))
         query = SQL(
-            """
-            SELECT aml.partner_id,
-                   COALESCE(SUM(aml.amount_residual), 0),
-                   COALESCE(SUM(aml.amount_residual) FILTER (WHERE %(debit_due)s), 0),
-                   COALESCE(SUM(aml.amount_residual) FILTER (WHERE aml.amount_residual < 0), 0),
-                   COALESCE(MAX(%(days)s) FILTER (WHERE %(debit_due)s), 0),
-                   %(buckets)s
-              FROM account_move_line aml
-              JOIN account_account account ON account.id = aml.account_id
-             WHERE aml.partner_id = ANY(%(partners)s)
-               AND aml.company_id = %(company)s
-               AND aml.parent_state = 'posted'
-               AND account.account_type = 'asset_receivable'
-               AND NOT aml.reconciled
-               AND aml.amount_residual != 0
-          GROUP BY aml.partner_id
-            """,
-            days=days,
-            debit_due=SQL("aml.amount_residual > 0 AND %s > 0", days),
-            buckets=SQL(", ").join(buckets),
-            partners=partner_ids,
-            company=self.env.company.id,
+            "SELECT aml.partner_id, %s %s GROUP BY aml.partner_id",
+            SQL(", ").join(columns[name] for name in EXPOSURE_FIELDS),
+            self._collection_open_items_sql(SQL("aml.partner_id = ANY(%s)", partner_ids)),
         )
         self.env["account.move.line"].flush_model(
             ["partner_id", "company_id", "parent_state", "account_id", "reconciled", "amount_residual"]
         )
-        result = {}
-        for row in self.env.execute_query(query):
-            partner_id, open_amount, overdue_debit, credits, oldest, *bucket_values = row
-            overdue = max(overdue_debit + credits, 0.0)
-            result[partner_id] = {
-                "collection_open_amount": open_amount,
-                "collection_overdue_amount": overdue,
-                "collection_overdue_days": oldest if overdue > 0 else 0,
-                **{name: value for (name, _l, _h), value in zip(AGING_BUCKETS, bucket_values, strict=True)},
-            }
-        return result
+        return {
+            partner_id: dict(zip(EXPOSURE_FIELDS, values, strict=True))
+            for partner_id, *values in self.env.execute_query(query)
+        }
+
+    def _order_field_to_sql(self, alias, field_name, direction, nulls, query):
+        """Make the exposure columns sortable in lists: a correlated aggregate per row."""
+        if field_name not in EXPOSURE_FIELDS:
+            return super()._order_field_to_sql(alias, field_name, direction, nulls, query)
+        self.env["account.move.line"].flush_model(
+            ["partner_id", "company_id", "parent_state", "account_id", "reconciled", "amount_residual"]
+        )
+        column = self._collection_exposure_columns(fields.Date.context_today(self))[field_name]
+        partner = SQL("aml.partner_id = %s", SQL.identifier(alias, "commercial_partner_id"))
+        return SQL("(SELECT %s %s) %s %s", column, self._collection_open_items_sql(partner), direction, nulls)
 
     def _collection_receivable_partner_ids(self):
         """Commercial partners with an open receivable in the current company."""
@@ -454,8 +479,11 @@ class ResPartner(models.Model):
         return moves.sorted(lambda m: (m.invoice_date_due or date.max, m.id))
 
     def _collection_letter_level(self):
-        """Level a reminder speaks for: the highest level reached by the customer's open invoices."""
+        """Level a reminder speaks for: the one in the context (a ladder step sending it), else
+        the highest level reached by the customer's open invoices."""
         self.ensure_one()
+        if level_id := self.env.context.get("collection_level_id"):
+            return self.env["account.collection.ladder.level"].browse(level_id)
         moves = self._collection_overdue_moves().filtered("collection_level_id")
         return moves.sorted(lambda m: m.collection_level_sequence)[-1:].collection_level_id
 
@@ -495,6 +523,21 @@ class ResPartner(models.Model):
             "totals": [currency.format(amount) for currency, amount in totals.items()],
         }
 
+    def _collection_letter_pdfs(self, level):
+        """Dunning letters of these customers at `level` as {partner id: PDF bytes}.
+
+        A wkhtmltopdf built on patched Qt (wkhtmltopdf.org packages) renders a chunk of
+        customers per run, which Odoo splits per record; the distributions' unpatched build
+        can only render one document per run.
+        """
+        report = self.env.ref("account_collections.account_collection_letter_report_partner")
+        Report = self.env["ir.actions.report"].with_context(collection_level_id=level.id)
+        pdfs = {}
+        for chunk in split_every(LETTER_CHUNK if _wkhtml().is_patched_qt else 1, self.ids):
+            streams = Report._render_qweb_pdf_prepare_streams(report, {}, res_ids=list(chunk))
+            pdfs.update((partner_id, streams[partner_id]["stream"].getvalue()) for partner_id in chunk)
+        return pdfs
+
     def _collection_send_reminders(self, template, level=None, attach_letter=True):
         """Queue a reminder e-mail per customer and log it on the customer and each open invoice.
 
@@ -514,14 +557,13 @@ class ResPartner(models.Model):
         by_level = defaultdict(lambda: self.browse())
         for partner in partners:
             by_level[level or partner._collection_letter_level()] |= partner
-        report = self.env.ref("account_collections.account_collection_letter_report_partner")
         today = fields.Date.context_today(self)
         mails, tasks, partner_notes, move_notes = self.env["mail.mail"], [], {}, {}
         for lvl, group in by_level.items():
             reachable = group.filtered(lambda p: p._collection_invoice_contact().email)
             if reachable:
                 sender = template.sudo().with_context(collection_level_id=lvl.id)
-                mails |= sender._collection_send_batch(reachable.ids, report if attach_letter else None)
+                mails |= sender._collection_send_batch(reachable.ids, letter=attach_letter, level=lvl)
             title = lvl.sudo().letter_title or self.env._("Payment reminder")
             for partner in group:
                 sent = partner in reachable

@@ -60,6 +60,33 @@ class TestCreditTerms(CollectionsCommon):
         self.assertNotIn(partner, Partner.search([("collection_overdue_days", ">", 100)]))
         self.assertIn(partner, Partner.search([("collection_overdue_amount", ">=", 1050)]))
 
+    def test_customer_list_sorts_by_exposure(self):
+        """The exposure columns of the customer list are sortable, in the figures' own order."""
+        small, big, paid = self.env["res.partner"].create([{"name": n} for n in ("Small", "Big", "Paid")])
+        self._invoice(small, 100, days(-70))
+        self._invoice(big, 900, days(-10))
+        self._invoice(big, 50, days(20))
+        inv_paid = self._invoice(paid, 400, days(-5))
+        self._pay(inv_paid, 400, days(-1))
+        contact = self.env["res.partner"].create({"name": "Big's accountant", "parent_id": big.id})
+        Partner = self.env["res.partner"]
+        domain = [("id", "in", (small | big | paid | contact).ids)]
+        fields_info = Partner.fields_get(["collection_overdue_amount", "collection_dso"], ["sortable"])
+        self.assertTrue(fields_info["collection_overdue_amount"]["sortable"])
+        self.assertFalse(fields_info["collection_dso"]["sortable"])
+
+        def names(order):
+            return Partner.search(domain, order=order).mapped("name")
+
+        big_2 = "Big's accountant"
+        self.assertEqual(names("collection_overdue_amount desc, id"), ["Big", big_2, "Small", "Paid"])
+        self.assertEqual(names("collection_overdue_days desc, id"), ["Small", "Big", big_2, "Paid"])
+        self.assertEqual(names("collection_aging_not_due desc, id")[:2], ["Big", big_2])
+        self.assertEqual(names("collection_open_amount asc, id"), ["Paid", "Small", "Big", big_2])
+        # The web client's list reads through web_search_read with the same order.
+        rows = Partner.web_search_read(domain, {"name": {}}, order="collection_overdue_amount desc, id")
+        self.assertEqual(rows["records"][0]["name"], "Big")
+
     def test_exposure_is_per_company(self):
         company_2 = self.setup_other_company(name="Second Co")["company"]
         self._invoice(self.customer, 999, days(-40), company=company_2)

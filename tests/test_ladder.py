@@ -57,6 +57,28 @@ class TestLadder(CollectionsCommon):
     # ------------------------------------------------------------------
     # Working days
     # ------------------------------------------------------------------
+    def test_default_ladder_follows_the_method(self):
+        """The shipped ladder: delivery call, courtesy call, due-date call at noon, demand, claim, lawyers."""
+        # The main company's ladder (the test user works in a company of its own).
+        ladder = self.env.ref("account_collections.account_collection_ladder_default").sudo()
+        levels = ladder._ordered_levels()
+        self.assertEqual(
+            [(level.reference, level.offset_days) for level in levels],
+            [("invoice_date", 1), *(("due_date", offset) for offset in (-3, 0, 1, 2, 3, 10, 20))],
+        )
+        # Each level has its own XML id, so `make pot` exports its texts for translation.
+        ref = lambda name: self.env.ref(f"account_collections.account_collection_level_{name}").sudo()  # noqa: E731
+        self.assertEqual(levels[0], ref("delivery_call"))
+        self.assertEqual(ref("due_date_call").call_time, 12.0)
+        demand, claim = ref("payment_demand"), ref("formal_claim")
+        self.assertTrue(demand.action_email and demand.action_letter and demand._collection_has_letter())
+        self.assertIn("penalties", demand.letter_body)
+        self.assertIn("courts", claim.letter_body)
+        self.assertEqual(claim.payment_days, 7)
+        self.assertTrue(ref("letter_follow_up_call").wait_for_outcome)
+        self.assertTrue(ref("legal_handover").action_legal)
+        self.assertFalse(ref("due_date_call")._collection_has_letter())
+
     def test_working_days_skip_weekends_and_holidays(self):
         days = self.company._collection_workdays(date(2026, 6, 1), date(2026, 7, 31))
         self.assertNotIn(date(2026, 6, 22), days.dates)  # the holiday
@@ -154,6 +176,9 @@ class TestLadder(CollectionsCommon):
         self.assertEqual(history.mail_id.recipient_ids, contact)
         self.assertEqual(history.mail_id.state, "outgoing")  # queued, not sent
         self.assertIn("remain unpaid", history.mail_id.body_html)
+        # The level has a letter: its PDF is attached when the queue sends the e-mail.
+        self.assertEqual(history.mail_id.collection_letter_company_id, self.company)
+        self.assertEqual(history.mail_id.collection_letter_level_id, self.levels[2])
         self.assertEqual(history.letter_state, "to_post")
         letters_task = self.env["mail.activity"].search(
             [("res_model", "=", "account.collection.ladder"), ("res_id", "=", self.ladder.id)]

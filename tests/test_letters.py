@@ -1,11 +1,14 @@
 import ast
 from datetime import date, timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import Form, tagged
+
+from odoo.addons.base.models.ir_actions_report import _wkhtml
 
 from .common import CollectionsCommon
 
@@ -103,15 +106,64 @@ class TestLettersAndViews(CollectionsCommon):
         for record in (self.customer, self.usd_invoice, self.eur_invoice):
             self.assertIn("Reminder e-mailed", record.message_ids[0].body)
 
+    def _wkhtmltopdf_or_skip(self):
+        if self.env["ir.actions.report"].get_wkhtmltopdf_state() not in ("ok", "upgrade"):
+            self.skipTest("wkhtmltopdf is not installed")
+
     def test_send_reminder_attaches_the_letter(self):
+        """The letter PDF is rendered when the queue sends the e-mail, one wkhtmltopdf run per batch."""
+        self._wkhtmltopdf_or_skip()
+        other = self.env["res.partner"].create({"name": "Other Debtor", "email": "other@x.example"})
+        other_invoice = self._invoice(other, 300, day(-20))
+        self.env["account.collection.reminder.send"].create(
+            {"partner_ids": (self.customer | other).ids, "attach_letter": True}
+        ).action_send()
+        mails = self.env["mail.mail"].search(
+            [("model", "=", "res.partner"), ("res_id", "in", (self.customer | other).ids)]
+        )
+        self.assertEqual(len(mails), 2)
+        self.assertEqual(mails.collection_letter_company_id, self.company)
+        self.assertFalse(mails.attachment_ids, "rendered when sent, not when queued")
+        Report = type(self.env["ir.actions.report"])
+        with patch.object(
+            Report, "_run_wkhtmltopdf", autospec=True, side_effect=Report._run_wkhtmltopdf
+        ) as run:
+            mails.send()
+        self.assertEqual(mails.mapped("failure_reason"), [False, False])
+        # One wkhtmltopdf run for both letters where its Qt can do it, else one each.
+        self.assertEqual(run.call_count, 1 if _wkhtml().is_patched_qt else 2)
+        for mail in mails:
+            self.assertEqual(len(mail.attachment_ids), 1)
+            self.assertEqual(mail.attachment_ids.name, "Dunning letter.pdf")
+            self.assertTrue(mail.attachment_ids.raw.startswith(b"%PDF"))
+        self.assertFalse(mails.collection_letter_company_id)
+        self.assertNotEqual(mails[0].attachment_ids.raw, mails[1].attachment_ids.raw)
+        # Each customer's PDF holds its own letter: the HTML Odoo split it from names its invoices.
+        partner_report = self.env.ref("account_collections.account_collection_letter_report_partner")
+        html = self.env["ir.actions.report"]._render_qweb_html(partner_report, other.ids)[0].decode()
+        self.assertIn(other_invoice.name, html)
+        self.assertNotIn(self.usd_invoice.name, html)
+
+    def test_letter_failure_is_visible_and_retried(self):
+        """A letter that cannot be rendered fails its e-mail visibly; Retry renders it again."""
+        self._wkhtmltopdf_or_skip()
         self.env["account.collection.reminder.send"].create(
             {"partner_ids": self.customer.ids, "attach_letter": True}
         ).action_send()
         mail = self.env["mail.mail"].search(
             [("model", "=", "res.partner"), ("res_id", "=", self.customer.id)]
         )
+        Report = type(self.env["ir.actions.report"])
+        with patch.object(Report, "_run_wkhtmltopdf", side_effect=OSError("wkhtmltopdf crashed")):
+            mail.send()
+        self.assertEqual(mail.state, "exception")
+        self.assertIn("wkhtmltopdf crashed", mail.failure_reason)
+        self.assertFalse(mail.attachment_ids)
+        self.assertEqual(mail.collection_letter_company_id, self.company, "the letter is still owed")
+        mail.action_retry()
+        self.assertEqual(mail.state, "outgoing")
+        mail.send()
         self.assertEqual(len(mail.attachment_ids), 1)
-        self.assertEqual(mail.attachment_ids.name, "Debtor Ltd.pdf")
 
     def test_batch_sending_is_bounded(self):
         def send(count):
