@@ -38,4 +38,8 @@
         "views/res_partner_views.xml",
         "views/account_collections_menus.xml",
     ],
+    "demo": [
+        # collectors, customers on every level, calls with each outcome, promises
+        "demo/account_collection_demo.xml",
+    ],
 }

@@ -199,9 +199,14 @@ class AccountCollectionHistory(models.Model):
 
     @api.model
     def _collection_create_calls(self, calls, owners, today):
-        """One call per customer and day: extend today's open call or create one."""
+        """One call per customer and day: extend that day's open call or create one.
+
+        The call is due today, or on the ``collection_call_day`` of the context (escalations
+        plan their call for the next working day).
+        """
         if not calls:
             return {}
+        today = self.env.context.get("collection_call_day") or today
         call_type = self.env.ref(CALL_TYPE)
         Activity = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True)
         existing = {

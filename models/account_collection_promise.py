@@ -1,7 +1,7 @@
 from collections import defaultdict
 from datetime import timedelta
 
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -218,60 +218,95 @@ class AccountCollectionPromise(models.Model):
         return broken
 
     def _escalate_broken(self, today):
-        """Broken promises escalate at once: next level tomorrow, one call, the manager told.
+        """Broken promises escalate at once: the next level fires, one call, the manager told.
 
-        Per customer, however many of its promises broke today: one call for the next
-        working day (the ladder's own call that day extends it) and one task for the manager.
+        Per customer, however many of its promises broke today: the covered invoices climb to
+        their next level now (its e-mail and letter go today), the collector gets one call for
+        the next working day (the level's own call is that same call) and the manager a task.
+        Customers handed to lawyers only get the call and the task.
         """
         call_type, todo_type = self.env.ref(CALL_TYPE), self.env.ref(TODO_TYPE)
         root = self.env.ref("base.user_root")
+        Activity = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True)
         partner_model = self.env["ir.model"]._get_id("res.partner")
-        self.move_ids.fetch(["collection_ladder_id", "collection_next_level_id", "collection_next_date"])
-        tomorrow_of = {}
-        for company in self.company_id:
-            moves = self.filtered(lambda p, c=company: p.company_id == c).move_ids
-            workdays = moves._collection_workdays(company, today)
-            tomorrow_of[company] = workdays.shift(today + timedelta(days=1), 0) or today + timedelta(days=1)
-        by_partner = defaultdict(lambda: self.browse())
-        for promise in self:
-            by_partner[promise.partner_id.commercial_partner_id] |= promise
-        pulled, vals_list, bodies = defaultdict(lambda: self.env["account.move"]), [], {}
-        for partner, promises in by_partner.items():
-            company = promises[0].company_id
-            tomorrow = tomorrow_of[company]
-            moves = promises.move_ids.filtered(lambda m: m._collection_is_open())
-            # The invoices' next level falls due tomorrow at the latest.
-            pulled[tomorrow] |= moves
-            collector = promises[0].user_id or root
-            manager = moves._collection_manager(company, collector)
-            summary = self.env._(
-                "Promise broken: %(promises)s",
-                promises=", ".join(
-                    self.env._("%(amount)s due %(date)s", amount=p.currency_id.format(p.amount), date=p.date)
-                    for p in promises
-                ),
+        vals_list, bodies, calls = [], {}, {}
+        for company, company_promises in self.grouped("company_id").items():
+            Move = self.env["account.move"].sudo().with_company(company)
+            moves = (
+                company_promises.move_ids.sudo()
+                .with_company(company)
+                .filtered(lambda m: m._collection_is_open())
             )
-            common = {"res_model_id": partner_model, "res_id": partner.id, "automated": True}
-            vals_list += [
-                {
-                    **common,
-                    "activity_type_id": call_type.id,
-                    "summary": summary,
-                    "date_deadline": tomorrow,
-                    "user_id": collector.id,
-                },
-                {
-                    **common,
-                    "activity_type_id": todo_type.id,
-                    "date_deadline": today,
-                    "user_id": manager.id,
-                    "summary": self.env._("Review: %(summary)s", summary=summary),
-                },
-            ]
-            bodies[partner.id] = escape(summary)
-        for day, moves in pulled.items():
-            moves._collection_bring_forward(day)
-        self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True).create(vals_list)
+            workdays = moves._collection_workdays(company, today)
+            tomorrow = workdays.shift(today + timedelta(days=1), 0) or today + timedelta(days=1)
+            partner_ids = moves.commercial_partner_id.ids
+            excluded = Move._collection_excluded_partner_ids(company, partner_ids)
+            escalated = moves.filtered(
+                lambda m, skip=excluded: m.commercial_partner_id.id not in skip and not m.collection_disputed
+            )
+            escalated._collection_bring_forward(today)
+            Move.with_context(collection_call_day=tomorrow)._collection_run_batch(
+                company,
+                today,
+                escalated.commercial_partner_id.ids,
+                workdays,
+                defaultdict(int),
+                escalate=set(escalated.ids),
+            )
+            existing = {
+                activity.res_id: activity
+                for activity in Activity.search(
+                    [
+                        ("res_model", "=", "res.partner"),
+                        ("res_id", "in", partner_ids),
+                        ("activity_type_id", "=", call_type.id),
+                        ("date_deadline", "=", tomorrow),
+                    ]
+                )
+            }
+            for partner, promises in company_promises.grouped(
+                lambda p: p.partner_id.commercial_partner_id
+            ).items():
+                collector = promises[0].user_id or root
+                manager = moves._collection_manager(company, collector)
+                summary = self.env._(
+                    "Promise broken: %(promises)s",
+                    promises=", ".join(
+                        self.env._(
+                            "%(amount)s due %(date)s", amount=p.currency_id.format(p.amount), date=p.date
+                        )
+                        for p in promises
+                    ),
+                )
+                common = {"res_model_id": partner_model, "res_id": partner.id, "automated": True}
+                if partner.id in existing:
+                    calls[existing[partner.id]] = summary
+                else:
+                    vals_list.append(
+                        {
+                            **common,
+                            "activity_type_id": call_type.id,
+                            "summary": summary,
+                            "date_deadline": tomorrow,
+                            "user_id": collector.id,
+                        }
+                    )
+                vals_list.append(
+                    {
+                        **common,
+                        "activity_type_id": todo_type.id,
+                        "date_deadline": today,
+                        "user_id": manager.id,
+                        "summary": self.env._("Review: %(summary)s", summary=summary),
+                    }
+                )
+                bodies[partner.id] = escape(summary)
+        for activity, summary in calls.items():
+            # The level's call of tomorrow is the broken promise's call: say so first.
+            activity.write(
+                {"summary": summary, "note": Markup("<p>%s</p>") % summary + (activity.note or "")}
+            )
+        Activity.create(vals_list)
         self.env["res.partner"].sudo().browse(list(bodies))._message_log_batch(bodies=bodies)
 
     @api.model

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.fields import Domain
 from odoo.tools import SQL, split_every
 
 _logger = logging.getLogger(__name__)
@@ -453,17 +454,23 @@ class AccountMove(models.Model):
         # One advisory-lock namespace per company; 0x436f6c6c is "Coll".
         return 0x436F6C6C + company.id
 
-    def _collection_run_batch(self, company, today, partner_ids, workdays, stats):
+    def _collection_run_batch(self, company, today, partner_ids, workdays, stats, escalate=()):
+        """One locked batch of customers; invoices in `escalate` climb at least one level."""
         partner_ids = self._collection_lock_partners(company, partner_ids)
         if not partner_ids:
             return
-        domain = [*self._collection_due_domain(company, today), ("commercial_partner_id", "in", partner_ids)]
+        domain = Domain.AND(
+            [self._collection_due_domain(company, today), [("commercial_partner_id", "in", partner_ids)]]
+        )
+        if escalate:
+            # A broken promise escalates its invoices even while another instalment is open.
+            domain |= Domain("id", "in", list(escalate))
         # Row locks too: under REPEATABLE READ, an invoice another run changed since this
         # transaction began raises a serialization error instead of being processed twice.
         moves = self.search(domain, order="commercial_partner_id, invoice_date_due, id").try_lock_for_update()
         if not moves:
             return
-        plan = moves._collection_plan(company, today, workdays)
+        plan = moves._collection_plan(company, today, workdays, escalate)
         self.env["account.collection.history"]._collection_execute(plan, company, today, stats)
         self._collection_write_states(
             {
@@ -478,12 +485,13 @@ class AccountMove(models.Model):
         )
         moves._collection_schedule_company(company, workdays)
 
-    def _collection_plan(self, company, today, workdays):
+    def _collection_plan(self, company, today, workdays, escalate=()):
         """Which level each due invoice reaches today, grouped per customer.
 
         An invoice far past due goes straight to the last level its dates call for; only that
         level acts. Levels that wait for a call outcome hold the invoice while the customer
-        still has an open collection call.
+        still has an open collection call. Invoices in `escalate` (a broken promise) reach
+        at least their next level today, whatever its date, and do not wait.
         """
         plan = CollectionPlan()
         waiting = self._collection_partners_with_open_call(company)
@@ -506,10 +514,13 @@ class AccountMove(models.Model):
                 if not level_date or level_date > today:
                     break
                 target, position = level, index
+            forced = move.id in escalate
+            if not target and forced and start < len(levels):
+                target, position = levels[start], start + 1
             if not target:
                 continue
             partner = move.commercial_partner_id
-            if target.wait_for_outcome and partner.id in waiting:
+            if target.wait_for_outcome and partner.id in waiting and not forced:
                 continue
             plan.add(partner, target, position, move)
         return plan

@@ -83,30 +83,47 @@ class ResCompany(models.Model):
     def _collection_workdays(self, start, stop):
         """Working days of the collection calendar from `start` to `stop`, public holidays excluded.
 
-        Computed once per run and range, so scheduling thousands of invoices costs no query.
+        Computed once per run and range, so scheduling thousands of invoices costs no query;
+        a date outside the range widens it (one more calendar computation).
         """
+        self.ensure_one()
+        return WorkingDays(
+            self._collection_workday_dates(start, stop), start, stop, self._collection_workday_dates
+        )
+
+    def _collection_workday_dates(self, start, stop):
         self.ensure_one()
         calendar = self._collection_calendar()
         if not calendar:
-            return WorkingDays(
-                [
-                    start + timedelta(days=i)
-                    for i in range((stop - start).days + 1)
-                    if (start + timedelta(days=i)).weekday() < 5
-                ]
-            )
+            return [
+                start + timedelta(days=i)
+                for i in range((stop - start).days + 1)
+                if (start + timedelta(days=i)).weekday() < 5
+            ]
         tz = timezone(calendar.tz or "UTC")
         start_dt = tz.localize(datetime.combine(start, time.min))
         stop_dt = tz.localize(datetime.combine(stop, time.max))
         intervals = calendar.sudo()._work_intervals_batch(start_dt, stop_dt, tz=tz)[False]
-        return WorkingDays(sorted({begin.date() for begin, _end, _meta in intervals}))
+        return sorted({begin.date() for begin, _end, _meta in intervals})
 
 
 class WorkingDays:
-    """Sorted working dates with working-day arithmetic."""
+    """Sorted working dates of a window with working-day arithmetic.
 
-    def __init__(self, dates):
-        self.dates = dates
+    `load(start, stop)` gives the working dates of a window; a shift reaching outside the
+    current window widens it first, so any date works, however old the invoice.
+    """
+
+    def __init__(self, dates, start=None, stop=None, load=None):
+        self.dates, self.start, self.stop, self.load = dates, start, stop, load
+
+    def _cover(self, reference, offset):
+        """Widen the window around `reference` and `offset` working days (3 calendar days each)."""
+        margin = timedelta(days=3 * abs(offset) + 30)
+        low, high = reference - margin, reference + margin
+        if self.load and (low < self.start or high > self.stop):
+            self.start, self.stop = min(low, self.start), max(high, self.stop)
+            self.dates = self.load(self.start, self.stop)
 
     def shift(self, reference, offset):
         """The date `offset` working days from `reference`.
@@ -114,6 +131,7 @@ class WorkingDays:
         A reference on a non-working day counts from the next working day, so a step
         that would fall on a weekend or holiday moves to the next working day.
         """
+        self._cover(reference, offset)
         index = bisect_left(self.dates, reference) + offset
         if not 0 <= index < len(self.dates):
             return None

@@ -87,6 +87,9 @@ class TestLadder(CollectionsCommon):
         self.assertEqual(days.shift(date(2026, 6, 20), 0), date(2026, 6, 23))  # Saturday moves forward
         self.assertEqual(days.shift(date(2026, 6, 24), -3), date(2026, 6, 18))
         self.assertEqual(days.shift(MONDAY, -3), date(2026, 6, 10))
+        # Dates far outside the window widen it instead of getting no date.
+        self.assertEqual(days.shift(date(2025, 12, 31), 1), date(2026, 1, 1))
+        self.assertEqual(days.shift(date(2027, 3, 5), 1), date(2027, 3, 8))
 
     def test_posting_schedules_the_first_level(self):
         invoice = self._post(self.customer, 100, date(2026, 6, 18))
@@ -157,6 +160,15 @@ class TestLadder(CollectionsCommon):
         self.assertEqual(stats["notifications"], 1)
         todo = self.customer.activity_ids.filtered(lambda a: a.activity_type_id == self.env.ref(TODO))
         self.assertEqual(todo.user_id, self.manager)
+
+    def test_old_backlog_reaches_the_last_level(self):
+        """An invoice months overdue reaches the lawyers, whichever invoice the run meets first."""
+        recent = self._post(self.customer, 100, date(2026, 6, 18))
+        with freeze_time(MONDAY):
+            old = self._invoice(self.other, 2000, date(2026, 2, 2), invoice_date=date(2026, 1, 2))
+        self._run(MONDAY)
+        self.assertEqual(old.collection_level_id, self.levels[4])
+        self.assertEqual(recent.collection_level_id, self.levels[0])
 
     def test_email_and_letter(self):
         self._post(self.customer, 100, date(2026, 6, 12))

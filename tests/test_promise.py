@@ -259,12 +259,63 @@ class TestPromises(CollectionsCommon):
         self.assertEqual(call.date_deadline, day(8))  # next working day
         self.assertEqual(call.user_id, self.collector)
         self.assertIn("Promise broken", call.summary)
-        self.assertLessEqual(self.inv2.collection_next_date, day(8))  # the next level fires at once
-        manager_task = self.customer.activity_ids.filtered(lambda a: a.user_id == self.manager)
-        self.assertIn("Review: Promise broken", manager_task.summary)
+        self.assertEqual(self.inv2.collection_level_date, day(7))  # the next level fired at once
+        manager_task = self.customer.activity_ids.filtered(
+            lambda a: a.user_id == self.manager and "Review: Promise broken" in (a.summary or "")
+        )
+        self.assertEqual(len(manager_task), 1)
         with freeze_time(day(7)):
             self.customer.invalidate_recordset()
             self.assertEqual(self.customer.collection_broken_promise_count, 1)
+
+    def test_broken_promise_fires_the_next_level_at_once(self):
+        """The next level acts the day the promise breaks, even before its own date."""
+        self.company.sudo().collection_promise_grace = 0
+        self.env["account.move"]._collection_run(self.company, today=TODAY)
+        self.assertEqual(self.inv2.collection_level_id, self.levels[2])  # the demand: e-mail, letter
+        promise = self._promise(self.inv2, 400, day(1))
+        self.assertFalse(self._calls())
+        with freeze_time(day(2)):  # Wednesday; the claim level is due on Friday only
+            self.env["account.collection.promise"]._cron_evaluate()
+        self.assertEqual(promise.state, "broken")
+        self.assertEqual(self.inv2.collection_level_id, self.levels[3])
+        self.assertEqual(self.inv2.collection_level_date, day(2))
+        history = self.env["account.collection.history"].search(
+            [("move_ids", "in", self.inv2.ids), ("level_id", "=", self.levels[3].id)]
+        )
+        self.assertEqual(len(history), 1)
+        self.assertTrue(history.did_call and history.did_notify)
+        # The claim's call and the broken promise's call are one call, the next working day.
+        call = self._calls()
+        self.assertEqual(len(call), 1)
+        self.assertEqual(call.date_deadline, day(3))
+        self.assertEqual(history.activity_id, call)
+        self.assertIn("Promise broken", call.summary)
+        self.assertIn("Claim", call.note)
+        # The engine the next day does not fire the claim again.
+        stats = self.env["account.move"]._collection_run(self.company, today=day(3))
+        self.assertFalse(stats.get("calls"))
+        self.assertEqual(self.inv2.collection_level_id, self.levels[3])
+
+    def test_broken_instalment_escalates_despite_the_open_one(self):
+        """A payment plan whose first instalment breaks escalates; the later one no longer pauses."""
+        self.company.sudo().collection_promise_grace = 0
+        call = (
+            self.env["account.collection.call"]
+            .with_user(self.collector)
+            ._collection_log(
+                self.customer,
+                self.outcome["promise"],
+                self.inv2,
+                details={"lines": [(200, day(1)), (200, day(10))]},
+            )
+        )
+        first, second = call.promise_ids.sorted("instalment")
+        with freeze_time(day(2)):
+            self.env["account.collection.promise"]._cron_evaluate()
+        self.assertEqual((first.state, second.state), ("broken", "open"))
+        self.assertEqual(self.inv2.collection_level_date, day(2))
+        self.assertEqual(len(self._calls()), 1)
 
     def test_broken_promises_put_the_customer_on_hold(self):
         self.company.sudo().collection_broken_promise_limit = 1

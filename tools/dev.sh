@@ -141,6 +141,20 @@ ensure_wkhtmltopdf() {
     || say "wkhtmltopdf is missing (apt install wkhtmltopdf): letters render as HTML only and the PDF test is skipped."
 }
 
+# The browser test (an Odoo tour) needs a headless Chromium.
+ensure_chromium() {
+  command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null \
+    && return
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    say "Installing chromium (Debian packages chromium, chromium-driver) for the browser test."
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 \
+      || { apt-get update -q >/dev/null 2>&1 \
+           && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver >/dev/null 2>&1; } || true
+  fi
+  command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null \
+    || say "Chromium is missing (apt install chromium chromium-driver): the browser tour is skipped."
+}
+
 # --------------------------------------------------------------------------
 # Odoo helpers
 # --------------------------------------------------------------------------
@@ -176,6 +190,7 @@ setup() {
   ensure_addons_path
   ensure_postgres
   ensure_wkhtmltopdf
+  ensure_chromium
   write_config
 }
 
