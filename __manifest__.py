@@ -38,6 +38,9 @@
         "views/res_partner_views.xml",
         "views/account_collections_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["account_collections/static/tests/tours/*.js"],
+    },
     "demo": [
         # collectors, customers on every level, calls with each outcome, promises
         "demo/account_collection_demo.xml",

@@ -236,7 +236,8 @@ cmd_test() {
   install_fresh_db "$TEST_DB"
   say "Running the tests (pytest-odoo)."
   # Collect through the symlink so pytest-odoo names the package account_collections.
-  "$VENV/bin/pytest" --odoo-config="$CONF" --odoo-database="$TEST_DB" \
+  # --odoo-http serves Odoo in the test process, for the browser tour (HttpCase).
+  "$VENV/bin/pytest" --odoo-config="$CONF" --odoo-database="$TEST_DB" --odoo-http \
       --rootdir="$BUILD/addons/$ADDON" -p no:cacheprovider --durations=5 "${@:-$BUILD/addons/$ADDON/tests}"
   [ $# -eq 0 ] || return 0
   check_uninstall_reinstall "$TEST_DB"

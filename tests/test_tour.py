@@ -1,0 +1,50 @@
+import shutil
+
+from odoo import fields
+from odoo.tests import HttpCase, tagged
+
+from .common import CollectionsCommon
+
+CHROME = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+
+@tagged("post_install", "-at_install")
+class TestWorklistTour(CollectionsCommon, HttpCase):
+    """A collector works the worklist in a real (headless Chromium) browser."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.debtor = cls.env["res.partner"].create(
+            {"name": "Tour Debtor", "is_company": True, "collection_user_id": cls.collector.id}
+        )
+        # Real dates: the browser's clock cannot be frozen with the server's.
+        today = fields.Date.today()
+        cls.invoice = cls._invoice(cls.debtor, 1000.0, today)
+        cls.env["account.move"]._collection_run(cls.company, today=today)
+
+    def setUp(self):
+        super().setUp()
+        if not any(shutil.which(name) for name in CHROME):
+            self.skipTest("Chromium is not installed (apt install chromium chromium-driver)")
+
+    def test_collector_logs_a_promise_from_the_worklist(self):
+        call_type = self.env.ref("account_collections.mail_activity_type_collection_call")
+        call = self.debtor.activity_ids.filtered(lambda a: a.activity_type_id == call_type)
+        self.assertEqual(len(call), 1, "the due-date call is planned for today")
+        self.start_tour(
+            "/odoo/action-account_collections.account_collection_worklist_action",
+            "account_collections_worklist_tour",
+            login=self.collector.login,
+        )
+        promise = self.env["account.collection.promise"].search([("partner_id", "=", self.debtor.id)])
+        self.assertEqual(promise.amount, 250.0)
+        self.assertEqual(promise.state, "open")
+        self.assertEqual(promise.move_ids, self.invoice)
+        self.assertEqual(promise.user_id, self.collector)
+        self.assertFalse(call.exists().active, "the planned call is done")
+        self.start_tour(
+            f"/odoo/res.partner/{self.debtor.id}",
+            "account_collections_customer_promise_tour",
+            login=self.collector.login,
+        )
