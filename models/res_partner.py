@@ -219,28 +219,58 @@ class ResPartner(models.Model):
             self.env.company.id,
         )
 
-    def _collection_exposure_by_partner(self, today=None):
+    def _collection_exposure_by_partner(self, today=None, broken_promises=False):
         """Open receivable, overdue and aging of the commercial partners of `self`.
 
         One query for the whole recordset, in company currency of the current company.
+        With `broken_promises`, the same query also counts each partner's promises broken in
+        the last 90 days (key ``broken_promises``), for the credit-hold check.
         Returns {commercial partner id: {field name: value}}.
         """
         partner_ids = list(set(self.commercial_partner_id.ids))
         if not partner_ids:
             return {}
-        columns = self._collection_exposure_columns(today or fields.Date.context_today(self))
+        today = today or fields.Date.context_today(self)
+        columns = self._collection_exposure_columns(today)
         query = SQL(
             "SELECT aml.partner_id, %s %s GROUP BY aml.partner_id",
             SQL(", ").join(columns[name] for name in EXPOSURE_FIELDS),
             self._collection_open_items_sql(SQL("aml.partner_id = ANY(%s)", partner_ids)),
         )
+        names = list(EXPOSURE_FIELDS)
+        if broken_promises:
+            self.env["account.collection.promise"].flush_model(
+                ["partner_id", "company_id", "state", "state_date"]
+            )
+            names.append("broken_promises")
+            query = SQL(
+                """
+                WITH exposure AS (%(exposure)s),
+                     broken AS (
+                        SELECT partner_id, COUNT(*) AS broken
+                          FROM account_collection_promise
+                         WHERE partner_id = ANY(%(partners)s) AND company_id = %(company)s
+                           AND state = 'broken' AND state_date >= %(since)s
+                      GROUP BY partner_id)
+                SELECT COALESCE(exposure.partner_id, broken.partner_id), exposure.*, broken.broken
+                  FROM exposure FULL JOIN broken ON broken.partner_id = exposure.partner_id
+                """,
+                exposure=query,
+                partners=partner_ids,
+                company=self.env.company.id,
+                since=today - timedelta(days=90),
+            )
         self.env["account.move.line"].flush_model(
             ["partner_id", "company_id", "parent_state", "account_id", "reconciled", "amount_residual"]
         )
-        return {
-            partner_id: dict(zip(EXPOSURE_FIELDS, values, strict=True))
-            for partner_id, *values in self.env.execute_query(query)
-        }
+        result = {}
+        for row in self.env.execute_query(query):
+            if broken_promises:
+                # (partner, exposure's partner and figures, broken count): figures are NULL
+                # for a partner with broken promises and nothing open.
+                row = (row[0], *row[2:])
+            result[row[0]] = {name: value or 0 for name, value in zip(names, row[1:], strict=True)}
+        return result
 
     def _order_field_to_sql(self, alias, field_name, direction, nulls, query):
         """Make the exposure columns sortable in lists: a correlated aggregate per row."""
@@ -395,11 +425,13 @@ class ResPartner(models.Model):
         company = self.env.company.sudo()
         currency = company.currency_id
         today = fields.Date.context_today(self)
-        exposure = self._collection_exposure_by_partner()
+        exposure = self._collection_exposure_by_partner(broken_promises=True)
         use_limit = company.account_use_credit_limit
         # One env for every commercial partner, so company-dependent terms load in one query.
         terms_env = self.sudo().with_company(company).env
-        extra_reasons = self.commercial_partner_id.with_env(terms_env)._collection_extra_hold_reasons()
+        extra_reasons = self.commercial_partner_id.with_env(terms_env)._collection_extra_hold_reasons(
+            exposure
+        )
         result = {}
         for partner in self:
             commercial = partner.commercial_partner_id.with_env(terms_env)
@@ -490,15 +522,13 @@ class ResPartner(models.Model):
     def _collection_reminder_values(self, letter_date=None):
         """What reminders and letters show: the level's title and text (level from the context),
         the open invoices with days overdue, totals per currency and, for levels that set one,
-        the date by which payment must arrive."""
+        the date by which payment must arrive. All in the customer's language."""
         self.ensure_one()
-        today = letter_date or fields.Date.context_today(self)
-        level = (
-            self.env["account.collection.ladder.level"]
-            .browse(self.env.context.get("collection_level_id"))
-            .sudo()
-        )
-        moves = self._collection_overdue_moves()
+        partner = self.with_context(lang=self.lang or self.env.lang)
+        env = partner.env
+        today = letter_date or fields.Date.context_today(partner)
+        level = env["account.collection.ladder.level"].browse(env.context.get("collection_level_id")).sudo()
+        moves = partner._collection_overdue_moves()
         totals = defaultdict(float)
         lines = []
         for move in moves:
@@ -506,8 +536,8 @@ class ResPartner(models.Model):
             lines.append(
                 {
                     "name": move.name,
-                    "date": format_date(self.env, move.invoice_date),
-                    "due": format_date(self.env, move.invoice_date_due),
+                    "date": format_date(env, move.invoice_date),
+                    "due": format_date(env, move.invoice_date_due),
                     "days": max((today - move.invoice_date_due).days, 0) if move.invoice_date_due else 0,
                     "amount": move.currency_id.format(move.amount_residual),
                 }
@@ -515,10 +545,10 @@ class ResPartner(models.Model):
         deadline = level.payment_days and today + timedelta(days=level.payment_days)
         return {
             "level": level,
-            "title": level.letter_title or self.env._("Payment reminder"),
+            "title": level.letter_title or env._("Payment reminder"),
             "body": level.letter_body,
-            "date": format_date(self.env, today),
-            "deadline": deadline and format_date(self.env, deadline),
+            "date": format_date(env, today),
+            "deadline": deadline and format_date(env, deadline),
             "lines": lines,
             "totals": [currency.format(amount) for currency, amount in totals.items()],
         }
@@ -611,15 +641,16 @@ class ResPartner(models.Model):
             }
         )
 
-    def _collection_extra_hold_reasons(self):
+    def _collection_extra_hold_reasons(self, exposure):
         """{commercial partner id: [hold reasons]} beyond terms and limit, for the whole recordset.
 
+        `exposure` is what ``_collection_exposure_by_partner(broken_promises=True)`` returned.
         Here: more broken promises in 90 days than the company tolerates.
         """
         limit = self.env.company.sudo().collection_broken_promise_limit
         if not limit or not self:
             return {}
-        counts = self._collection_broken_promise_counts()
+        counts = {partner_id: figures["broken_promises"] for partner_id, figures in exposure.items()}
         return {
             partner_id: [
                 self.env._(

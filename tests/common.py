@@ -92,6 +92,9 @@ class CollectionsCommon(AccountTestInvoicingCommon):
         )
         cls.levels = cls.ladder._ordered_levels()
         cls.company.sudo().collection_ladder_id = cls.ladder
+        # wkhtmltopdf fetches the letters' stylesheets from the report URL: point it at a closed
+        # port, so that PDF tests never wait on whatever Odoo server listens on the default one.
+        cls.env["ir.config_parameter"].sudo().set_param("report.url", "http://127.0.0.1:9")
 
     @classmethod
     def _invoice(cls, partner, amount, due, post=True, company=None, **kwargs):

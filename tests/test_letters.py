@@ -106,6 +106,32 @@ class TestLettersAndViews(CollectionsCommon):
         for record in (self.customer, self.usd_invoice, self.eur_invoice):
             self.assertIn("Reminder e-mailed", record.message_ids[0].body)
 
+    def test_translations_load_and_letter_reads_in_russian(self):
+        """ru_RU and hu_HU load from i18n/; a formal claim renders in the customer's language."""
+        for code in ("ru_RU", "hu_HU"):
+            self.env["res.lang"]._activate_lang(code)
+        self.env["ir.module.module"]._load_module_terms(
+            ["account_collections"], ["ru_RU", "hu_HU"], overwrite=True
+        )
+        claim = self.env.ref("account_collections.account_collection_level_formal_claim").sudo()
+        self.assertEqual(claim.with_context(lang="ru_RU").letter_title, "Официальная претензия")
+        self.assertEqual(claim.with_context(lang="hu_HU").letter_title, "Hivatalos fizetési felszólítás")
+        amount = self.env["ir.model.fields"]._get("account.collection.promise", "amount")
+        self.assertEqual(amount.with_context(lang="hu_HU").field_description, "Összeg")
+        self.assertEqual(self.env(context={"lang": "ru_RU"})._("Payment reminder"), "Напоминание об оплате")
+        self.customer.lang = "ru_RU"
+        partner_report = self.env.ref("account_collections.account_collection_letter_report_partner")
+        html = (
+            self.env["ir.actions.report"]
+            .with_context(collection_level_id=claim.id)
+            ._render_qweb_html(partner_report, self.customer.ids)[0]
+            .decode()
+        )
+        for text in ("Официальная претензия", "Несмотря на наши напоминания", "Уважаемые", "Дней просрочки"):
+            self.assertIn(text, html)
+        self.assertIn("Оплата должна поступить к нам не позднее", html)
+        self.assertNotIn("Dear", html)
+
     def _wkhtmltopdf_or_skip(self):
         if self.env["ir.actions.report"].get_wkhtmltopdf_state() not in ("ok", "upgrade"):
             self.skipTest("wkhtmltopdf is not installed")

@@ -289,6 +289,47 @@ cmd_pot() {
   say "Wrote i18n/$ADDON.pot"
 }
 
+# Odoo's own accounting tests, run once without and once with the addon installed.
+ODOO_ACCOUNT_TESTS=(
+  TestAccountMoveOutInvoiceOnchanges   # invoice creation and posting
+  TestAccountMoveOutRefundOnchanges    # credit notes
+  TestAccountPaymentRegister           # payment registration
+  TestAccountMoveReconcile             # reconciliation
+)
+
+# Prints "<failed> <errors> <tests>" from an Odoo test log.
+odoo_test_counts() {
+  grep -oE '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$1" | tail -1 \
+    | sed -E 's/([0-9]+) failed, ([0-9]+) error\(s\) of ([0-9]+) tests/\1 \2 \3/'
+}
+
+cmd_test_odoo() {
+  setup
+  local tags="" class
+  for class in "${ODOO_ACCOUNT_TESTS[@]}"; do tags+="${tags:+,}/account:$class"; done
+  local -A counts
+  local run module db log
+  for run in without with; do
+    module=account; [ "$run" = with ] && module=$ADDON
+    db="${TEST_DB}_odoo_$run"; log="$BUILD/test-odoo-$run.log"
+    dropdb --if-exists "$db"
+    say "Odoo's account tests $run $ADDON (database '$db', log $log)."
+    odoo -d "$db" -i "$module" --test-enable --test-tags "$tags" --stop-after-init --log-level=test \
+      --logfile= > "$log" 2>&1 || true
+    counts[$run]=$(odoo_test_counts "$log")
+    [ -n "${counts[$run]}" ] || die "No test summary in $log: the run did not complete."
+  done
+  local -a without=(${counts[without]}) with=(${counts[with]})
+  printf '\n%-26s %8s %8s %8s\n' "Odoo account tests" tests failed errors
+  printf '%-26s %8s %8s %8s\n' "without $ADDON" "${without[2]}" "${without[0]}" "${without[1]}"
+  printf '%-26s %8s %8s %8s\n' "with $ADDON" "${with[2]}" "${with[0]}" "${with[1]}"
+  if [ "${counts[with]}" != "${counts[without]}" ]; then
+    die "The addon changes the outcome of Odoo's own account tests (see $BUILD/test-odoo-with.log)."
+  fi
+  [ "${with[0]}" = 0 ] && [ "${with[1]}" = 0 ] || die "Odoo's account tests fail (also without the addon)."
+  say "Same results with and without $ADDON."
+}
+
 cmd_shell() {
   setup
   exec "$PY" "$ODOO_SRC/odoo-bin" shell -c "$CONF" -d "${1:-$DB}"
@@ -304,6 +345,7 @@ main() {
     lint) cmd_lint ;;
     bench) cmd_bench "$@" ;;
     pot) cmd_pot ;;
+    test-odoo) cmd_test_odoo ;;
     shell) cmd_shell "$@" ;;
     *) die "usage: tools/dev.sh setup|run|test|lint|bench [--size N]|test-odoo|shell" ;;
   esac
