@@ -55,11 +55,15 @@ PROFILE = False
 
 @contextmanager
 def query_profile(env, label):
-    """With --profile: print the most frequent query shapes of a block (to find N+1s)."""
+    """With --profile: print the most frequent query shapes of a block (to find N+1s) and
+    the functions where its Python time goes (cProfile, by own time)."""
     if not PROFILE:
         yield
         return
     import collections  # noqa: PLC0415
+    import cProfile  # noqa: PLC0415
+    import io  # noqa: PLC0415
+    import pstats  # noqa: PLC0415
     import re  # noqa: PLC0415
     import traceback  # noqa: PLC0415
 
@@ -77,10 +81,17 @@ def query_profile(env, label):
         return original(self, query, params, log_exceptions)
 
     type(cursor).execute = execute
+    profiler = cProfile.Profile()
+    profiler.enable()
     try:
         yield
     finally:
+        profiler.disable()
         type(cursor).execute = original
+        stream = io.StringIO()
+        pstats.Stats(profiler, stream=stream).sort_stats("tottime").print_stats(15)
+        print(f"  -- Python time of {label} (cProfile, top 15 by own time)")
+        print("\n".join(line for line in stream.getvalue().splitlines() if line.strip())[:4000])
         print(f"  -- top queries of {label}")
         for shape, count in shapes.most_common(12):
             where = "; ".join(f"{f.name}:{f.lineno}" for f in origins.get(shape, []))

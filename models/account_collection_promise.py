@@ -156,7 +156,7 @@ class AccountCollectionPromise(models.Model):
             payments[move_id].append((day, amount))
         return payments
 
-    def _evaluate(self, today=None):
+    def _evaluate(self, today=None, decided=False):
         """Decide kept / partially kept / broken from the payments on the covered invoices.
 
         A payment counts when it is reconciled with a covered invoice and dated between the
@@ -164,14 +164,20 @@ class AccountCollectionPromise(models.Model):
         Promises of one customer draw on those payments in date order (instalment 1 first),
         so a payment is never counted twice and an over-payment flows to the next instalment.
         Payments on other invoices of the customer do not count: a promise is for its invoices.
+
+        With `decided`, promises already decided are examined again: a payment dated within
+        their term may be reconciled after the daily job broke them (a late bank statement, a
+        reconciliation racing the job). Their state follows the payments; they never escalate
+        a second time.
         Returns the promises that broke.
         """
         today = today or fields.Date.context_today(self)
-        promises = self.filtered(lambda p: p.state == "open")
+        states = ("open", "kept", "partial", "broken") if decided else ("open",)
+        promises = self.filtered(lambda p: p.state in states)
         if not promises:
             return self.browse()
-        # Other open promises of the same invoices share the payments; evaluate them together.
-        promises |= self.search([("state", "=", "open"), ("move_ids", "in", promises.move_ids.ids)])
+        # Other promises of the same invoices share the payments; evaluate them together.
+        promises |= self.search([("state", "in", states), ("move_ids", "in", promises.move_ids.ids)])
         payments = promises._payments_by_move()
         used = defaultdict(float)  # (move id, payment index) -> amount already attributed
         broken = self.browse()
@@ -198,17 +204,27 @@ class AccountCollectionPromise(models.Model):
                 state = "broken"
             else:
                 state = "partial"
-            if state != "open":
-                updates[(state, currency.round(paid))] |= promise
-            elif currency.compare_amounts(paid, promise.paid_amount):
-                updates[("open", currency.round(paid))] |= promise
-            if state in ("broken", "partial"):
+            previous = promise.state
+            if previous != "open" and state == "open":
+                state = previous  # a decided promise's term is over, whatever the settings say now
+            if state != previous or currency.compare_amounts(paid, promise.paid_amount):
+                updates[(state, currency.round(paid), state != previous)] |= promise
+            if previous == "open" and state in ("broken", "partial"):
                 broken |= promise
-        for (state, paid), group in updates.items():
+        for (state, paid, changed), group in updates.items():
+            redecided = group.filtered(lambda p: p.state != "open")
             vals = {"paid_amount": paid}
-            if state != "open":
+            if changed:
                 vals.update(state=state, state_date=today)
             group.with_context(collection_promise_evaluation=True).sudo().write(vals)
+            if changed and redecided:
+                label = dict(self._fields["state"]._description_selection(self.env))[state]
+                body = escape(
+                    self.env._(
+                        "Evaluated again after a late payment: the promise is now %(state)s.", state=label
+                    )
+                )
+                redecided._message_log_batch(bodies=dict.fromkeys(redecided.ids, body))
         settled = promises.filtered(lambda p: p.state != "open")
         if settled:
             # Back on the ladder; a broken promise then pulls the next step forward.

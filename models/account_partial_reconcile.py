@@ -20,10 +20,10 @@ class AccountPartialReconcile(models.Model):
         promises = (
             self.env["account.collection.promise"]
             .sudo()
-            .search([("state", "=", "open"), ("move_ids", "in", lines.move_id.ids)])
+            .search([("state", "!=", "cancelled"), ("move_ids", "in", lines.move_id.ids)])
         )
         if promises:
-            promises._evaluate()
+            promises._evaluate(decided=True)
         paid = lines.move_id.filtered(lambda m: m.collection_next_date and not m._collection_is_open())
         if paid:
             paid.sudo()._collection_leave_ladder()

@@ -122,7 +122,11 @@ class WorkingDays:
         margin = timedelta(days=3 * abs(offset) + 30)
         low, high = reference - margin, reference + margin
         if self.load and (low < self.start or high > self.stop):
-            self.start, self.stop = min(low, self.start), max(high, self.stop)
+            # Widen by a year on the short side: a backlog's old dates then cost one reload.
+            if low < self.start:
+                self.start = low - timedelta(days=365)
+            if high > self.stop:
+                self.stop = high + timedelta(days=365)
             self.dates = self.load(self.start, self.stop)
 
     def shift(self, reference, offset):

@@ -8,6 +8,7 @@ from odoo.tools import SQL, format_date, split_every
 from odoo.addons.base.models.ir_actions_report import _wkhtml
 
 MANAGER = "account_collections.group_collections_manager"
+COLLECTOR = "account_collections.group_collections_collector"
 
 # Aging buckets as (field name, lowest days overdue, highest days overdue).
 AGING_BUCKETS = [
@@ -39,24 +40,28 @@ class ResPartner(models.Model):
         company_dependent=True,
         tracking=True,
         help="Who calls this customer. Defaults to the salesperson, then the ladder's collector.",
+        groups=COLLECTOR,
     )
     collection_ladder_id = fields.Many2one(
         "account.collection.ladder",
         company_dependent=True,
         tracking=True,
         help="Leave empty to follow the company's default ladder.",
+        groups=COLLECTOR,
     )
     collection_stage = fields.Selection(
         [("normal", "Normal follow-up"), ("legal", "Handed to lawyers")],
         company_dependent=True,
         tracking=True,
         help="Customers handed to lawyers get no automatic collection action.",
+        groups=COLLECTOR,
     )
     collection_tolerance_days = fields.Integer(
         string="Tolerated Overdue Days",
         company_dependent=True,
         tracking=True,
         help="Overdue days management forgives before the customer goes on hold.",
+        groups=COLLECTOR,
     )
     collection_tolerance_amount = fields.Float(
         string="Tolerated Overdue Amount",
@@ -64,94 +69,123 @@ class ResPartner(models.Model):
         tracking=True,
         digits="Account",
         help="Overdue amount (company currency) management forgives before the customer goes on hold.",
+        groups=COLLECTOR,
     )
     collection_tolerance_until = fields.Date(
-        string="Tolerance Valid Until", company_dependent=True, tracking=True
+        string="Tolerance Valid Until", company_dependent=True, tracking=True, groups=COLLECTOR
     )
     collection_tolerance_user_id = fields.Many2one(
-        "res.users", string="Tolerance Approved By", company_dependent=True, tracking=True
+        "res.users", string="Tolerance Approved By", company_dependent=True, tracking=True, groups=COLLECTOR
     )
     collection_tolerance_date = fields.Date(
-        string="Tolerance Approved On", company_dependent=True, tracking=True
+        string="Tolerance Approved On", company_dependent=True, tracking=True, groups=COLLECTOR
     )
     collection_tolerance_reason = fields.Char(
-        string="Tolerance Reason", company_dependent=True, tracking=True
+        string="Tolerance Reason", company_dependent=True, tracking=True, groups=COLLECTOR
     )
     collection_hold_manual = fields.Boolean(
-        string="Manual Credit Hold", company_dependent=True, tracking=True
+        string="Manual Credit Hold", company_dependent=True, tracking=True, groups=COLLECTOR
     )
-    collection_hold_reason = fields.Char(string="Hold Reason", company_dependent=True, tracking=True)
+    collection_hold_reason = fields.Char(
+        string="Hold Reason", company_dependent=True, tracking=True, groups=COLLECTOR
+    )
     # Last status written to the chatter, to log transitions (hold / release) once.
     collection_logged_status = fields.Selection(
-        CREDIT_STATUSES, company_dependent=True, copy=False, readonly=True
+        CREDIT_STATUSES, company_dependent=True, copy=False, readonly=True, groups=COLLECTOR
     )
     collection_broken_promise_count = fields.Integer(
-        string="Broken Promises (90 days)", compute="_compute_collection_broken_promise_count"
+        string="Broken Promises (90 days)",
+        compute="_compute_collection_broken_promise_count",
+        groups=COLLECTOR,
     )
     collection_promise_count = fields.Integer(
-        string="Open Promises", compute="_compute_collection_promise_count"
+        string="Open Promises", compute="_compute_collection_promise_count", groups=COLLECTOR
     )
     collection_call_count = fields.Integer(
-        string="Collection Calls", compute="_compute_collection_call_count"
+        string="Collection Calls", compute="_compute_collection_call_count", groups=COLLECTOR
     )
     collection_history_count = fields.Integer(
-        string="Ladder Steps", compute="_compute_collection_history_count"
+        string="Ladder Steps", compute="_compute_collection_history_count", groups=COLLECTOR
     )
-    collection_can_edit_terms = fields.Boolean(compute="_compute_collection_can_edit_terms")
+    collection_can_edit_terms = fields.Boolean(compute="_compute_collection_can_edit_terms", groups=COLLECTOR)
     collection_request_ids = fields.One2many(
-        "account.collection.credit.request", "partner_id", string="Credit Requests"
+        "account.collection.credit.request", "partner_id", string="Credit Requests", groups=COLLECTOR
     )
 
     # ------------------------------------------------------------------
     # Fields: exposure and aging (computed for the whole recordset at once)
     # ------------------------------------------------------------------
-    collection_currency_id = fields.Many2one("res.currency", compute="_compute_collection_currency_id")
+    collection_currency_id = fields.Many2one(
+        "res.currency", compute="_compute_collection_currency_id", groups=COLLECTOR
+    )
     collection_open_amount = fields.Monetary(
         string="Open Receivable",
         compute="_compute_collection_exposure",
         search="_search_collection_open_amount",
         currency_field="collection_currency_id",
+        groups=COLLECTOR,
     )
     collection_overdue_amount = fields.Monetary(
         string="Overdue Amount",
         compute="_compute_collection_exposure",
         search="_search_collection_overdue_amount",
         currency_field="collection_currency_id",
+        groups=COLLECTOR,
     )
     collection_overdue_days = fields.Integer(
         string="Days Overdue",
         compute="_compute_collection_exposure",
         search="_search_collection_overdue_days",
         help="Days since the due date of the oldest overdue invoice.",
+        groups=COLLECTOR,
     )
     collection_aging_not_due = fields.Monetary(
-        string="Not Due", compute="_compute_collection_exposure", currency_field="collection_currency_id"
+        string="Not Due",
+        compute="_compute_collection_exposure",
+        currency_field="collection_currency_id",
+        groups=COLLECTOR,
     )
     collection_aging_1_30 = fields.Monetary(
-        string="1-30", compute="_compute_collection_exposure", currency_field="collection_currency_id"
+        string="1-30",
+        compute="_compute_collection_exposure",
+        currency_field="collection_currency_id",
+        groups=COLLECTOR,
     )
     collection_aging_31_60 = fields.Monetary(
-        string="31-60", compute="_compute_collection_exposure", currency_field="collection_currency_id"
+        string="31-60",
+        compute="_compute_collection_exposure",
+        currency_field="collection_currency_id",
+        groups=COLLECTOR,
     )
     collection_aging_61_90 = fields.Monetary(
-        string="61-90", compute="_compute_collection_exposure", currency_field="collection_currency_id"
+        string="61-90",
+        compute="_compute_collection_exposure",
+        currency_field="collection_currency_id",
+        groups=COLLECTOR,
     )
     collection_aging_over_90 = fields.Monetary(
-        string="Over 90", compute="_compute_collection_exposure", currency_field="collection_currency_id"
+        string="Over 90",
+        compute="_compute_collection_exposure",
+        currency_field="collection_currency_id",
+        groups=COLLECTOR,
     )
     collection_dso = fields.Float(
         string="DSO (days)",
         compute="_compute_collection_dso",
         digits=(16, 1),
         help="Days sales outstanding: open receivable divided by the last 90 days' invoicing, times 90.",
+        groups=COLLECTOR,
     )
     collection_credit_status = fields.Selection(
         CREDIT_STATUSES,
         string="Credit Status",
         compute="_compute_collection_credit_status",
         search="_search_collection_credit_status",
+        groups=COLLECTOR,
     )
-    collection_hold_reasons = fields.Text(string="Why On Hold", compute="_compute_collection_credit_status")
+    collection_hold_reasons = fields.Text(
+        string="Why On Hold", compute="_compute_collection_credit_status", groups=COLLECTOR
+    )
 
     # ------------------------------------------------------------------
     # Compute and search

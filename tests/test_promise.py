@@ -80,9 +80,9 @@ class TestPromises(CollectionsCommon):
         )
 
     def _calls(self, partner=None):
-        return (partner or self.customer).activity_ids.filtered(
-            lambda a: a.activity_type_id == self.call_type
-        )
+        partner = partner or self.customer
+        partner.invalidate_recordset(["activity_ids"])  # activities are created with sudo
+        return partner.activity_ids.filtered(lambda a: a.activity_type_id == self.call_type)
 
     # ------------------------------------------------------------------
     # The wizard and its validation
@@ -316,6 +316,37 @@ class TestPromises(CollectionsCommon):
         self.assertEqual((first.state, second.state), ("broken", "open"))
         self.assertEqual(self.inv2.collection_level_date, day(2))
         self.assertEqual(len(self._calls()), 1)
+
+    def test_payment_reconciled_after_the_promise_broke(self):
+        """A payment dated within the term but reconciled after the daily job broke the promise
+        (a late statement, or the two racing) leaves the promise kept, and escalates only once."""
+        self.company.sudo().collection_promise_grace = 0
+        promise = self._promise(self.inv1, 600, day(1))
+        with freeze_time(day(2)):
+            self.env["account.collection.promise"]._cron_evaluate()
+        self.assertEqual(promise.state, "broken")
+        calls = self._calls()
+        with freeze_time(day(3)):
+            self._pay(self.inv1, 600, day(1))  # paid on the promised day, booked two days later
+        self.assertEqual(promise.state, "kept")
+        self.assertEqual(promise.paid_amount, 600)
+        self.assertIn("Evaluated again after a late payment", promise.message_ids[0].body)
+        # No second escalation; the broken promise's call closed itself: the invoice is paid.
+        all_calls = (
+            self.env["mail.activity"]
+            .with_context(active_test=False)
+            .search([("res_model", "=", "res.partner"), ("res_id", "=", self.customer.id)])
+            .filtered(lambda a: a.activity_type_id == self.call_type)
+        )
+        self.assertEqual(all_calls, calls)
+        self.assertFalse(calls.active)
+        # A payment dated after the term does not turn a broken promise into a kept one.
+        other = self._promise(self.inv2, 400, day(1))
+        with freeze_time(day(2)):
+            self.env["account.collection.promise"]._cron_evaluate()
+        with freeze_time(day(4)):
+            self._pay(self.inv2, 400, day(4))
+        self.assertEqual(other.state, "broken")
 
     def test_broken_promises_put_the_customer_on_hold(self):
         self.company.sudo().collection_broken_promise_limit = 1

@@ -1,0 +1,129 @@
+import base64
+
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
+
+from .common import CollectionsCommon
+
+MODELS = [
+    "account.collection.ladder",
+    "account.collection.ladder.level",
+    "account.collection.outcome",
+    "account.collection.call",
+    "account.collection.promise",
+    "account.collection.history",
+    "account.collection.credit.request",
+    "account.collection.worklist",
+    "account.collection.aging",
+]
+
+
+@tagged("post_install", "-at_install")
+class TestSecurity(CollectionsCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.portal = new_test_user(cls.env, login="portal_debtor", groups="base.group_portal")
+        cls.public = cls.env.ref("base.public_user")
+        cls.employee = new_test_user(
+            cls.env, login="plain_employee", groups="base.group_user", company_id=cls.company.id
+        )
+        cls.invoice = cls._invoice(cls.customer, 500, cls.env.cr.now().date())
+        cls.call = (
+            cls.env["account.collection.call"]
+            .with_user(cls.collector)
+            ._collection_log(
+                cls.customer,
+                cls.env.ref("account_collections.account_collection_outcome_refused"),
+                cls.invoice,
+            )
+        )
+        cls.recording = cls.env["ir.attachment"].create(
+            {
+                "name": "call.ogg",
+                "raw": b"OggS fake audio",
+                "res_model": "account.collection.call",
+                "res_id": cls.call.id,
+            }
+        )
+        cls.call.recording_ids = [Command.set(cls.recording.ids)]
+
+    def test_portal_and_public_users_reach_nothing(self):
+        for user in (self.portal, self.public):
+            for model in MODELS:
+                with self.subTest(user=user.id, model=model), self.assertRaises(AccessError):
+                    self.env[model].with_user(user).search([], limit=1)
+            with self.assertRaises(AccessError):
+                self.recording.with_user(user).read(["raw"])
+        # Credit terms and collection figures on contacts are for collectors only, even on
+        # the contact a portal user may read (its own).
+        own = self.portal.partner_id.with_user(self.portal)
+        own.read(["name"])
+        for fname in ("collection_overdue_amount", "collection_credit_status", "collection_hold_reason"):
+            with self.subTest(field=fname), self.assertRaises(AccessError):
+                own.read([fname])
+
+    def test_employees_outside_collections_reach_nothing(self):
+        for model in MODELS:
+            with self.subTest(model=model), self.assertRaises(AccessError):
+                self.env[model].with_user(self.employee).search([], limit=1)
+
+    def test_recordings_readable_by_collectors_of_the_company_only(self):
+        self.assertEqual(self.recording.with_user(self.collector_b).raw, b"OggS fake audio")
+        self.assertEqual(self.recording.with_user(self.manager).datas, base64.b64encode(b"OggS fake audio"))
+        with self.assertRaises(AccessError):
+            self.recording.with_user(self.employee).read(["raw"])
+        other_company = self.setup_other_company(name="Elsewhere Ltd")["company"]
+        outsider = new_test_user(
+            self.env,
+            login="outsider_collector",
+            groups="account_collections.group_collections_collector",
+            company_id=other_company.id,
+            company_ids=[Command.set(other_company.ids)],
+        )
+        with self.assertRaises(AccessError):
+            self.recording.with_user(outsider).read(["raw"])
+        with self.assertRaises(AccessError):
+            self.call.with_user(outsider).read(["notes"])
+
+    def test_import_obeys_the_constraints(self):
+        """Odoo's CSV import (``load``) rejects what the forms reject, and writes nothing."""
+        Ladder = self.env["account.collection.ladder"].with_user(self.manager)
+        before = Ladder.search_count([])
+        with mute_logger("odoo.sql_db", "odoo.models"):
+            result = Ladder.load(["name"], [["Imported, no level"]])
+        self.assertFalse(result["ids"])
+        self.assertIn("at least one level", result["messages"][0]["message"])
+        with mute_logger("odoo.sql_db", "odoo.models"):
+            result = Ladder.load(
+                ["name", "level_ids/name", "level_ids/offset_days"],
+                [["Imported, idle level", "Does nothing", "3"]],
+            )
+        self.assertFalse(result["ids"])
+        self.assertIn("must do something", result["messages"][0]["message"])
+        with mute_logger("odoo.sql_db", "odoo.models"):
+            result = Ladder.load(
+                ["name", "level_ids/name", "level_ids/offset_days", "level_ids/action_call"],
+                [["Imported, twice", "First", "3", "1"], ["", "Second", "3", "1"]],
+            )
+        self.assertFalse(result["ids"])
+        self.assertEqual(Ladder.search_count([]), before)
+        Promise = self.env["account.collection.promise"].with_user(self.manager)
+        with mute_logger("odoo.sql_db", "odoo.models"):
+            result = Promise.load(
+                ["partner_id/id", "move_ids/id", "currency_id/id", "amount", "date"],
+                [
+                    [
+                        self.customer.get_external_id().get(self.customer.id)
+                        or self.customer._export_rows([["id"]])[0][0],
+                        self.invoice._export_rows([["id"]])[0][0],
+                        self.invoice.currency_id._export_rows([["id"]])[0][0],
+                        "0",
+                        "2030-01-01",
+                    ]
+                ],
+            )
+        self.assertFalse(result["ids"])
+        self.assertFalse(Promise.search([("partner_id", "=", self.customer.id)]))
