@@ -1,5 +1,5 @@
 # One entry point per task; tools/dev.sh does the work (see README.md).
-.PHONY: run test lint bench test-odoo shell setup pot
+.PHONY: run test lint bench test-odoo shell setup pot screenshots
 
 run:        ## serve Odoo with the addon and demo data on http://127.0.0.1:8069
 	bash tools/dev.sh run
@@ -24,3 +24,6 @@ setup:      ## only the virtualenv, Odoo source and PostgreSQL
 
 pot:        ## regenerate i18n/account_collections.pot
 	bash tools/dev.sh pot
+
+screenshots: ## README screenshots from the demo (headless Chromium)
+	bash tools/screenshots.sh

@@ -362,7 +362,7 @@ class AccountMove(models.Model):
         }
 
     @api.model
-    def _collection_run(self, company, today=None, batch_size=1000, commit=False):
+    def _collection_run(self, company, today=None, batch_size=2000, commit=False):
         """Run one company's ladder for the day; returns counters of what was created.
 
         Customers are processed in batches. Each batch is locked (a second worker skips it),

@@ -7,6 +7,7 @@ from freezegun import freeze_time
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import Form, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.base.models.ir_actions_report import _wkhtml
 
@@ -289,3 +290,24 @@ class TestReportViews(CollectionsCommon):
         self.assertEqual(set(rows.mapped("bucket")), {"1_30"})
         self.assertAlmostEqual(sum(rows.mapped("residual")), 1600)
         self.assertGreater(self.customer.collection_dso, 0)
+
+    def test_actions_evaluate_in_the_web_client(self):
+        """Every window action's domain and context evaluate with what the web client offers
+        (no server-only names such as ``ref``), else its menu opens on an error."""
+        data = self.env["ir.model.data"].search(
+            [("module", "=", "account_collections"), ("model", "=", "ir.actions.act_window")]
+        )
+        actions = self.env["ir.actions.act_window"].browse(data.mapped("res_id"))
+        self.assertGreater(len(actions), 10)
+        client_names = {
+            "uid": self.env.uid,
+            "context_today": lambda: fields.Date.context_today(self.env.user),
+            "allowed_company_ids": self.env.companies.ids,
+            "active_id": False,
+            "active_ids": [],
+        }
+        for action in actions:
+            with self.subTest(action=action.name):
+                domain = safe_eval(action.domain or "[]", dict(client_names))
+                self.env[action.res_model].search(domain, limit=1)
+                safe_eval(action.context or "{}", dict(client_names))
