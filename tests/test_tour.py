@@ -48,3 +48,17 @@ class TestWorklistTour(CollectionsCommon, HttpCase):
             "account_collections_customer_promise_tour",
             login=self.collector.login,
         )
+
+    def test_mark_done_in_the_chatter_goes_through_the_outcome(self):
+        self.start_tour(
+            f"/odoo/res.partner/{self.debtor.id}",
+            "account_collections_mark_done_tour",
+            login=self.collector.login,
+        )
+        call = self.env["account.collection.call"].search([("partner_id", "=", self.debtor.id)])
+        self.assertEqual(
+            call.outcome_id, self.env.ref("account_collections.account_collection_outcome_satisfied")
+        )
+        self.assertTrue(call.activity_summary)
+        call_type = self.env.ref("account_collections.mail_activity_type_collection_call")
+        self.assertFalse(self.debtor.activity_ids.filtered(lambda a: a.activity_type_id == call_type))

@@ -123,7 +123,9 @@ class AccountCollectionCallRegister(models.TransientModel):
         )
         if recordings:
             recordings.res_id = call.id
-        return {"type": "ir.actions.act_window_close"}
+        # Reload the screen the call was logged from: the planned call leaves the chatter,
+        # the worklist and the counters at once.
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
 
 
 class AccountCollectionCallRegisterLine(models.TransientModel):

@@ -61,3 +61,38 @@ registry.category("web_tour.tours").add("account_collections_customer_promise_to
         },
     ],
 });
+
+/** "Mark Done" on a collection call in the chatter leads to the outcome wizard, never past it. */
+registry.category("web_tour.tours").add("account_collections_mark_done_tour", {
+    steps: () => [
+        {
+            content: "Mark the planned collection call as done from the chatter",
+            trigger: ".o-mail-Activity:contains('Due call') .o-mail-Activity-markDone",
+            run: "click",
+        },
+        {
+            content: "Confirm in the popover",
+            trigger: ".o-mail-ActivityMarkAsDone button[aria-label='Done']",
+            run: "click",
+        },
+        {
+            content: "Refused: the call needs an outcome; open the wizard from the warning",
+            trigger: ".modal:contains('recorded outcome') button:contains('Log the call')",
+            run: "click",
+        },
+        {
+            content: "The customer had no complaint",
+            trigger: ".modal .o_field_widget[name='outcome_id'] .o_selection_badge:contains('Satisfied')",
+            run: "click",
+        },
+        {
+            content: "Save the outcome",
+            trigger: ".modal button[name='action_confirm']",
+            run: "click",
+        },
+        {
+            content: "The call is no longer planned",
+            trigger: "body:not(:has(.modal)) .o-mail-Chatter:not(:has(.o-mail-Activity:contains('Due call')))",
+        },
+    ],
+});
