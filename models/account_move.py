@@ -459,12 +459,11 @@ class AccountMove(models.Model):
         partner_ids = self._collection_lock_partners(company, partner_ids)
         if not partner_ids:
             return
-        domain = Domain.AND(
-            [self._collection_due_domain(company, today), [("commercial_partner_id", "in", partner_ids)]]
-        )
+        domain = Domain(self._collection_due_domain(company, today))
         if escalate:
             # A broken promise escalates its invoices even while another instalment is open.
             domain |= Domain("id", "in", list(escalate))
+        domain &= Domain("commercial_partner_id", "in", partner_ids)
         # Row locks too: under REPEATABLE READ, an invoice another run changed since this
         # transaction began raises a serialization error instead of being processed twice.
         moves = self.search(domain, order="commercial_partner_id, invoice_date_due, id").try_lock_for_update()

@@ -1,5 +1,7 @@
 import logging
 
+from markupsafe import escape
+
 from odoo import Command, fields, models
 
 _logger = logging.getLogger(__name__)
@@ -37,8 +39,8 @@ class MailMail(models.Model):
         """Render the pending dunning letters of these e-mails, one batch per level.
 
         A letter that cannot be rendered (wkhtmltopdf missing or failing) puts its e-mail in
-        exception with the reason, visible in the customer's chatter and retried with the
-        e-mail's *Retry*; the ladder step stays recorded. Returns the failed e-mails.
+        exception with the reason (*Retry* on the e-mail renders it again) and logs the failure
+        on the customer; the ladder step stays recorded. Returns the failed e-mails.
         """
         pending = self.filtered(
             lambda mail: mail.collection_letter_company_id and mail.model == "res.partner" and mail.res_id
@@ -57,6 +59,7 @@ class MailMail(models.Model):
                 _logger.warning("Dunning letters of level %s could not be rendered: %s", level.id, error)
                 reason = self.env._("The dunning letter could not be rendered: %(error)s", error=error)
                 mails.write({"state": "exception", "failure_type": "unknown", "failure_reason": reason})
+                partners.sudo()._message_log_batch(bodies=dict.fromkeys(partners.ids, escape(reason)))
                 failed |= mails
         return failed
 

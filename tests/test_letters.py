@@ -187,6 +187,7 @@ class TestLettersAndViews(CollectionsCommon):
         self.assertIn("wkhtmltopdf crashed", mail.failure_reason)
         self.assertFalse(mail.attachment_ids)
         self.assertEqual(mail.collection_letter_company_id, self.company, "the letter is still owed")
+        self.assertIn("could not be rendered", self.customer.message_ids[0].body)
         mail.action_retry()
         self.assertEqual(mail.state, "outgoing")
         mail.send()

@@ -204,6 +204,9 @@ install_fresh_db() {
   if grep -qE ' (ERROR|CRITICAL) ' "$log" || ! module_installed "$db"; then
     die "Installing $ADDON into '$db' failed (log: $log)."
   fi
+  # A fresh database has no planner statistics until autovacuum gets to it: without them,
+  # some of Odoo's accounting queries pick plans that take minutes. Same plans every run.
+  psql -d "$db" -qc "ANALYZE"
 }
 
 # --------------------------------------------------------------------------
