@@ -184,7 +184,7 @@ class ResPartner(models.Model):
         groups=COLLECTOR,
     )
     collection_hold_reasons = fields.Text(
-        string="Why On Hold", compute="_compute_collection_credit_status", groups=COLLECTOR
+        string="Why On Hold", compute="_compute_collection_hold_reasons", groups=COLLECTOR
     )
 
     # ------------------------------------------------------------------
@@ -200,8 +200,13 @@ class ResPartner(models.Model):
     def _compute_collection_exposure(self):
         exposure = self._collection_exposure_by_partner()
         empty = dict.fromkeys(EXPOSURE_FIELDS, 0)
+        exposure_fields = [self._fields[name] for name in EXPOSURE_FIELDS]
         for partner in self:
-            partner.update(exposure.get(partner.commercial_partner_id.id, empty))
+            values = exposure.get(partner.commercial_partner_id.id, empty)
+            for field in exposure_fields:
+                # Sums of rounded residuals, already in company currency: straight to the
+                # cache, without the per-value rounding of an assignment (lists of thousands).
+                field._update_cache(partner, values[field.name])
 
     def _collection_exposure_columns(self, today):
         """SQL aggregates over open receivable lines `aml`, one per exposure field.
@@ -388,10 +393,16 @@ class ResPartner(models.Model):
 
     @api.depends_context("company")
     def _compute_collection_credit_status(self):
-        reasons = self._collection_hold_reasons()
+        reasons = self._collection_hold_reasons(text=False)
         for partner in self:
             hold, warn = reasons.get(partner.id, ([], []))
             partner.collection_credit_status = "hold" if hold else "warning" if warn else "normal"
+
+    @api.depends_context("company")
+    def _compute_collection_hold_reasons(self):
+        reasons = self._collection_hold_reasons()
+        for partner in self:
+            hold, warn = reasons.get(partner.id, ([], []))
             partner.collection_hold_reasons = "\n".join(hold + warn)
 
     def _search_collection_credit_status(self, operator, value):
@@ -401,7 +412,7 @@ class ResPartner(models.Model):
         candidates = self.browse(self._collection_receivable_partner_ids())
         candidates |= self.with_context(active_test=False).search([("collection_hold_manual", "=", True)])
         statuses = dict.fromkeys(candidates.ids, "normal")
-        for partner_id, (hold, warn) in candidates._collection_hold_reasons().items():
+        for partner_id, (hold, warn) in candidates._collection_hold_reasons(text=False).items():
             statuses[partner_id] = "hold" if hold else "warning" if warn else "normal"
         matching = [pid for pid, status in statuses.items() if status in values]
         positive = operator in ("=", "in")
@@ -448,16 +459,19 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # Business: credit rules
     # ------------------------------------------------------------------
-    def _collection_hold_reasons(self, extra_amounts=None):
+    def _collection_hold_reasons(self, extra_amounts=None, text=True):
         """Why each partner of `self` is on hold or in warning.
 
         :param extra_amounts: {commercial partner id: amount} of a document about to be
             posted, added to the exposure for the credit limit rule.
+        :param text: False when only the status matters: the reasons are then the rules'
+            keys, and no sentence or amount is formatted (lists of thousands of customers).
         :return: {partner id: ([hold reasons], [warning reasons])}
         """
         extra_amounts = extra_amounts or {}
         company = self.env.company.sudo()
         currency = company.currency_id
+        say = self._collection_reason_sentences(currency) if text else (lambda key, **_values: key)
         today = fields.Date.context_today(self)
         exposure = self._collection_exposure_by_partner(broken_promises=True)
         use_limit = company.account_use_credit_limit
@@ -472,12 +486,7 @@ class ResPartner(models.Model):
             figures = exposure.get(commercial.id, dict.fromkeys(EXPOSURE_FIELDS, 0))
             hold, warn = [], []
             if commercial.collection_hold_manual:
-                hold.append(
-                    self.env._(
-                        "Put on hold by a manager: %(reason)s",
-                        reason=commercial.collection_hold_reason or self.env._("no reason given"),
-                    )
-                )
+                hold.append(say("manual", reason=commercial.collection_hold_reason))
             tolerance_valid = not commercial.collection_tolerance_until or (
                 commercial.collection_tolerance_until >= today
             )
@@ -486,36 +495,46 @@ class ResPartner(models.Model):
             overdue_days = figures["collection_overdue_days"]
             overdue_amount = figures["collection_overdue_amount"]
             if overdue_days > tol_days:
-                hold.append(
-                    self.env._(
-                        "Overdue for %(days)s days, more than the %(tolerance)s days tolerated.",
-                        days=overdue_days,
-                        tolerance=tol_days,
-                    )
-                )
+                hold.append(say("days", days=overdue_days, tolerance=tol_days))
             if currency.compare_amounts(overdue_amount, tol_amount) > 0:
-                hold.append(
-                    self.env._(
-                        "Overdue amount %(amount)s exceeds the tolerated %(tolerance)s.",
-                        amount=currency.format(overdue_amount),
-                        tolerance=currency.format(tol_amount),
-                    )
-                )
+                hold.append(say("amount", amount=overdue_amount, tolerance=tol_amount))
             limit = commercial.credit_limit
             if use_limit and limit:
                 exposure_total = figures["collection_open_amount"] + extra_amounts.get(commercial.id, 0.0)
                 if currency.compare_amounts(exposure_total, limit) > 0:
-                    message = self.env._(
-                        "Exposure %(exposure)s exceeds the credit limit of %(limit)s.",
-                        exposure=currency.format(exposure_total),
-                        limit=currency.format(limit),
-                    )
+                    message = say("limit", exposure=exposure_total, limit=limit)
                     (hold if company.collection_limit_policy == "block" else warn).append(message)
             hold.extend(extra_reasons.get(commercial.id, []))
             if not hold and not warn and overdue_amount > 0:
-                warn.append(self.env._("Overdue within the tolerance agreed by management."))
+                warn.append(say("within"))
             result[partner.id] = (hold, warn)
         return result
+
+    def _collection_reason_sentences(self, currency):
+        """say(rule, **values): the sentence of a hold or warning rule, amounts in `currency`."""
+        fmt = currency.format
+        sentences = {
+            "manual": lambda reason: self.env._(
+                "Put on hold by a manager: %(reason)s", reason=reason or self.env._("no reason given")
+            ),
+            "days": lambda days, tolerance: self.env._(
+                "Overdue for %(days)s days, more than the %(tolerance)s days tolerated.",
+                days=days,
+                tolerance=tolerance,
+            ),
+            "amount": lambda amount, tolerance: self.env._(
+                "Overdue amount %(amount)s exceeds the tolerated %(tolerance)s.",
+                amount=fmt(amount),
+                tolerance=fmt(tolerance),
+            ),
+            "limit": lambda exposure, limit: self.env._(
+                "Exposure %(exposure)s exceeds the credit limit of %(limit)s.",
+                exposure=fmt(exposure),
+                limit=fmt(limit),
+            ),
+            "within": lambda: self.env._("Overdue within the tolerance agreed by management."),
+        }
+        return lambda rule, **values: sentences[rule](**values)
 
     def _collection_invoice_contact(self):
         """Who receives reminders: the invoicing address with an e-mail, else the customer."""

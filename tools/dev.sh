@@ -262,18 +262,19 @@ check_uninstall_reinstall() {
 
 # Benchmark in its own database: fresh install, generated data, timed runs (bench/bench.py).
 cmd_bench() {
-  local size=2000 extra=()
+  local size=2000 extra=() reuse=0
   while [ $# -gt 0 ]; do
     case "$1" in
       --size) size=$2; shift 2 ;;
       --size=*) size=${1#--size=}; shift ;;
       --profile) extra+=(--profile); shift ;;
+      --reuse) extra+=(--reuse); reuse=1; shift ;;
       *) die "unknown bench option: $1" ;;
     esac
   done
   setup
   local db="${BENCH_DB:-account_collections_bench}"
-  install_fresh_db "$db"
+  [ "$reuse" = 1 ] || install_fresh_db "$db"
   "$PY" "$ROOT/bench/bench.py" -c "$CONF" -d "$db" --size "$size" "${extra[@]}"
 }
 
