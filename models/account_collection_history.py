@@ -37,6 +37,7 @@ class AccountCollectionHistory(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id")
     activity_id = fields.Many2one("mail.activity", string="Call Activity", index="btree_not_null")
     mail_id = fields.Many2one("mail.mail", string="E-mail", index="btree_not_null")
+    mail_state = fields.Selection(related="mail_id.state", string="E-mail Status")
     did_call = fields.Boolean(string="Call")
     did_email = fields.Boolean(string="E-mail Sent")
     did_letter = fields.Boolean(string="Letter")
@@ -45,6 +46,13 @@ class AccountCollectionHistory(models.Model):
     letter_state = fields.Selection([("to_post", "To Post"), ("posted", "Posted")], index="btree_not_null")
     letter_posted_date = fields.Date()
     note = fields.Text()
+
+    def action_retry_email(self):
+        """Queue again the e-mails of these steps that failed (mail server down, letter not
+        rendered); the mail queue sends them with its next run."""
+        self.check_access("read")
+        self.sudo().mail_id.filtered(lambda mail: mail.state == "exception").action_retry()
+        return True
 
     def action_mark_posted(self):
         """Letters to post: the accountant confirms the letter went out."""

@@ -199,6 +199,24 @@ class TestLadder(CollectionsCommon):
         history.action_mark_posted()
         self.assertEqual(history.letter_state, "posted")
 
+    def test_failed_email_is_visible_and_retried(self):
+        """The mail server is down: the step stays recorded, the failure shows, Retry re-queues."""
+        self._post(self.customer, 100, date(2026, 6, 12))
+        self._run(MONDAY)
+        history = self._history(self.customer)
+        self.assertEqual(history.mail_state, "outgoing")
+        IrMailServer = type(self.env["ir.mail_server"])
+        with patch.object(IrMailServer, "_connect__", side_effect=ConnectionRefusedError("SMTP server down")):
+            history.mail_id.send()
+        self.assertEqual(history.mail_state, "exception")
+        self.assertIn("SMTP server down", history.mail_id.failure_reason)
+        History = self.env["account.collection.history"].with_user(self.collector)
+        failed = History.search([("mail_state", "=", "exception")])
+        self.assertEqual(failed, history)
+        failed.action_retry_email()
+        self.assertEqual(history.mail_state, "outgoing")
+        self.assertEqual(self._run(MONDAY).get("emails", 0), 0, "no second e-mail for the same step")
+
     def test_missing_email_becomes_a_task(self):
         self.customer.email = False
         self._post(self.customer, 100, date(2026, 6, 12))
