@@ -4,9 +4,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import format_date
 
-MANAGER = "account_collections.group_collections_manager"
-CALL_TYPE = "account_collections.mail_activity_type_collection_call"
-TODO_TYPE = "account_collections.mail_activity_type_collection_todo"
+from ..const import CALL_TYPE, MANAGER, TODO_TYPE
+
 REVIEW_FIELDS = {"review_state", "review_rating", "review_comment", "reviewer_id", "review_date"}
 
 

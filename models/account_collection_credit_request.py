@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-MANAGER = "account_collections.group_collections_manager"
+from ..const import MANAGER
 
 
 class AccountCollectionCreditRequest(models.Model):

@@ -5,8 +5,8 @@ from markupsafe import Markup, escape
 from odoo import Command, api, fields, models
 from odoo.tools import format_date
 
-CALL_TYPE = "account_collections.mail_activity_type_collection_call"
-TODO_TYPE = "account_collections.mail_activity_type_collection_todo"
+from ..const import CALL_TYPE, TODO_TYPE
+
 DEFAULT_TEMPLATE = "account_collections.mail_template_collection_reminder"
 
 

@@ -7,9 +7,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
-MANAGER = "account_collections.group_collections_manager"
-CALL_TYPE = "account_collections.mail_activity_type_collection_call"
-TODO_TYPE = "account_collections.mail_activity_type_collection_todo"
+from ..const import CALL_TYPE, MANAGER, TODO_TYPE
 
 
 class AccountCollectionPromise(models.Model):

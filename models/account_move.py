@@ -7,10 +7,10 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL, split_every
 
+from ..const import CALL_TYPE, MANAGER
+
 _logger = logging.getLogger(__name__)
 
-MANAGER = "account_collections.group_collections_manager"
-CALL_TYPE = "account_collections.mail_activity_type_collection_call"
 # Open customer invoices: the only moves a ladder follows.
 OPEN_PAYMENT_STATES = ("not_paid", "partial")
 

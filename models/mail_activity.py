@@ -1,8 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import RedirectWarning, UserError
 
-CALL_TYPE = "account_collections.mail_activity_type_collection_call"
-MANAGER = "account_collections.group_collections_manager"
+from ..const import CALL_TYPE, MANAGER
 
 
 class MailActivity(models.Model):

@@ -5,7 +5,7 @@ from pytz import timezone
 
 from odoo import fields, models
 
-MANAGER = "account_collections.group_collections_manager"
+from ..const import MANAGER
 
 
 class ResCompany(models.Model):

@@ -7,8 +7,7 @@ from odoo.tools import SQL, format_date, split_every
 
 from odoo.addons.base.models.ir_actions_report import _wkhtml
 
-MANAGER = "account_collections.group_collections_manager"
-COLLECTOR = "account_collections.group_collections_collector"
+from ..const import COLLECTOR, MANAGER
 
 # Aging buckets as (field name, lowest days overdue, highest days overdue).
 AGING_BUCKETS = [

@@ -1,7 +1,7 @@
 from odoo import fields, models
 from odoo.exceptions import AccessError, UserError
 
-MANAGER = "account_collections.group_collections_manager"
+from ..const import MANAGER
 
 
 class AccountMoveHoldOverride(models.TransientModel):
