@@ -3,7 +3,6 @@ from collections import defaultdict
 from markupsafe import Markup, escape
 
 from odoo import Command, api, fields, models
-from odoo.tools import format_date
 
 from ..const import CALL_TYPE, TODO_TYPE
 
@@ -193,13 +192,15 @@ class AccountCollectionHistory(models.Model):
 
     @api.model
     def _collection_invoice_table(self, moves):
+        date_text, amount_text = self.env["res.partner"]._collection_formatters()
+        due = self.env._("due")
         rows = Markup("").join(
             Markup("<li>%s, %s %s, %s</li>")
             % (
                 move.name,
-                self.env._("due"),
-                format_date(self.env, move.invoice_date_due),
-                move.currency_id.format(move.amount_residual),
+                due,
+                date_text(move.invoice_date_due),
+                amount_text(move.currency_id, move.amount_residual),
             )
             for move in moves
         )

@@ -392,6 +392,7 @@ class AccountMove(models.Model):
                 self.env["ir.cron"]._commit_progress(len(chunk), remaining=remaining)
                 # Committed work needs no cache: keep memory flat over long runs.
                 self.env.invalidate_all()
+                self.env.cr.cache.pop("collection_formats", None)
         _logger.info("Collection ladder for %s on %s: %s", company.name, today, dict(stats))
         return dict(stats)
 
