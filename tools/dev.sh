@@ -206,7 +206,7 @@ install_fresh_db() {
   fi
   # A fresh database has no planner statistics until autovacuum gets to it: without them,
   # some of Odoo's accounting queries pick plans that take minutes. Same plans every run.
-  psql -d "$db" -qc "ANALYZE"
+  PGOPTIONS="-c client_min_messages=error" psql -d "$db" -qc "ANALYZE"
 }
 
 # --------------------------------------------------------------------------
