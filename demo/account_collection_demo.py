@@ -136,19 +136,8 @@ class ResCompany(models.Model):
         env["account.move"].sudo()._collection_run(self)
 
         # Today's calls, one per outcome, by each customer's collector.
-        outcome = {
-            kind: env.ref(f"account_collections.account_collection_outcome_{kind}")
-            for kind in (
-                "promise",
-                "paid",
-                "dispute",
-                "refused",
-                "no_answer",
-                "wrong_contact",
-                "call_back",
-                "satisfied",
-            )
-        }
+        # One outcome record per type at install: the shipped ones.
+        outcome = {record.outcome_type: record for record in env["account.collection.outcome"].search([])}
         stories = {
             "promise": {"lines": [(2600.0, today + timedelta(days=7)), (2600.0, today + timedelta(days=21))]},
             "paid": {"paid_date": today - timedelta(days=1), "paid_reference": "Transfer 2026-118"},

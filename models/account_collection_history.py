@@ -207,6 +207,23 @@ class AccountCollectionHistory(models.Model):
         return Markup("<ul>%s</ul>") % rows
 
     @api.model
+    def _collection_calls_on(self, partner_ids, day):
+        """{customer id: its open collection call due on `day`}: the call a new one extends."""
+        calls = (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", partner_ids),
+                    ("activity_type_id", "=", self.env.ref(CALL_TYPE).id),
+                    ("date_deadline", "=", day),
+                ]
+            )
+        )
+        return {activity.res_id: activity for activity in calls}
+
+    @api.model
     def _collection_create_calls(self, calls, owners, today):
         """One call per customer and day: extend that day's open call or create one.
 
@@ -218,17 +235,7 @@ class AccountCollectionHistory(models.Model):
         today = self.env.context.get("collection_call_day") or today
         call_type = self.env.ref(CALL_TYPE)
         Activity = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True)
-        existing = {
-            activity.res_id: activity
-            for activity in Activity.search(
-                [
-                    ("res_model", "=", "res.partner"),
-                    ("res_id", "in", list(calls)),
-                    ("activity_type_id", "=", call_type.id),
-                    ("date_deadline", "=", today),
-                ]
-            )
-        }
+        existing = self._collection_calls_on(list(calls), today)
         model_id = self.env["ir.model"]._get_id("res.partner")
         to_create, result = [], {}
         for partner_id, items in calls.items():

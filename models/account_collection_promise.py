@@ -267,17 +267,7 @@ class AccountCollectionPromise(models.Model):
                 defaultdict(int),
                 escalate=set(escalated.ids),
             )
-            existing = {
-                activity.res_id: activity
-                for activity in Activity.search(
-                    [
-                        ("res_model", "=", "res.partner"),
-                        ("res_id", "in", partner_ids),
-                        ("activity_type_id", "=", call_type.id),
-                        ("date_deadline", "=", tomorrow),
-                    ]
-                )
-            }
+            existing = self.env["account.collection.history"]._collection_calls_on(partner_ids, tomorrow)
             for partner, promises in company_promises.grouped(
                 lambda p: p.partner_id.commercial_partner_id
             ).items():

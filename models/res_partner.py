@@ -23,6 +23,8 @@ EXPOSURE_FIELDS = [
     "collection_overdue_days",
     *(name for name, _low, _high in AGING_BUCKETS),
 ]
+# Broken promises count towards the hold rule for this many days.
+BROKEN_PROMISE_DAYS = 90
 # Customers per wkhtmltopdf run when letters are rendered in batch.
 LETTER_CHUNK = 50
 CREDIT_STATUSES = [("normal", "Normal"), ("warning", "Warning"), ("hold", "On Hold")]
@@ -296,11 +298,9 @@ class ResPartner(models.Model):
                 exposure=query,
                 partners=partner_ids,
                 company=self.env.company.id,
-                since=today - timedelta(days=90),
+                since=today - timedelta(days=BROKEN_PROMISE_DAYS),
             )
-        self.env["account.move.line"].flush_model(
-            ["partner_id", "company_id", "parent_state", "account_id", "reconciled", "amount_residual"]
-        )
+        self._collection_flush_open_items()
         result = {}
         for row in self.env.execute_query(query):
             if broken_promises:
@@ -314,28 +314,24 @@ class ResPartner(models.Model):
         """Make the exposure columns sortable in lists: a correlated aggregate per row."""
         if field_name not in EXPOSURE_FIELDS:
             return super()._order_field_to_sql(alias, field_name, direction, nulls, query)
-        self.env["account.move.line"].flush_model(
-            ["partner_id", "company_id", "parent_state", "account_id", "reconciled", "amount_residual"]
-        )
+        self._collection_flush_open_items()
         column = self._collection_exposure_columns(fields.Date.context_today(self))[field_name]
         partner = SQL("aml.partner_id = %s", SQL.identifier(alias, "commercial_partner_id"))
         return SQL("(SELECT %s %s) %s %s", column, self._collection_open_items_sql(partner), direction, nulls)
 
+    def _collection_flush_open_items(self):
+        """Flush what ``_collection_open_items_sql`` reads, before raw SQL on it."""
+        self.env["account.move.line"].flush_model(
+            ["partner_id", "company_id", "parent_state", "account_id", "reconciled", "amount_residual"]
+        )
+
     def _collection_receivable_partner_ids(self):
         """Commercial partners with an open receivable in the current company."""
         query = SQL(
-            """
-            SELECT DISTINCT aml.partner_id
-              FROM account_move_line aml
-              JOIN account_account account ON account.id = aml.account_id
-             WHERE aml.company_id = %s AND aml.parent_state = 'posted'
-               AND account.account_type = 'asset_receivable'
-               AND NOT aml.reconciled AND aml.amount_residual != 0
-               AND aml.partner_id IS NOT NULL
-            """,
-            self.env.company.id,
+            "SELECT DISTINCT aml.partner_id %s",
+            self._collection_open_items_sql(SQL("aml.partner_id IS NOT NULL")),
         )
-        self.env["account.move.line"].flush_model()
+        self._collection_flush_open_items()
         return [row[0] for row in self.env.execute_query(query)]
 
     def _search_collection_exposure(self, field_name, operator, value):
@@ -739,7 +735,7 @@ class ResPartner(models.Model):
 
     def _collection_broken_promise_counts(self):
         """{commercial partner id: promises broken in the last 90 days} in one query."""
-        since = fields.Date.context_today(self) - timedelta(days=90)
+        since = fields.Date.context_today(self) - timedelta(days=BROKEN_PROMISE_DAYS)
         groups = (
             self.env["account.collection.promise"]
             .sudo()
