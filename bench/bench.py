@@ -9,6 +9,7 @@ paths and prints a table: wall seconds, SQL queries, peak memory of the process.
 """
 
 import argparse
+import os
 import random
 import threading
 import time
@@ -51,6 +52,7 @@ class Peak:
 
 ROWS = []
 PROFILE = False
+TOP_QUERIES = int(os.environ.get("BENCH_TOP_QUERIES", 12))
 
 
 @contextmanager
@@ -67,18 +69,22 @@ def query_profile(env, label):
     import re  # noqa: PLC0415
     import traceback  # noqa: PLC0415
 
-    shapes, origins = collections.Counter(), {}
+    shapes, durations, origins = collections.Counter(), collections.Counter(), {}
     cursor = env.cr
     original = type(cursor).execute
 
     def execute(self, query, params=None, log_exceptions=True):
         shape = re.sub(r"\s+", " ", str(getattr(query, "code", query)))[:110]
         shapes[shape] += 1
-        if shapes[shape] == 3:
+        if shape not in origins or shapes[shape] == 3:
             origins[shape] = [
                 f for f in traceback.extract_stack(limit=40) if "account_collections" in f.filename
             ][-4:]
-        return original(self, query, params, log_exceptions)
+        started = time.perf_counter()
+        try:
+            return original(self, query, params, log_exceptions)
+        finally:
+            durations[shape] += time.perf_counter() - started
 
     type(cursor).execute = execute
     profiler = cProfile.Profile()
@@ -95,10 +101,11 @@ def query_profile(env, label):
         stats.sort_stats("cumulative").print_stats(ours, 25)
         print(f"  -- Python time of {label} (cProfile: top 15 by own time, then ours by cumulative time)")
         print("\n".join(line for line in stream.getvalue().splitlines() if line.strip())[:9000])
-        print(f"  -- top queries of {label}")
-        for shape, count in shapes.most_common(12):
-            where = "; ".join(f"{f.name}:{f.lineno}" for f in origins.get(shape, []))
-            print(f"  {count:6d}  {shape}  [{where}]")
+        for title, ranking in (("most frequent", shapes), ("slowest in total", durations)):
+            print(f"  -- {title} queries of {label}: count, seconds, query, call site")
+            for shape, _value in ranking.most_common(TOP_QUERIES):
+                where = "; ".join(f"{f.name}:{f.lineno}" for f in origins.get(shape, []))
+                print(f"  {shapes[shape]:6d} {durations[shape]:6.2f}  {shape}  [{where}]")
 
 
 @contextmanager
@@ -261,12 +268,12 @@ def counts(env):
 
 def run_day(env, companies, day, label, invoices):
     before = counts(env)
-    with measure(env, label, per=(invoices, "invoices")) as extra:
+    with measure(env, label, per=(invoices, "invoices")):
         Move = env["account.move"]
         for company in companies:
             Move.with_company(company)._collection_run(company, today=day, commit=True)
     after = counts(env)
-    extra.update({key: after[key] - before[key] for key in after})
+    ROWS[-1].update({key: after[key] - before[key] for key in after})
 
 
 def run_ladder_and_promises(env, size):

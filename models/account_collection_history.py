@@ -2,7 +2,8 @@ from collections import defaultdict
 
 from markupsafe import Markup, escape
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
+from odoo.tools import SQL
 
 from ..const import CALL_TYPE, TODO_TYPE
 
@@ -106,7 +107,7 @@ class AccountCollectionHistory(models.Model):
                     "ladder_id": level.ladder_id.id,
                     "level_id": level.id,
                     "user_id": owners[partner.id].id,
-                    "move_ids": [Command.set(moves.ids)],
+                    "move_ids": moves.ids,
                     "amount": sum(moves.mapped("amount_residual_signed")),
                 }
                 if level.min_amount and company.currency_id.compare_amounts(overdue, level.min_amount) < 0:
@@ -135,21 +136,81 @@ class AccountCollectionHistory(models.Model):
                     notices.append((partner, level, moves))
                 if level.action_legal:
                     legal.append((partner, level, moves))
-        activity_of = self._collection_create_calls(calls, owners, today)
+        tasks = self._collection_send_emails(emails, owners, stats)
+        tasks += self._collection_letter_tasks(letters)
+        tasks += self._collection_manager_tasks(notices + legal, owners)
+        self._collection_hand_to_lawyers(legal, company)
+        activity_of, _tasks = self._collection_create_activities(calls, owners, today, tasks)
         for vals in history_vals:
             if vals.get("did_call"):
                 vals["activity_id"] = activity_of[vals["partner_id"]].id
-        self._collection_send_emails(emails, owners, today, stats)
-        self._collection_queue_letters(letters, today)
-        self._collection_notify_managers(notices, owners, today)
-        self._collection_hand_to_lawyers(legal, company, today)
-        histories = self.sudo().create(history_vals)
+        histories = self.sudo()._collection_insert(history_vals)
         stats["history"] += len(histories)
         stats["calls"] += len(activity_of)
         stats["letters"] += len(letters)
         stats["notifications"] += len(notices)
         stats["legal"] += len(legal)
+        stats["tasks"] += len(tasks)
         return histories
+
+    @api.model
+    def _collection_insert(self, vals_list):
+        """Insert history rows, `move_ids` given as a list of invoice ids, in three queries.
+
+        A first run writes tens of thousands of rows and the ORM inserts 100 per query. The
+        history is an append-only log built by the engine from records it just checked: no
+        defaults, computed fields or constraints to run, so the rows go in one INSERT (ids
+        taken from the sequence first, to know which row is which) and their invoices in another.
+        """
+        if not vals_list:
+            return self.browse()
+        self.check_access("create")
+        ids = [
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    "SELECT nextval(%s) FROM generate_series(1, %s)",
+                    f"{self._table}_id_seq",
+                    len(vals_list),
+                )
+            )
+        ]
+        names = sorted({name for vals in vals_list for name in vals} - {"move_ids"})
+        columns = [("id", ids, "int4")]
+        for name in names:
+            field = self._fields[name]
+            values = [field.convert_to_column(vals.get(name), self, vals) for vals in vals_list]
+            columns.append((name, values, field.column_type[1]))
+        now = self.env.cr.now()
+        for name in ("create_uid", "write_uid"):
+            columns.append((name, [self.env.uid] * len(ids), "int4"))
+        for name in ("create_date", "write_date"):
+            columns.append((name, [now] * len(ids), "timestamp"))
+        self.env.execute_query(
+            SQL(
+                "INSERT INTO %s (%s) SELECT * FROM unnest(%s)",
+                SQL.identifier(self._table),
+                SQL(", ").join(SQL.identifier(name) for name, _values, _type in columns),
+                SQL(", ").join(SQL("%s::%s[]", values, SQL(sql_type)) for _name, values, sql_type in columns),
+            )
+        )
+        links = [
+            (history_id, move_id)
+            for history_id, vals in zip(ids, vals_list, strict=True)
+            for move_id in vals["move_ids"]
+        ]
+        if links:
+            self.env.execute_query(
+                SQL(
+                    """
+                    INSERT INTO account_collection_history_move_rel (history_id, move_id)
+                    SELECT * FROM unnest(%s::int[], %s::int[])
+                    """,
+                    [history_id for history_id, _move_id in links],
+                    [move_id for _history_id, move_id in links],
+                )
+            )
+        return self.browse(ids)
 
     @api.model
     def _collection_assign_collectors(self, partners, plan, exposure, company):
@@ -224,84 +285,105 @@ class AccountCollectionHistory(models.Model):
         return {activity.res_id: activity for activity in calls}
 
     @api.model
-    def _collection_create_calls(self, calls, owners, today):
-        """One call per customer and day: extend that day's open call or create one.
+    def _collection_create_activities(self, calls, owners, today, tasks=()):
+        """Create the day's calls and collection tasks in one go; returns ({customer id: call},
+        tasks).
 
-        The call is due today, or on the ``collection_call_day`` of the context (escalations
-        plan their call for the next working day).
+        `calls` is {customer id: [(level, invoices)]}: one call per customer and day, which
+        extends the customer's open call of that day if there is one. The call is due today,
+        or on the ``collection_call_day`` of the context (escalations plan their call for the
+        next working day). `tasks` are (res_model, res_id, user, summary, note) to-dos due today.
         """
-        if not calls:
-            return {}
-        today = self.env.context.get("collection_call_day") or today
-        call_type = self.env.ref(CALL_TYPE)
-        Activity = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True)
-        existing = self._collection_calls_on(list(calls), today)
+        call_day = self.env.context.get("collection_call_day") or today
+        existing = self._collection_calls_on(list(calls), call_day) if calls else {}
         model_id = self.env["ir.model"]._get_id("res.partner")
-        to_create, result = [], {}
+        call_type = self.env.ref(CALL_TYPE) if calls else None
+        vals_list, result = [], {}
         for partner_id, items in calls.items():
-            first_level = min((level for level, _moves in items), key=lambda lvl: lvl.call_time)
-            hours, minutes = divmod(round(first_level.call_time * 60), 60)
             note = Markup("").join(
                 Markup("<p><b>%s</b></p>%s") % (level.name, self._collection_invoice_table(moves))
                 for level, moves in items
-            )
-            summary = self.env._(
-                "%(level)s at %(time)s",
-                level=first_level.summary or first_level.name,
-                time=f"{hours:02d}:{minutes:02d}",
             )
             if partner_id in existing:
                 activity = existing[partner_id]
                 activity.note = (activity.note or Markup("")) + note
                 result[partner_id] = activity
                 continue
-            to_create.append(
+            first_level = min((level for level, _moves in items), key=lambda lvl: lvl.call_time)
+            hours, minutes = divmod(round(first_level.call_time * 60), 60)
+            vals_list.append(
                 {
                     "res_model_id": model_id,
+                    "res_model": "res.partner",
                     "res_id": partner_id,
                     "activity_type_id": call_type.id,
-                    "summary": summary,
+                    "summary": self.env._(
+                        "%(level)s at %(time)s",
+                        level=first_level.summary or first_level.name,
+                        time=f"{hours:02d}:{minutes:02d}",
+                    ),
                     "note": note,
-                    "date_deadline": today,
+                    "date_deadline": call_day,
                     "user_id": owners[partner_id].id,
                     "automated": True,
                     "collection_call_time": first_level.call_time,
                 }
             )
-        created = Activity.create(to_create)
-        result.update({activity.res_id: activity for activity in created})
-        return result
+        new_calls = len(vals_list)
+        if tasks:
+            todo_id = self.env.ref(TODO_TYPE).id
+            vals_list += [
+                {
+                    "res_model_id": self.env["ir.model"]._get_id(model),
+                    "res_model": model,
+                    "res_id": res_id,
+                    "activity_type_id": todo_id,
+                    "summary": summary,
+                    "note": note,
+                    "date_deadline": today,
+                    "user_id": user.id,
+                    "automated": True,
+                }
+                for model, res_id, user, summary, note in tasks
+            ]
+        activities = self._collection_new_activities(vals_list)
+        result.update({activity.res_id: activity for activity in activities[:new_calls]})
+        return result, activities[new_calls:]
+
+    @api.model
+    def _collection_new_activities(self, vals_list):
+        """Create activities with the names of their documents given.
+
+        ``mail.activity`` computes its stored document name after inserting, one UPDATE per
+        100 activities; the ladder knows the names (display names read in one batch per model)
+        and inserts them with the rows.
+        """
+        Activity = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True)
+        if not vals_list:
+            return Activity
+        by_model = defaultdict(set)
+        for vals in vals_list:
+            by_model[vals["res_model"]].add(vals["res_id"])
+        names = {
+            (model, record.id): record.display_name
+            for model, ids in by_model.items()
+            for record in self.env[model].sudo().browse(ids)
+        }
+        for vals in vals_list:
+            vals["res_name"] = names[(vals.pop("res_model"), vals["res_id"])]
+        activities = Activity.create(vals_list)
+        self.env.remove_to_compute(Activity._fields["res_name"], activities)
+        return activities
 
     @api.model
     def _collection_todo(self, partner_vals, today):
         """Create collection tasks from [(res_model, res_id, user, summary, note)] in one go."""
-        if not partner_vals:
-            return self.env["mail.activity"]
-        todo = self.env.ref(TODO_TYPE)
-        return (
-            self.env["mail.activity"]
-            .sudo()
-            .with_context(mail_activity_quick_update=True)
-            .create(
-                [
-                    {
-                        "res_model_id": self.env["ir.model"]._get_id(model),
-                        "res_id": res_id,
-                        "activity_type_id": todo.id,
-                        "summary": summary,
-                        "note": note,
-                        "date_deadline": today,
-                        "user_id": user.id,
-                        "automated": True,
-                    }
-                    for model, res_id, user, summary, note in partner_vals
-                ]
-            )
-        )
+        return self._collection_create_activities({}, {}, today, partner_vals)[1]
 
     @api.model
-    def _collection_send_emails(self, emails, owners, today, stats):
-        """Queue one e-mail per customer and level; no address becomes a task for the collector."""
+    def _collection_send_emails(self, emails, owners, stats):
+        """Queue one e-mail per customer and level; returns the tasks for the collectors of
+        customers without an e-mail address."""
         tasks = []
         for level, items in emails.items():
             template = level.mail_template_id or self.env.ref(DEFAULT_TEMPLATE)
@@ -346,8 +428,8 @@ class AccountCollectionHistory(models.Model):
             for partner, vals in sendable:
                 vals["mail_id"] = mail_of[partner.id].id
             stats["emails"] += len(mails)
-        self._collection_todo(tasks, today)
         stats["email_tasks"] += len(tasks)
+        return tasks
 
     @api.model
     def _collection_prefetch_open_moves(self, partners):
@@ -387,12 +469,12 @@ class AccountCollectionHistory(models.Model):
         self.env.cr.cache.pop("collection_open_moves", None)
 
     @api.model
-    def _collection_queue_letters(self, letters, today):
+    def _collection_letter_tasks(self, letters):
         """Letters go to the 'Letters to post' list; the ladder's manager gets one task per day."""
         per_ladder = defaultdict(int)
         for _partner, level in letters:
             per_ladder[level.ladder_id] += 1
-        tasks = [
+        return [
             (
                 "account.collection.ladder",
                 ladder.id,
@@ -402,51 +484,62 @@ class AccountCollectionHistory(models.Model):
             )
             for ladder, count in per_ladder.items()
         ]
-        self._collection_todo(tasks, today)
 
     @api.model
-    def _collection_notify_managers(self, notices, owners, today):
-        tasks = [
-            (
-                "res.partner",
-                partner.id,
-                level.ladder_id.manager_id or owners[partner.id],
-                self.env._("Review: %(partner)s reached %(level)s", partner=partner.name, level=level.name),
-                self._collection_invoice_table(moves),
-            )
-            for partner, level, moves in notices
-        ]
-        self._collection_todo(tasks, today)
-
-    @api.model
-    def _collection_hand_to_lawyers(self, legal, company, today):
-        """Stop automatic actions for the customer and ask a manager to confirm the hand-over."""
-        if not legal:
-            return
-        partners = self.env["res.partner"].sudo().with_company(company).browse([p.id for p, _l, _m in legal])
-        # One logged note per customer says it all; no tracking message on top of it.
-        partners.with_context(tracking_disable=True).write({"collection_stage": "legal"})
-        partners._message_log_batch(
-            bodies={
-                partner.id: escape(
-                    self.env._("Handed to lawyers by the collection ladder (%(level)s).", level=level.name)
-                )
-                for partner, level, _moves in legal
-            }
-        )
-        root = self.env.ref("base.user_root")
+    def _collection_manager_tasks(self, items, owners):
+        """One task per customer and day for the ladder's manager (else the collector) about the
+        levels that ask for one, [(customer, level, invoices)]: review them, or confirm the
+        hand-over to lawyers when one of them hands the customer over."""
+        by_partner = defaultdict(dict)
+        for partner, level, moves in items:
+            by_partner[partner].setdefault(level, moves)
         tasks = []
-        for partner, level, moves in legal:
-            tasks.append(
-                (
-                    "res.partner",
-                    partner.id,
-                    level.ladder_id.manager_id or root,
-                    self.env._(
-                        "Confirm the hand-over of %(partner)s to lawyers (firm, date, amount)",
-                        partner=partner.name,
-                    ),
-                    self._collection_invoice_table(moves),
+        for partner, levels in by_partner.items():
+            ordered = sorted(levels, key=lambda lvl: (lvl.sequence, lvl.id))
+            top = ordered[-1]
+            if any(level.action_legal for level in ordered):
+                summary = self.env._(
+                    "Confirm the hand-over of %(partner)s to lawyers (firm, date, amount)",
+                    partner=partner.name,
                 )
+            else:
+                summary = self.env._(
+                    "Review: %(partner)s reached %(level)s", partner=partner.name, level=top.name
+                )
+            note = Markup("").join(
+                Markup("<p><b>%s</b></p>%s") % (level.name, self._collection_invoice_table(levels[level]))
+                for level in ordered
             )
-        self._collection_todo(tasks, today)
+            user = top.ladder_id.manager_id or owners[partner.id]
+            tasks.append(("res.partner", partner.id, user, summary, note))
+        return tasks
+
+    @api.model
+    def _collection_hand_to_lawyers(self, legal, company):
+        """Stop automatic actions for these customers in `company`: their stage becomes "legal".
+
+        The stage is company-dependent (a jsonb value per company) and the ORM writes it 100
+        customers at a time; one UPDATE sets it for the whole batch. The history row and the
+        manager's confirmation task say when and why.
+        """
+        partners = self.env["res.partner"].sudo().browse({partner.id for partner, _level, _moves in legal})
+        if not partners:
+            return
+        partners.flush_recordset(["collection_stage"])
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE res_partner
+                   SET collection_stage = COALESCE(collection_stage, '{}'::jsonb)
+                                          || jsonb_build_object(%s::text, 'legal'),
+                       write_uid = %s,
+                       write_date = NOW() AT TIME ZONE 'UTC'
+                 WHERE id = ANY(%s)
+                """,
+                company.id,
+                self.env.uid,
+                partners.ids,
+            )
+        )
+        partners.invalidate_recordset(["collection_stage", "write_uid", "write_date"])
+        partners.modified(["collection_stage"])

@@ -241,7 +241,6 @@ class AccountCollectionPromise(models.Model):
         """
         call_type, todo_type = self.env.ref(CALL_TYPE), self.env.ref(TODO_TYPE)
         root = self.env.ref("base.user_root")
-        Activity = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True)
         partner_model = self.env["ir.model"]._get_id("res.partner")
         vals_list, bodies, calls = [], {}, {}
         for company, company_promises in self.grouped("company_id").items():
@@ -282,7 +281,12 @@ class AccountCollectionPromise(models.Model):
                         for p in promises
                     ),
                 )
-                common = {"res_model_id": partner_model, "res_id": partner.id, "automated": True}
+                common = {
+                    "res_model_id": partner_model,
+                    "res_model": "res.partner",
+                    "res_id": partner.id,
+                    "automated": True,
+                }
                 if partner.id in existing:
                     calls[existing[partner.id]] = summary
                 else:
@@ -310,7 +314,7 @@ class AccountCollectionPromise(models.Model):
             activity.write(
                 {"summary": summary, "note": Markup("<p>%s</p>") % summary + (activity.note or "")}
             )
-        Activity.create(vals_list)
+        self.env["account.collection.history"]._collection_new_activities(vals_list)
         self.env["res.partner"].sudo().browse(list(bodies))._message_log_batch(bodies=bodies)
 
     @api.model

@@ -175,33 +175,82 @@ class AccountMove(models.Model):
         for company, moves in by_company.items():
             moves._collection_schedule_company(company, workdays)
 
-    def _collection_schedule_company(self, company, workdays=None):
+    def _collection_schedule_company(self, company, workdays=None, reached=None, today=None):
+        """Schedule these invoices of `company`. `reached` is {invoice id: (level id, position)}:
+        the invoices a run moved to a level `today`, written with the schedule in one UPDATE."""
+        reached = reached or {}
+        self.fetch(
+            [
+                "move_type",
+                "state",
+                "payment_state",
+                "commercial_partner_id",
+                "collection_ladder_id",
+                "collection_level_id",
+                "collection_level_sequence",
+                "collection_level_date",
+                "collection_next_date",
+                "invoice_date",
+                "invoice_date_due",
+            ]
+        )
         ladders = self._collection_ladder_for_partners(company)
         open_moves = self.filtered(lambda m: m._collection_is_open())
-        (self - open_moves).filtered("collection_next_date")._collection_leave_ladder()
+        closed = self - open_moves
+        if reached and closed:
+            closed._collection_write_states(self._collection_level_values(closed, reached, today))
+        closed.filtered("collection_next_date")._collection_leave_ladder()
         if not open_moves:
             return
         if workdays is None:
             workdays = open_moves._collection_workdays(company)
-        updates = {}
+        levels_of = {}
+        Level = self.env["account.collection.ladder.level"]
+        updates = self._collection_level_values(open_moves, reached, today)
         for move in open_moves:
             ladder = move.collection_ladder_id or ladders.get(move.commercial_partner_id.id)
             if not ladder:
+                updates.pop(move.id)
                 continue
-            levels = ladder.sudo()._ordered_levels()
-            current = move.collection_level_id
+            if ladder not in levels_of:
+                levels_of[ladder] = ladder.sudo()._ordered_levels()
+            levels = levels_of[ladder]
+            current = Level.browse(updates[move.id]["collection_level_id"])
             position = list(levels).index(current) + 1 if current in levels else 0
             following = levels[position : position + 1]
             next_date = following._date_for(move, workdays) if following else False
-            if next_date and move.collection_level_date and next_date <= move.collection_level_date:
+            level_date = updates[move.id]["collection_level_date"]
+            if next_date and level_date and next_date <= level_date:
                 # At most one step per invoice and working day, so a second run finds nothing.
-                next_date = workdays.shift(move.collection_level_date + timedelta(days=1), 0)
-            updates[move.id] = {
-                "collection_ladder_id": ladder.id,
-                "collection_next_level_id": following.id or None,
-                "collection_next_date": next_date or None,
-            }
+                next_date = workdays.shift(level_date + timedelta(days=1), 0)
+            updates[move.id].update(
+                {
+                    "collection_ladder_id": ladder.id,
+                    "collection_next_level_id": following.id or None,
+                    "collection_next_date": next_date or None,
+                }
+            )
         self._collection_write_states(updates)
+
+    @api.model
+    def _collection_level_values(self, moves, reached, today):
+        """{invoice id: its level fields}: the level `reached` today, else the current one."""
+        values = {}
+        for move in moves:
+            if move.id in reached:
+                level_id, position = reached[move.id]
+                values[move.id] = {
+                    "collection_level_id": level_id,
+                    "collection_level_sequence": position,
+                    "collection_level_date": today,
+                }
+            else:
+                values[move.id] = {
+                    "collection_level_id": move.collection_level_id.id or None,
+                    "collection_level_sequence": move.collection_level_sequence,
+                    "collection_level_date": move.collection_level_date or None,
+                }
+        return values
 
     def _collection_write_state(self, vals):
         """Write the same ladder bookkeeping values on all these invoices (one UPDATE)."""
@@ -472,18 +521,12 @@ class AccountMove(models.Model):
             return
         plan = moves._collection_plan(company, today, workdays, escalate)
         self.env["account.collection.history"]._collection_execute(plan, company, today, stats)
-        self._collection_write_states(
-            {
-                move_id: {
-                    "collection_level_id": level_id,
-                    "collection_level_sequence": position,
-                    "collection_level_date": today,
-                }
-                for (level_id, position), move_ids in plan.reached.items()
-                for move_id in move_ids
-            }
-        )
-        moves._collection_schedule_company(company, workdays)
+        reached = {
+            move_id: (level_id, position)
+            for (level_id, position), move_ids in plan.reached.items()
+            for move_id in move_ids
+        }
+        moves._collection_schedule_company(company, workdays, reached, today)
 
     def _collection_plan(self, company, today, workdays, escalate=()):
         """Which level each due invoice reaches today, grouped per customer.
@@ -504,8 +547,12 @@ class AccountMove(models.Model):
                 "commercial_partner_id",
             ]
         )
+        levels_of = {}
         for move in self:
-            levels = move.collection_ladder_id.sudo()._ordered_levels()
+            ladder = move.collection_ladder_id
+            if ladder not in levels_of:
+                levels_of[ladder] = ladder.sudo()._ordered_levels()
+            levels = levels_of[ladder]
             current = move.collection_level_id
             start = list(levels).index(current) + 1 if current in levels else 0
             target, position = None, 0

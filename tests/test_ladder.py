@@ -229,14 +229,49 @@ class TestLadder(CollectionsCommon):
         task = self.customer.activity_ids.filtered(lambda a: a.activity_type_id == self.env.ref(TODO))
         self.assertEqual(task.user_id, self.collector)
 
+    def test_email_with_layout_keeps_its_letter(self):
+        """A level's own template with a layout goes through Odoo's sending, letter included."""
+        template = self.env.ref("account_collections.mail_template_collection_reminder").copy(
+            {"email_layout_xmlid": "mail.mail_notification_light"}
+        )
+        self.levels[2].mail_template_id = template
+        self._post(self.customer, 100, date(2026, 6, 12))
+        self._post(self.other, 100, date(2026, 6, 12))
+        stats = self._run(MONDAY)
+        self.assertEqual(stats["emails"], 2)
+        mails = (self._history(self.customer) | self._history(self.other)).mail_id
+        self.assertEqual(mails.mapped("res_id"), [self.customer.id, self.other.id])
+        self.assertEqual(mails.collection_letter_company_id, self.company)
+        self.assertEqual(mails.collection_letter_level_id, self.levels[2])
+        self.assertEqual(mails.recipient_ids, self.customer | self.other)
+        self.assertIn("remain unpaid", mails[0].body_html)
+
     def test_legal_hand_over_stops_automatic_actions(self):
-        self._post(self.customer, 1000, date(2026, 5, 29))  # due + 10 working days = 12 June
+        claim = self._post(self.customer, 300, date(2026, 6, 5))  # claim: due + 5 working days
+        lawyers = self._post(self.customer, 1000, date(2026, 5, 29))  # due + 10 working days = 12 June
         stats = self._run(MONDAY)
         self.assertEqual(stats["legal"], 1)
         self.assertEqual(self.customer.collection_stage, "legal")
+        elsewhere = self.setup_other_company(name="Elsewhere Co")["company"]
+        self.assertNotEqual(self.customer.with_company(elsewhere).collection_stage, "legal")
+        # One task for the manager about the customer, whatever the levels that ask for one.
+        tasks = self.customer.activity_ids.filtered(lambda a: a.activity_type_id == self.env.ref(TODO))
+        self.assertEqual(len(tasks), 1)
+        self.assertEqual(tasks.user_id, self.manager)
+        self.assertIn("Confirm the hand-over of Debtor", tasks.summary)
+        for text in ("Claim", "Lawyers", claim.name, lawyers.name):
+            self.assertIn(text, tasks.note)
+        history = self._history(self.customer)
+        self.assertEqual(history.mapped("level_id"), self.levels[4] | self.levels[3])
+        self.assertEqual(history.filtered("did_legal").move_ids, lawyers)
+        self.assertEqual(history.filtered("did_notify").move_ids, claim)
+        self.assertEqual(history.create_uid, self.env.user)
+        # Activities carry their document's name in the database, not only in the cache.
+        self.env.invalidate_all()
+        self.assertEqual(set((tasks | self._calls(self.customer)).mapped("res_name")), {self.customer.name})
         self._post(self.customer, 100, date(2026, 6, 18))
         self.assertEqual(self._run(date(2026, 6, 16)), {})
-        self.assertEqual(len(self._history(self.customer)), 1)
+        self.assertEqual(self._history(self.customer), history, "no step after the hand-over")
 
     def test_responsible_resolution_and_handover(self):
         self.customer.user_id = self.collector_b  # salesperson
