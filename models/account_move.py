@@ -379,8 +379,13 @@ class AccountMove(models.Model):
     @api.model
     def _collection_excluded_partner_ids(self, company, partner_ids):
         """Customers without automatic actions: handed to lawyers, or excluded from follow-up."""
-        partners = self.env["res.partner"].sudo().with_company(company).browse(partner_ids)
-        return set(partners.filtered(lambda p: p.collection_stage == "legal").ids)
+        partners = (
+            self.env["res.partner"]
+            .sudo()
+            .with_company(company)
+            .search([("id", "in", partner_ids), ("collection_stage", "=", "legal")])
+        )
+        return set(partners.ids)
 
     @api.model
     def _cron_collection_ladder(self):
