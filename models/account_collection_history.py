@@ -522,7 +522,7 @@ class AccountCollectionHistory(models.Model):
         customers at a time; one UPDATE sets it for the whole batch. The history row and the
         manager's confirmation task say when and why.
         """
-        partners = self.env["res.partner"].sudo().browse({partner.id for partner, _level, _moves in legal})
+        partners = self.env["res.partner"].sudo().browse(sorted({partner.id for partner, _l, _m in legal}))
         if not partners:
             return
         partners.flush_recordset(["collection_stage"])
