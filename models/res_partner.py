@@ -96,7 +96,7 @@ class ResPartner(models.Model):
     )
     collection_broken_promise_count = fields.Integer(
         string="Broken Promises (90 days)",
-        compute="_compute_collection_broken_promise_count",
+        compute="_compute_collection_exposure",
         groups=COLLECTOR,
     )
     collection_promise_count = fields.Integer(
@@ -199,15 +199,30 @@ class ResPartner(models.Model):
 
     @api.depends_context("company")
     def _compute_collection_exposure(self):
-        exposure = self._collection_exposure_by_partner()
-        empty = dict.fromkeys(EXPOSURE_FIELDS, 0)
+        exposure = self._collection_exposure_by_partner(broken_promises=True)
+        empty = dict.fromkeys([*EXPOSURE_FIELDS, "broken_promises"], 0)
         exposure_fields = [self._fields[name] for name in EXPOSURE_FIELDS]
+        broken_field = self._fields["collection_broken_promise_count"]
         for partner in self:
             values = exposure.get(partner.commercial_partner_id.id, empty)
             for field in exposure_fields:
                 # Sums of rounded residuals, already in company currency: straight to the
                 # cache, without the per-value rounding of an assignment (lists of thousands).
                 field._update_cache(partner, values[field.name])
+            broken_field._update_cache(partner, values["broken_promises"])
+
+    def _collection_exposure_from_fields(self):
+        """The exposure of the commercial partners of `self`, shaped as
+        ``_collection_exposure_by_partner(broken_promises=True)`` returns it, read from the
+        computed fields: a list or form showing the figures and the credit status then sums
+        the open items once."""
+        return {
+            commercial.id: {
+                **{name: commercial[name] for name in EXPOSURE_FIELDS},
+                "broken_promises": commercial.collection_broken_promise_count,
+            }
+            for commercial in self.commercial_partner_id
+        }
 
     def _collection_exposure_columns(self, today):
         """SQL aggregates over open receivable lines `aml`, one per exposure field.
@@ -388,14 +403,14 @@ class ResPartner(models.Model):
 
     @api.depends_context("company")
     def _compute_collection_credit_status(self):
-        reasons = self._collection_hold_reasons(text=False)
+        reasons = self._collection_hold_reasons(text=False, exposure=self._collection_exposure_from_fields())
         for partner in self:
             hold, warn = reasons.get(partner.id, ([], []))
             partner.collection_credit_status = "hold" if hold else "warning" if warn else "normal"
 
     @api.depends_context("company")
     def _compute_collection_hold_reasons(self):
-        reasons = self._collection_hold_reasons()
+        reasons = self._collection_hold_reasons(exposure=self._collection_exposure_from_fields())
         for partner in self:
             hold, warn = reasons.get(partner.id, ([], []))
             partner.collection_hold_reasons = "\n".join(hold + warn)
@@ -454,13 +469,15 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------
     # Business: credit rules
     # ------------------------------------------------------------------
-    def _collection_hold_reasons(self, extra_amounts=None, text=True):
+    def _collection_hold_reasons(self, extra_amounts=None, text=True, exposure=None):
         """Why each partner of `self` is on hold or in warning.
 
         :param extra_amounts: {commercial partner id: amount} of a document about to be
             posted, added to the exposure for the credit limit rule.
         :param text: False when only the status matters: the reasons are then the rules'
             keys, and no sentence or amount is formatted (lists of thousands of customers).
+        :param exposure: the figures to judge, as ``_collection_exposure_by_partner`` with
+            broken promises returns them; by default, read from the database now.
         :return: {partner id: ([hold reasons], [warning reasons])}
         """
         extra_amounts = extra_amounts or {}
@@ -468,7 +485,8 @@ class ResPartner(models.Model):
         currency = company.currency_id
         say = self._collection_reason_sentences(currency) if text else (lambda key, **_values: key)
         today = fields.Date.context_today(self)
-        exposure = self._collection_exposure_by_partner(broken_promises=True)
+        if exposure is None:
+            exposure = self._collection_exposure_by_partner(broken_promises=True)
         use_limit = company.account_use_credit_limit
         # One env for every commercial partner, so company-dependent terms load in one query.
         terms_env = self.sudo().with_company(company).env
@@ -732,31 +750,6 @@ class ResPartner(models.Model):
             for partner_id, count in counts.items()
             if count > limit
         }
-
-    def _collection_broken_promise_counts(self):
-        """{commercial partner id: promises broken in the last 90 days} in one query."""
-        since = fields.Date.context_today(self) - timedelta(days=BROKEN_PROMISE_DAYS)
-        groups = (
-            self.env["account.collection.promise"]
-            .sudo()
-            ._read_group(
-                [
-                    ("partner_id", "in", self.commercial_partner_id.ids),
-                    ("company_id", "=", self.env.company.id),
-                    ("state", "=", "broken"),
-                    ("state_date", ">=", since),
-                ],
-                ["partner_id"],
-                ["__count"],
-            )
-        )
-        return {partner.id: count for partner, count in groups}
-
-    @api.depends_context("company")
-    def _compute_collection_broken_promise_count(self):
-        counts = self._collection_broken_promise_counts()
-        for partner in self:
-            partner.collection_broken_promise_count = counts.get(partner.commercial_partner_id.id, 0)
 
     def _collection_count_per_customer(self, model, fname, domain=()):
         """Set `fname` to the number of `model` records of each customer, in one query."""
