@@ -210,6 +210,9 @@ class AccountCollectionHistory(models.Model):
                     [move_id for _history_id, move_id in links],
                 )
             )
+            # The invoices' side of the relation, if loaded, no longer tells the truth.
+            moves = self.env["account.move"].browse({move_id for _history_id, move_id in links})
+            moves.invalidate_recordset(["collection_history_ids"])
         return self.browse(ids)
 
     @api.model

@@ -249,7 +249,10 @@ class TestLadder(CollectionsCommon):
     def test_legal_hand_over_stops_automatic_actions(self):
         claim = self._post(self.customer, 300, date(2026, 6, 5))  # claim: due + 5 working days
         lawyers = self._post(self.customer, 1000, date(2026, 5, 29))  # due + 10 working days = 12 June
+        self.assertFalse(lawyers.collection_history_ids)
         stats = self._run(MONDAY)
+        # The invoice lists its steps at once (the history's invoices are written in SQL).
+        self.assertEqual(lawyers.collection_history_ids.level_id, self.levels[4])
         self.assertEqual(stats["legal"], 1)
         self.assertEqual(self.customer.collection_stage, "legal")
         elsewhere = self.setup_other_company(name="Elsewhere Co")["company"]
