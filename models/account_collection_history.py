@@ -299,8 +299,7 @@ class AccountCollectionHistory(models.Model):
         """
         call_day = self.env.context.get("collection_call_day") or today
         existing = self._collection_calls_on(list(calls), call_day) if calls else {}
-        model_id = self.env["ir.model"]._get_id("res.partner")
-        call_type = self.env.ref(CALL_TYPE) if calls else None
+        call_type = self.env.ref(CALL_TYPE)
         vals_list, result = [], {}
         for partner_id, items in calls.items():
             note = Markup("").join(
@@ -316,7 +315,6 @@ class AccountCollectionHistory(models.Model):
             hours, minutes = divmod(round(first_level.call_time * 60), 60)
             vals_list.append(
                 {
-                    "res_model_id": model_id,
                     "res_model": "res.partner",
                     "res_id": partner_id,
                     "activity_type_id": call_type.id,
@@ -337,7 +335,6 @@ class AccountCollectionHistory(models.Model):
             todo_id = self.env.ref(TODO_TYPE).id
             vals_list += [
                 {
-                    "res_model_id": self.env["ir.model"]._get_id(model),
                     "res_model": model,
                     "res_id": res_id,
                     "activity_type_id": todo_id,
@@ -355,7 +352,8 @@ class AccountCollectionHistory(models.Model):
 
     @api.model
     def _collection_new_activities(self, vals_list):
-        """Create activities with the names of their documents given.
+        """Create activities from values naming their document by `res_model` and `res_id`, with
+        the names of the documents given.
 
         ``mail.activity`` computes its stored document name after inserting, one UPDATE per
         100 activities; the ladder knows the names (display names read in one batch per model)
@@ -373,7 +371,9 @@ class AccountCollectionHistory(models.Model):
             for record in self.env[model].sudo().browse(ids)
         }
         for vals in vals_list:
-            vals["res_name"] = names[(vals.pop("res_model"), vals["res_id"])]
+            model = vals.pop("res_model")
+            vals["res_model_id"] = self.env["ir.model"]._get_id(model)
+            vals["res_name"] = names[(model, vals["res_id"])]
         activities = Activity.create(vals_list)
         self.env.remove_to_compute(Activity._fields["res_name"], activities)
         return activities

@@ -241,7 +241,6 @@ class AccountCollectionPromise(models.Model):
         """
         call_type, todo_type = self.env.ref(CALL_TYPE), self.env.ref(TODO_TYPE)
         root = self.env.ref("base.user_root")
-        partner_model = self.env["ir.model"]._get_id("res.partner")
         vals_list, bodies, calls = [], {}, {}
         for company, company_promises in self.grouped("company_id").items():
             Move = self.env["account.move"].sudo().with_company(company)
@@ -281,12 +280,7 @@ class AccountCollectionPromise(models.Model):
                         for p in promises
                     ),
                 )
-                common = {
-                    "res_model_id": partner_model,
-                    "res_model": "res.partner",
-                    "res_id": partner.id,
-                    "automated": True,
-                }
+                common = {"res_model": "res.partner", "res_id": partner.id, "automated": True}
                 if partner.id in existing:
                     calls[existing[partner.id]] = summary
                 else:
