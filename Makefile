@@ -1,11 +1,17 @@
 # One entry point per task; tools/dev.sh does the work (see README.md).
-.PHONY: run test lint bench test-odoo shell setup pot screenshots
+.PHONY: run test test-dates test-runner lint bench test-odoo shell setup pot screenshots
 
 run:        ## serve Odoo with the addon and demo data on http://127.0.0.1:8069
 	bash tools/dev.sh run
 
 test:       ## lint, fresh test database, the addon's tests through pytest
 	bash tools/dev.sh test
+
+test-dates: ## the tests with the clock on the next Saturday and on a public holiday
+	bash tools/dev.sh test-dates
+
+test-runner: ## the tests through Odoo's own runner (odoo-bin --test-enable)
+	bash tools/dev.sh test-runner
 
 lint:       ## ruff + pylint-odoo
 	bash tools/dev.sh lint

@@ -103,7 +103,7 @@ def query_profile(env, label):
         print("\n".join(line for line in stream.getvalue().splitlines() if line.strip())[:9000])
         for title, ranking in (("most frequent", shapes), ("slowest in total", durations)):
             print(f"  -- {title} queries of {label}: count, seconds, query, call site")
-            for shape, _value in ranking.most_common(TOP_QUERIES):
+            for shape, _ in ranking.most_common(TOP_QUERIES):
                 where = "; ".join(f"{f.name}:{f.lineno}" for f in origins.get(shape, []))
                 print(f"  {shapes[shape]:6d} {durations[shape]:6.2f}  {shape}  [{where}]")
 
@@ -179,7 +179,7 @@ def build(env, size, seed=42):
         Move = env["account.move"].with_company(company).with_context(collection_hold_override=True)
         for chunk in split_every(BATCH, range(count)):
             vals = []
-            for _i in chunk:
+            for _ in chunk:
                 due = TODAY + timedelta(days=rng.randint(-120, 30))
                 vals.append(
                     prepare_invoice_vals(

@@ -60,7 +60,7 @@ class ResCompany(models.Model):
         }
         self.sudo().write({"collection_user_id": env.ref("base.user_admin").id})
         Move, customers, invoices = env["account.move"], {}, {}
-        for name, collector, lines, _story in DEMO_CUSTOMERS:
+        for name, collector, lines, _ in DEMO_CUSTOMERS:
             slug = name.split()[0].lower()
             partner = env["res.partner"].create(
                 {
@@ -148,7 +148,7 @@ class ResCompany(models.Model):
             "call_back": {"callback_date": today + timedelta(days=2), "callback_time": 15.0},
             "satisfied": {},
         }
-        for name, _collector, _lines, story in DEMO_CUSTOMERS:
+        for name, _, _, story in DEMO_CUSTOMERS:
             if story not in stories:
                 continue
             partner = customers[name]

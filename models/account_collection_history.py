@@ -140,7 +140,7 @@ class AccountCollectionHistory(models.Model):
         tasks += self._collection_letter_tasks(letters)
         tasks += self._collection_manager_tasks(notices + legal, owners)
         self._collection_hand_to_lawyers(legal, company)
-        activity_of, _tasks = self._collection_create_activities(calls, owners, today, tasks)
+        activity_of = self._collection_create_activities(calls, owners, today, tasks)[0]
         for vals in history_vals:
             if vals.get("did_call"):
                 vals["activity_id"] = activity_of[vals["partner_id"]].id
@@ -475,7 +475,7 @@ class AccountCollectionHistory(models.Model):
     def _collection_letter_tasks(self, letters):
         """Letters go to the 'Letters to post' list; the ladder's manager gets one task per day."""
         per_ladder = defaultdict(int)
-        for _partner, level in letters:
+        for _, level in letters:
             per_ladder[level.ladder_id] += 1
         return [
             (

@@ -97,10 +97,6 @@ class AccountMove(models.Model):
             partners = moves.commercial_partner_id.with_company(company)
             partners._collection_check_hold(amounts)
 
-    def _post(self, soft=True):
-        self._collection_check_credit_hold()
-        return super()._post(soft=soft)
-
     def action_post(self):
         """Managers get a confirmation wizard instead of the hold error."""
         if not self.env.context.get("collection_hold_override") and self.env.user.has_group(MANAGER):

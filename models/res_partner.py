@@ -779,7 +779,7 @@ class ResPartner(models.Model):
         reasons = self._collection_hold_reasons(extra_amounts=amounts)
         messages = []
         for partner in self:
-            hold, _warn = reasons[partner.id]
+            hold = reasons[partner.id][0]
             if hold:
                 messages.append(
                     self.env._(

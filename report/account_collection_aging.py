@@ -28,29 +28,44 @@ class AccountCollectionAging(models.Model):
     bucket = fields.Selection(BUCKETS, readonly=True)
     residual = fields.Monetary(string="Open Amount", readonly=True)
 
-    def init(self):
-        tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
-            SQL(
-                """
-                CREATE OR REPLACE VIEW %s AS (
-                    SELECT aml.id, aml.partner_id, partner.user_id AS collector_id, aml.company_id,
-                           company.currency_id, aml.move_id, aml.date_maturity,
-                           GREATEST(CURRENT_DATE - aml.date_maturity, 0) AS days_overdue,
-                           CASE WHEN aml.date_maturity >= CURRENT_DATE THEN '0_not_due'
-                                WHEN CURRENT_DATE - aml.date_maturity <= 30 THEN '1_30'
-                                WHEN CURRENT_DATE - aml.date_maturity <= 60 THEN '31_60'
-                                WHEN CURRENT_DATE - aml.date_maturity <= 90 THEN '61_90'
-                                ELSE '91_plus' END AS bucket,
-                           aml.amount_residual AS residual
-                      FROM account_move_line aml
-                      JOIN account_account account ON account.id = aml.account_id
-                      JOIN res_company company ON company.id = aml.company_id
-                 LEFT JOIN res_partner partner ON partner.id = aml.partner_id
-                     WHERE account.account_type = 'asset_receivable' AND aml.parent_state = 'posted'
-                       AND NOT aml.reconciled AND aml.amount_residual != 0
-                )
-                """,
-                SQL.identifier(self._table),
-            )
+    _depends = {
+        "account.move.line": [
+            "partner_id",
+            "company_id",
+            "move_id",
+            "date_maturity",
+            "amount_residual",
+            "reconciled",
+            "parent_state",
+            "account_id",
+        ],
+    }
+
+    @property
+    def _table_query(self):
+        # Ages count to the user's today, given to the query: the database's CURRENT_DATE
+        # knows neither the user's time zone nor a frozen clock.
+        return SQL(
+            """
+            SELECT aml.id, aml.partner_id, partner.user_id AS collector_id, aml.company_id,
+                   company.currency_id, aml.move_id, aml.date_maturity,
+                   GREATEST(%(today)s::date - aml.date_maturity, 0) AS days_overdue,
+                   CASE WHEN aml.date_maturity >= %(today)s THEN '0_not_due'
+                        WHEN %(today)s::date - aml.date_maturity <= 30 THEN '1_30'
+                        WHEN %(today)s::date - aml.date_maturity <= 60 THEN '31_60'
+                        WHEN %(today)s::date - aml.date_maturity <= 90 THEN '61_90'
+                        ELSE '91_plus' END AS bucket,
+                   aml.amount_residual AS residual
+              FROM account_move_line aml
+              JOIN account_account account ON account.id = aml.account_id
+              JOIN res_company company ON company.id = aml.company_id
+         LEFT JOIN res_partner partner ON partner.id = aml.partner_id
+             WHERE account.account_type = 'asset_receivable' AND aml.parent_state = 'posted'
+               AND NOT aml.reconciled AND aml.amount_residual != 0
+            """,
+            today=fields.Date.context_today(self),
         )
+
+    def init(self):
+        # Earlier versions kept this as a database view.
+        tools.drop_view_if_exists(self.env.cr, self._table)

@@ -1,12 +1,18 @@
+from datetime import timedelta
+
 from odoo import fields, models, tools
 from odoo.tools import SQL
+
+from ..models.res_partner import BROKEN_PROMISE_DAYS
 
 
 class AccountCollectionWorklist(models.Model):
     """The collector's day: one row per open collection call, with what to know before dialling.
 
-    A database view, so the list sorts and filters on every column (priority first) without
-    computing anything per customer in Python.
+    A query, so the list sorts and filters on every column (priority first) without
+    computing anything per customer in Python. Days overdue count to the user's today, passed
+    to the query (never the database server's CURRENT_DATE, which knows no time zone and no
+    frozen clock).
     """
 
     _name = "account.collection.worklist"
@@ -32,17 +38,27 @@ class AccountCollectionWorklist(models.Model):
     next_date = fields.Date(string="Next Step", readonly=True)
     last_outcome_id = fields.Many2one("account.collection.outcome", readonly=True)
 
-    def _query(self):
+    _depends = {
+        "mail.activity": ["res_model", "res_id", "user_id", "summary", "date_deadline", "active"],
+        "account.move.line": ["partner_id", "company_id", "amount_residual", "date_maturity", "reconciled"],
+        "account.move": ["collection_level_id", "collection_next_date", "payment_state"],
+        "account.collection.promise": ["state", "state_date", "amount"],
+        "account.collection.call": ["outcome_id", "date"],
+    }
+
+    @property
+    def _table_query(self):
+        today = fields.Date.context_today(self)
         return SQL(
             """
             WITH debt AS (
                 SELECT aml.partner_id, aml.company_id,
                        SUM(aml.amount_residual) AS open_amount,
                        GREATEST(SUM(aml.amount_residual) FILTER (
-                           WHERE aml.amount_residual < 0 OR aml.date_maturity < CURRENT_DATE
+                           WHERE aml.amount_residual < 0 OR aml.date_maturity < %(today)s
                        ), 0) AS overdue_amount,
-                       COALESCE(MAX(CURRENT_DATE - aml.date_maturity) FILTER (
-                           WHERE aml.amount_residual > 0 AND aml.date_maturity < CURRENT_DATE
+                       COALESCE(MAX(%(today)s::date - aml.date_maturity) FILTER (
+                           WHERE aml.amount_residual > 0 AND aml.date_maturity < %(today)s
                        ), 0) AS overdue_days
                   FROM account_move_line aml
                   JOIN account_account account ON account.id = aml.account_id
@@ -65,7 +81,7 @@ class AccountCollectionWorklist(models.Model):
             ), promises AS (
                 SELECT promise.partner_id, promise.company_id,
                        COUNT(*) FILTER (WHERE promise.state = 'broken'
-                                          AND promise.state_date >= CURRENT_DATE - 90) AS broken,
+                                          AND promise.state_date >= %(since)s) AS broken,
                        SUM(promise.amount) FILTER (WHERE promise.state = 'open') AS open_amount
                   FROM account_collection_promise promise
               GROUP BY promise.partner_id, promise.company_id
@@ -110,14 +126,14 @@ class AccountCollectionWorklist(models.Model):
          LEFT JOIN promises ON promises.partner_id = partner.id AND promises.company_id = company.id
          LEFT JOIN last_call ON last_call.partner_id = partner.id AND last_call.company_id = company.id
              WHERE activity.active
-            """
+            """,
+            today=today,
+            since=today - timedelta(days=BROKEN_PROMISE_DAYS),
         )
 
     def init(self):
+        # Earlier versions kept this as a database view.
         tools.drop_view_if_exists(self.env.cr, self._table)
-        self.env.cr.execute(
-            SQL("CREATE OR REPLACE VIEW %s AS (%s)", SQL.identifier(self._table), self._query())
-        )
 
     def action_log_call(self):
         """One click from the worklist to the call-outcome wizard for this planned call."""

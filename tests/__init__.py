@@ -3,3 +3,5 @@ from . import test_credit
 from . import test_ladder
 from . import test_promise
 from . import test_letters
+from . import test_security
+from . import test_tour

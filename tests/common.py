@@ -1,3 +1,5 @@
+from datetime import date, datetime
+
 from odoo import Command, fields
 from odoo.tests import new_test_user
 
@@ -20,6 +22,16 @@ def prepare_invoice_vals(partner, amount, due, invoice_date=None, currency=None,
             Command.create({"name": "Goods", "quantity": 1, "price_unit": amount, "tax_ids": []})
         ],
     }
+
+
+# The test calendar's public holiday, every year: CI runs the suite with the clock set to one
+# that falls on a weekday (tools/dev.sh test-dates), and to a Saturday.
+PUBLIC_HOLIDAY = (12, 25)
+HOLIDAY_YEARS = range(2020, 2041)
+
+
+def public_holidays():
+    return [date(year, *PUBLIC_HOLIDAY) for year in HOLIDAY_YEARS]
 
 
 class CollectionsCommon(AccountTestInvoicingCommon):
@@ -50,6 +62,19 @@ class CollectionsCommon(AccountTestInvoicingCommon):
             name="Collections Manager",
             groups="account_collections.group_collections_manager",
             company_id=cls.company.id,
+        )
+        cls.env["resource.calendar.leaves"].create(
+            [
+                {
+                    "name": "Christmas",
+                    "calendar_id": cls.company.resource_calendar_id.id,
+                    "company_id": cls.company.id,
+                    "date_from": datetime.combine(day, datetime.min.time()),
+                    "date_to": datetime.combine(day, datetime.max.time().replace(microsecond=0)),
+                    "time_type": "leave",
+                }
+                for day in public_holidays()
+            ]
         )
         cls.customer = cls.env["res.partner"].create(
             {"name": "Debtor Ltd", "is_company": True, "email": "ap@debtor.example.com"}

@@ -246,35 +246,26 @@ class TestLettersAndViews(CollectionsCommon):
             )
 
 
+@freeze_time(TODAY)
 @tagged("post_install", "-at_install")
 class TestReportViews(CollectionsCommon):
-    """The worklist and aging views compute days in PostgreSQL (CURRENT_DATE): no frozen time."""
+    """The worklist and aging count days to the user's today, which the tests freeze."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.eur = cls.setup_other_currency("EUR", rates=[("2020-01-01", 2.0)])
-        today = fields.Date.today()
-        cls.usd_invoice = cls._invoice(
-            cls.customer, 1200, today - timedelta(days=20), invoice_date=today - timedelta(days=50)
-        )
-        cls.eur_invoice = cls._invoice(
-            cls.customer,
-            800,
-            today - timedelta(days=12),
-            invoice_date=today - timedelta(days=40),
-            currency=cls.eur,
-        )
+        cls.usd_invoice = cls._invoice(cls.customer, 1200, day(-20), invoice_date=day(-50))
+        cls.eur_invoice = cls._invoice(cls.customer, 800, day(-12), invoice_date=day(-40), currency=cls.eur)
 
     def test_worklist_shows_due_calls_by_priority(self):
-        real_today = fields.Date.today()
         small = self.env["res.partner"].create({"name": "Small Debtor", "email": "s@x.example"})
-        self._invoice(small, 50, real_today - timedelta(days=2))
-        self.env["account.move"]._collection_run(self.company, today=real_today)
+        self._invoice(small, 50, day(-2))
+        self.env["account.move"]._collection_run(self.company, today=TODAY)
         rows = (
             self.env["account.collection.worklist"]
             .with_user(self.collector)
-            .search([("user_id", "=", self.collector.id), ("date_deadline", "<=", real_today)])
+            .search([("user_id", "=", self.collector.id), ("date_deadline", "<=", TODAY)])
         )
         self.assertEqual(rows.partner_id, self.customer | small)
         self.assertEqual(rows[0].partner_id, self.customer)  # bigger and older debt first
@@ -285,6 +276,13 @@ class TestReportViews(CollectionsCommon):
         action = top.action_log_call()
         self.assertEqual(action["res_model"], "account.collection.call.register")
         self.assertEqual(action["context"]["default_activity_id"], top.activity_id.id)
+        # Days count to the user's today, not the database server's.
+        with freeze_time(day(10)):
+            self.env.invalidate_all()
+            later = self.env["account.collection.worklist"].browse(top.id)
+            self.assertEqual(later.overdue_days, 30)
+            aging = self.env["account.collection.aging"].search([("partner_id", "=", self.customer.id)])
+            self.assertEqual(set(aging.mapped("bucket")), {"1_30", "31_60"})
 
     def test_aging_report_and_dso(self):
         rows = self.env["account.collection.aging"].search([("partner_id", "=", self.customer.id)])

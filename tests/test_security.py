@@ -1,6 +1,6 @@
 import base64
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
@@ -30,7 +30,7 @@ class TestSecurity(CollectionsCommon):
         cls.employee = new_test_user(
             cls.env, login="plain_employee", groups="base.group_user", company_id=cls.company.id
         )
-        cls.invoice = cls._invoice(cls.customer, 500, cls.env.cr.now().date())
+        cls.invoice = cls._invoice(cls.customer, 500, fields.Date.today())
         cls.call = (
             cls.env["account.collection.call"]
             .with_user(cls.collector)

@@ -1,4 +1,5 @@
 import shutil
+from datetime import timedelta
 
 from odoo import fields
 from odoo.tests import HttpCase, tagged
@@ -18,10 +19,13 @@ class TestWorklistTour(CollectionsCommon, HttpCase):
         cls.debtor = cls.env["res.partner"].create(
             {"name": "Tour Debtor", "is_company": True, "collection_user_id": cls.collector.id}
         )
-        # Real dates: the browser's clock cannot be frozen with the server's.
+        # The browser's clock cannot be frozen with the server's: the data follows the real
+        # date, on the last working day up to today (today may be a weekend or a holiday),
+        # when the due-date call was planned; the worklist shows it as due.
         today = fields.Date.today()
-        cls.invoice = cls._invoice(cls.debtor, 1000.0, today)
-        cls.env["account.move"]._collection_run(cls.company, today=today)
+        cls.workday = cls.company._collection_workdays(today - timedelta(days=15), today).dates[-1]
+        cls.invoice = cls._invoice(cls.debtor, 1000.0, cls.workday)
+        cls.env["account.move"]._collection_run(cls.company, today=cls.workday)
 
     def setUp(self):
         super().setUp()
@@ -31,7 +35,8 @@ class TestWorklistTour(CollectionsCommon, HttpCase):
     def test_collector_logs_a_promise_from_the_worklist(self):
         call_type = self.env.ref("account_collections.mail_activity_type_collection_call")
         call = self.debtor.activity_ids.filtered(lambda a: a.activity_type_id == call_type)
-        self.assertEqual(len(call), 1, "the due-date call is planned for today")
+        self.assertEqual(len(call), 1, "the due-date call is planned")
+        self.assertEqual(call.date_deadline, self.workday)
         self.start_tour(
             "/odoo/action-account_collections.account_collection_worklist_action",
             "account_collections_worklist_tour",

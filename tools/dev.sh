@@ -155,6 +155,19 @@ ensure_chromium() {
     || say "Chromium is missing (apt install chromium chromium-driver): the browser tour is skipped."
 }
 
+# libfaketime sets the clock of the test process (and the browser it starts) for the
+# date-independence runs (test-dates).
+ensure_faketime() {
+  command -v faketime >/dev/null && return
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    say "Installing faketime (Debian package) for the runs on a weekend and a holiday."
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q faketime >/dev/null 2>&1 \
+      || { apt-get update -q >/dev/null 2>&1 \
+           && DEBIAN_FRONTEND=noninteractive apt-get install -y -q faketime >/dev/null 2>&1; } || true
+  fi
+  command -v faketime >/dev/null || die "faketime is missing (apt install faketime)."
+}
+
 # --------------------------------------------------------------------------
 # Odoo helpers
 # --------------------------------------------------------------------------
@@ -244,6 +257,43 @@ cmd_test() {
       --rootdir="$BUILD/addons/$ADDON" -p no:cacheprovider --durations=5 "${@:-$BUILD/addons/$ADDON/tests}"
   [ $# -eq 0 ] || return 0
   check_uninstall_reinstall "$TEST_DB"
+}
+
+# The suite with the clock set to the next Saturday and to the next public holiday of the
+# test calendar (25 December, tests/common.py) that falls on a weekday: no test may depend
+# on the day it runs. Only the test process is faked (and the browser it starts);
+# PostgreSQL keeps the real clock, so SQL that reads CURRENT_DATE fails here.
+cmd_test_dates() {
+  setup
+  ensure_faketime
+  install_fresh_db "$TEST_DB"
+  local day
+  for day in $("$PY" "$ROOT/tools/test_dates.py"); do
+    say "Running the tests with the clock set to $day ($(date -d "$day" +%A))."
+    faketime -f "@$day 09:00:00" "$VENV/bin/pytest" --odoo-config="$CONF" --odoo-database="$TEST_DB" \
+        --odoo-http --rootdir="$BUILD/addons/$ADDON" -p no:cacheprovider "$BUILD/addons/$ADDON/tests" \
+      || die "The tests fail when run on $day."
+  done
+}
+
+# Odoo's own runner, as runbot and OCA CI run the tests (every module of tests/ imported).
+cmd_test_runner() {
+  setup
+  local db="${TEST_DB}_runner" log="$BUILD/test-runner.log"
+  dropdb --if-exists "$db"
+  say "Running the tests through odoo-bin --test-enable (database '$db', log $log)."
+  odoo -d "$db" -i "$ADDON" --test-enable --test-tags "/$ADDON" --stop-after-init --log-level=test \
+    --logfile= > "$log" 2>&1 || true
+  local counts
+  counts=$(odoo_test_counts "$log")
+  [ -n "$counts" ] || { tail -30 "$log" >&2; die "No test summary in $log: the run did not complete."; }
+  local -a c=($counts)
+  say "odoo-bin: ${c[2]} tests, ${c[0]} failed, ${c[1]} errors."
+  if [ "${c[0]}" != 0 ] || [ "${c[1]}" != 0 ] || grep -qE ' (ERROR|CRITICAL) ' "$log"; then
+    grep -E ' (ERROR|CRITICAL|FAIL) ' "$log" | head -40 >&2
+    die "The tests fail under odoo-bin (see $log)."
+  fi
+  [ "${c[2]}" -gt 0 ] || die "odoo-bin ran no test of $ADDON."
 }
 
 # The addon must leave nothing behind and come back cleanly.
@@ -346,12 +396,14 @@ main() {
     setup) setup ;;
     run) cmd_run "$@" ;;
     test) cmd_test "$@" ;;
+    test-dates) cmd_test_dates ;;
+    test-runner) cmd_test_runner ;;
     lint) cmd_lint ;;
     bench) cmd_bench "$@" ;;
     pot) cmd_pot ;;
     test-odoo) cmd_test_odoo ;;
     shell) cmd_shell "$@" ;;
-    *) die "usage: tools/dev.sh setup|run|test|lint|bench [--size N]|test-odoo|shell" ;;
+    *) die "usage: tools/dev.sh setup|run|test|test-dates|test-runner|lint|bench [--size N]|test-odoo|shell" ;;
   esac
 }
 

@@ -77,7 +77,7 @@ class Chrome:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        for _attempt in range(50):
+        for _ in range(50):
             try:
                 targets = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json"))
                 page = next(t for t in targets if t["type"] == "page")
@@ -123,7 +123,7 @@ def main():
                 path = path.format(tisza=partner_id(args.url, cookie, "Tisza Wines"))
             chrome.call("Page.navigate", url=args.url + path)
             # The web client has rendered its view when a list, pivot or graph is on screen.
-            for _attempt in range(100):
+            for _ in range(100):
                 time.sleep(0.3)
                 if chrome.evaluate(
                     "!!document.querySelector('.o_list_renderer, .o_pivot, .o_graph_renderer, .article')"
