@@ -176,7 +176,7 @@ def build(env, size, seed=42):
     moves = env["account.move"]
     for company, share in ((main, 0.7), (second, 0.3)):
         count = int(size * share)
-        Move = env["account.move"].with_company(company).with_context(collection_hold_override=True)
+        Move = env["account.move"].with_company(company)
         for chunk in split_every(BATCH, range(count)):
             vals = []
             for _ in chunk:

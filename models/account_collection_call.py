@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import format_date
 
 from ..const import CALL_TYPE, MANAGER, TODO_TYPE
+from ..grant import CLOSE_CALL, grant
 
 REVIEW_FIELDS = {"review_state", "review_rating", "review_comment", "reviewer_id", "review_date"}
 
@@ -127,55 +128,6 @@ class AccountCollectionCall(models.Model):
             raise ValidationError(self.env._("Every invoice must belong to the current company."))
 
     @api.model
-    def _collection_check_promise(self, moves, lines, total=None):
-        """Validate instalments [(amount, date)] against the invoices; raise a clear error."""
-        today = fields.Date.context_today(self)
-        horizon = self.env.company.sudo().collection_promise_horizon
-        if not moves:
-            raise ValidationError(self.env._("Choose the invoices the promise is for."))
-        if not lines:
-            raise ValidationError(self.env._("A promise needs an amount and a date."))
-        if len(moves.currency_id) > 1:
-            raise ValidationError(
-                self.env._("A promise covers invoices of one currency; record one per currency.")
-            )
-        currency = moves.currency_id
-        if moves.filtered(lambda m: not m._collection_is_open()):
-            raise ValidationError(self.env._("A promise covers open invoices only."))
-        for amount, day in lines:
-            if currency.compare_amounts(amount, 0) <= 0:
-                raise ValidationError(self.env._("A promised amount must be greater than zero."))
-            if not day or day < today:
-                raise ValidationError(self.env._("A promised date cannot be in the past."))
-            if day > today + timedelta(days=horizon):
-                raise ValidationError(
-                    self.env._(
-                        "A promised date can be at most %(days)s days ahead (%(limit)s).",
-                        days=horizon,
-                        limit=format_date(self.env, today + timedelta(days=horizon)),
-                    )
-                )
-        promised = sum(amount for amount, _day in lines)
-        if total is not None and currency.compare_amounts(promised, total):
-            raise ValidationError(
-                self.env._(
-                    "The instalments add up to %(sum)s, not the %(total)s agreed.",
-                    sum=currency.format(promised),
-                    total=currency.format(total),
-                )
-            )
-        open_amount = sum(moves.mapped("amount_residual"))
-        if currency.compare_amounts(promised, open_amount) > 0:
-            raise ValidationError(
-                self.env._(
-                    "The promise (%(promised)s) exceeds the open amount of the invoices (%(open)s).",
-                    promised=currency.format(promised),
-                    open=currency.format(open_amount),
-                )
-            )
-        return currency
-
-    @api.model
     def _collection_log(self, partner, outcome, moves, activity=None, details=None, **call_vals):
         """Record a call and carry out its outcome's follow-up; close the planned activity.
 
@@ -190,7 +142,9 @@ class AccountCollectionCall(models.Model):
         kind = outcome.outcome_type
         currency = None
         if kind == "promise":
-            currency = self._collection_check_promise(moves, details.get("lines"), details.get("total"))
+            currency = self.env["account.collection.promise"]._collection_check_terms(
+                moves, details.get("lines"), details.get("total")
+            )
         elif kind == "dispute":
             disputed = details.get("dispute_moves") or moves
             if not (details.get("reason") or "").strip():
@@ -220,9 +174,8 @@ class AccountCollectionCall(models.Model):
         follow_up(moves, details, currency)
         call._collection_post_summary(details)
         if activity:
-            activity.with_context(collection_outcome_recorded=True).action_feedback(
-                feedback=self.env._("Outcome: %(outcome)s", outcome=outcome.name)
-            )
+            with grant(self.env, CLOSE_CALL, activity.ids):
+                activity.action_feedback(feedback=self.env._("Outcome: %(outcome)s", outcome=outcome.name))
         return call
 
     def _collection_post_summary(self, details):

@@ -37,6 +37,9 @@ class AccountCollectionCreditRequest(models.Model):
         index=True,
     )
     current_credit_limit = fields.Float(string="Current Limit", readonly=True, digits="Account")
+    # What the request changes: only the terms it names are written on approval.
+    change_credit_limit = fields.Boolean(string="Change the Credit Limit", tracking=True)
+    change_tolerance = fields.Boolean(string="Change the Tolerance", tracking=True)
     credit_limit = fields.Float(string="Proposed Credit Limit", digits="Account", tracking=True)
     tolerance_days = fields.Integer(string="Proposed Tolerated Days", tracking=True)
     tolerance_amount = fields.Float(string="Proposed Tolerated Amount", digits="Account", tracking=True)
@@ -51,10 +54,21 @@ class AccountCollectionCreditRequest(models.Model):
         for request in self:
             request.name = self.env._("Credit request for %(partner)s", partner=request.partner_id.name or "")
 
-    @api.constrains("credit_limit", "tolerance_days", "tolerance_amount", "tolerance_until")
+    @api.constrains(
+        "change_credit_limit",
+        "change_tolerance",
+        "credit_limit",
+        "tolerance_days",
+        "tolerance_amount",
+        "tolerance_until",
+    )
     def _check_values(self):
         today = fields.Date.context_today(self)
         for request in self:
+            if not (request.change_credit_limit or request.change_tolerance):
+                raise ValidationError(
+                    self.env._("Say what the request changes: the credit limit, the tolerance, or both.")
+                )
             if min(request.credit_limit, request.tolerance_days, request.tolerance_amount) < 0:
                 raise ValidationError(self.env._("Credit limits and tolerances cannot be negative."))
             if request.tolerance_until and request.tolerance_until < today and request.state == "submitted":
@@ -62,9 +76,18 @@ class AccountCollectionCreditRequest(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su and any(
+            vals.get("state", "submitted") != "submitted"
+            or vals.get("decided_by_id")
+            or vals.get("decision_date")
+            for vals in vals_list
+        ):
+            raise AccessError(self.env._("A credit request is submitted; collections managers decide it."))
         requests = super().create(vals_list)
         for request in requests:
-            request.current_credit_limit = request.partner_id.with_company(request.company_id).credit_limit
+            request.sudo().current_credit_limit = (
+                request.partner_id.with_company(request.company_id).sudo().credit_limit
+            )
             request.message_post(body=request.reason)
             request.partner_id.message_post(
                 body=self.env._(
@@ -76,7 +99,7 @@ class AccountCollectionCreditRequest(models.Model):
         return requests
 
     def write(self, vals):
-        decided = {"state", "decided_by_id", "decision_date"} & set(vals)
+        decided = {"state", "decided_by_id", "decision_date", "current_credit_limit"} & set(vals)
         if decided and not self.env.su and not self.env.user.has_group(MANAGER):
             raise AccessError(self.env._("Only collections managers can approve or refuse credit requests."))
         return super().write(vals)
@@ -88,18 +111,21 @@ class AccountCollectionCreditRequest(models.Model):
             raise UserError(self.env._("Only requests waiting for approval can be decided."))
 
     def _prepare_partner_terms(self):
-        """Terms written on the customer when the request is approved."""
+        """Terms written on the customer when the request is approved: those it names."""
         self.ensure_one()
-        return {
-            "credit_limit": self.credit_limit,
-            "use_partner_credit_limit": True,
-            "collection_tolerance_days": self.tolerance_days,
-            "collection_tolerance_amount": self.tolerance_amount,
-            "collection_tolerance_until": self.tolerance_until,
-            "collection_tolerance_reason": self.reason,
-            "collection_tolerance_user_id": self.env.user.id,
-            "collection_tolerance_date": fields.Date.context_today(self),
-        }
+        terms = {}
+        if self.change_credit_limit:
+            terms.update(credit_limit=self.credit_limit, use_partner_credit_limit=True)
+        if self.change_tolerance:
+            terms.update(
+                collection_tolerance_days=self.tolerance_days,
+                collection_tolerance_amount=self.tolerance_amount,
+                collection_tolerance_until=self.tolerance_until,
+                collection_tolerance_reason=self.reason,
+                collection_tolerance_user_id=self.env.user.id,
+                collection_tolerance_date=fields.Date.context_today(self),
+            )
+        return terms
 
     def action_approve(self):
         self._check_can_decide()

@@ -222,17 +222,10 @@ class AccountCollectionHistory(models.Model):
         A ladder's hand-over rule moves the customer to its escalation collector when the
         overdue amount or the level reached crosses the threshold; the change is tracked.
         """
-        default_user = company.sudo().collection_user_id or self.env.ref("base.user_root")
         owners, handed = {}, defaultdict(list)
         for partner in partners:
             ladder = next(iter(plan.levels[lid] for lid in plan.by_partner[partner.id])).ladder_id
-            owner = (
-                partner.collection_user_id
-                or partner.user_id
-                or ladder.user_id
-                or ladder.manager_id
-                or default_user
-            )
+            owner = partner._collection_collector(ladder)
             target = ladder.handover_user_id
             if target and owner != target:
                 overdue = exposure.get(partner.id, {}).get("collection_overdue_amount", 0.0)
@@ -241,17 +234,13 @@ class AccountCollectionHistory(models.Model):
                     ladder.handover_level_sequence and top >= ladder.handover_level_sequence
                 ):
                     handed[target].append(partner.id)
-                    partner.message_post(
-                        body=self.env._(
-                            "Handed from %(old)s to %(new)s by the collection ladder's rule.",
-                            old=owner.name,
-                            new=target.name,
-                        )
-                    )
                     owner = target
             owners[partner.id] = owner
         for user, partner_ids in handed.items():
-            partners.browse(partner_ids).write({"collection_user_id": user.id})
+            # Their open calls and the collector's tasks go with them.
+            partners.browse(partner_ids)._collection_set_collector(
+                user, self.env._("the collection ladder's hand-over rule")
+            )
         return owners
 
     @api.model

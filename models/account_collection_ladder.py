@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 # Each action a level can take, as (field name, label). Kept in one list so the
 # engine, the constraint and the views agree on what counts as an action.
@@ -76,10 +76,34 @@ class AccountCollectionLadder(models.Model):
             ladders._check_level_ids()
         return ladders
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_in_use(self):
+        levels = self.with_context(active_test=False).level_ids
+        if levels._collection_in_use() or self.env["account.move"].sudo().search_count(
+            [("collection_ladder_id", "in", self.ids)], limit=1
+        ):
+            raise UserError(
+                self.env._("This ladder has followed invoices: archive it instead of deleting it.")
+            )
+
     def _ordered_levels(self):
-        """Levels in climbing order: sequence, then position, as the views show them."""
+        """Active levels in climbing order: sequence, then position, as the views show them."""
         self.ensure_one()
         return self.level_ids.sorted(lambda lvl: (lvl.sequence, lvl.id))
+
+    @api.model
+    def _collection_climbed(self, levels, current):
+        """How many of `levels` (in climbing order) an invoice at level `current` has climbed.
+
+        A level archived while invoices stand on it keeps its place: they go on to the next
+        active level instead of starting the ladder again.
+        """
+        if not current:
+            return 0
+        if current in levels:
+            return list(levels).index(current) + 1
+        key = (current.sequence, current.id)
+        return sum(1 for level in levels if (level.sequence, level.id) <= key)
 
 
 class AccountCollectionLadderLevel(models.Model):
@@ -92,6 +116,7 @@ class AccountCollectionLadderLevel(models.Model):
 
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True, help="Archive a level that invoices or history use.")
     ladder_id = fields.Many2one("account.collection.ladder", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="ladder_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="ladder_id.currency_id")
@@ -146,10 +171,43 @@ class AccountCollectionLadderLevel(models.Model):
         levels._check_has_action()  # also when no action field was given at all
         return levels
 
+    def _collection_in_use(self):
+        """Whether invoices stand on or head for these levels, or history or calls name them."""
+        if not self:
+            return False
+        domains = {
+            "account.move": [
+                "|",
+                ("collection_level_id", "in", self.ids),
+                ("collection_next_level_id", "in", self.ids),
+            ],
+            "account.collection.history": [("level_id", "in", self.ids)],
+            "account.collection.call": [("level_id", "in", self.ids)],
+        }
+        return any(self.env[model].sudo().search_count(domain, limit=1) for model, domain in domains.items())
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_in_use(self):
+        if self._collection_in_use():
+            raise UserError(
+                self.env._(
+                    "Invoices or the collection history use these levels: archive them instead of "
+                    "deleting them, so that the history keeps the steps taken."
+                )
+            )
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_last_level(self):
         for ladder in self.ladder_id:
             if not ladder.level_ids - self:
+                raise ValidationError(
+                    self.env._("The ladder %(ladder)s needs at least one level.", ladder=ladder.display_name)
+                )
+
+    @api.constrains("active")
+    def _check_ladder_keeps_a_level(self):
+        for ladder in self.ladder_id:
+            if ladder.active and not ladder.level_ids:
                 raise ValidationError(
                     self.env._("The ladder %(ladder)s needs at least one level.", ladder=ladder.display_name)
                 )

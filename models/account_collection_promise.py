@@ -5,9 +5,27 @@ from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from ..const import CALL_TYPE, MANAGER, TODO_TYPE
+
+# Set by the evaluation against payments (or a manager's cancellation), never by a client.
+DECIDED_FIELDS = {"paid_amount", "state_date", "cancel_reason"}
+# What was agreed, and what became of it: changed only by the model's own actions.
+TERMS_FIELDS = {
+    "state",
+    *DECIDED_FIELDS,
+    "partner_id",
+    "company_id",
+    "move_ids",
+    "currency_id",
+    "amount",
+    "date",
+    "date_start",
+    "instalment",
+    "instalment_count",
+    "call_id",
+}
 
 
 class AccountCollectionPromise(models.Model):
@@ -101,30 +119,113 @@ class AccountCollectionPromise(models.Model):
                 raise ValidationError(self.env._("A promise is in the currency of its invoices."))
 
     # ------------------------------------------------------------------
+    # CRUD: the rules of the call wizard hold for every path
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                decided = DECIDED_FIELDS & {name for name, value in vals.items() if value}
+                if vals.get("state", "open") != "open" or decided:
+                    raise ValidationError(
+                        self.env._("A promise is recorded open; its state follows the payments.")
+                    )
+                start = vals.get("date_start")
+                if start and fields.Date.to_date(start) != fields.Date.context_today(self):
+                    raise ValidationError(self.env._("A promise is recorded on the day it is agreed."))
+        promises = super().create(vals_list)
+        if not self.env.su:
+            # Instalments of one plan are checked together against the open amount.
+            for plan in promises.grouped(lambda p: (p.call_id, p.move_ids)).values():
+                self._collection_check_terms(
+                    plan.move_ids.sudo(), [(promise.amount, promise.date) for promise in plan]
+                )
+        return promises
+
+    def write(self, vals):
+        protected = TERMS_FIELDS & set(vals)
+        if protected and not self.env.su:
+            raise UserError(
+                self.env._(
+                    "A promise's terms and state cannot be changed (%(fields)s): a manager cancels "
+                    "it with a reason, and the collector records the new promise.",
+                    fields=", ".join(sorted(self._fields[name].string for name in protected)),
+                )
+            )
+        return super().write(vals)
+
+    @api.model
+    def _collection_check_terms(self, moves, lines, total=None):
+        """Validate instalments [(amount, date)] for `moves`; raise a clear error.
+
+        The one definition of an acceptable promise, for the call wizard and for every
+        promise created by any other path: open customer invoices of one currency, positive
+        amounts, dates from today to the company's horizon, no more than the open amount.
+        Returns the currency of the invoices.
+        """
+        today = fields.Date.context_today(self)
+        if not moves:
+            raise ValidationError(self.env._("Choose the invoices the promise is for."))
+        if not lines:
+            raise ValidationError(self.env._("A promise needs an amount and a date."))
+        if len(moves.currency_id) > 1:
+            raise ValidationError(
+                self.env._("A promise covers invoices of one currency; record one per currency.")
+            )
+        currency = moves.currency_id
+        if moves.filtered(lambda m: not m._collection_is_open()):
+            raise ValidationError(self.env._("A promise covers open invoices only."))
+        horizon = moves[:1].company_id.sudo().collection_promise_horizon
+        for amount, day in lines:
+            if currency.compare_amounts(amount or 0.0, 0) <= 0:
+                raise ValidationError(self.env._("A promised amount must be greater than zero."))
+            if not day or day < today:
+                raise ValidationError(self.env._("A promised date cannot be in the past."))
+            if day > today + timedelta(days=horizon):
+                raise ValidationError(
+                    self.env._(
+                        "A promised date can be at most %(days)s days ahead (%(limit)s).",
+                        days=horizon,
+                        limit=format_date(self.env, today + timedelta(days=horizon)),
+                    )
+                )
+        promised = sum(amount for amount, _ in lines)
+        if total is not None and currency.compare_amounts(promised, total):
+            raise ValidationError(
+                self.env._(
+                    "The instalments add up to %(sum)s, not the %(total)s agreed.",
+                    sum=currency.format(promised),
+                    total=currency.format(total),
+                )
+            )
+        open_amount = sum(moves.mapped("amount_residual"))
+        if currency.compare_amounts(promised, open_amount) > 0:
+            raise ValidationError(
+                self.env._(
+                    "The promise (%(promised)s) exceeds the open amount of the invoices (%(open)s).",
+                    promised=currency.format(promised),
+                    open=currency.format(open_amount),
+                )
+            )
+        return currency
+
+    # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------
     def action_cancel(self, reason=None):
         """Managers only; an open promise is cancelled with a reason."""
         if not self.env.user.has_group(MANAGER):
             raise AccessError(self.env._("Only collections managers can cancel a promise."))
-        reason = (reason or self.env.context.get("cancel_reason") or "").strip()
+        reason = (reason or "").strip()
         if not reason:
             raise UserError(self.env._("Give the reason for cancelling the promise."))
         if self.filtered(lambda p: p.state != "open"):
             raise UserError(self.env._("Only open promises can be cancelled."))
-        self.write(
+        self.sudo().write(
             {"state": "cancelled", "cancel_reason": reason, "state_date": fields.Date.context_today(self)}
         )
         self.move_ids._collection_schedule()
         return True
-
-    def write(self, vals):
-        if "state" in vals and not self.env.su and not self.env.context.get("collection_promise_evaluation"):
-            if vals["state"] != "cancelled" or not self.env.user.has_group(MANAGER):
-                raise AccessError(
-                    self.env._("A promise's state follows the payments; it cannot be set by hand.")
-                )
-        return super().write(vals)
 
     # ------------------------------------------------------------------
     # Evaluation against payments
@@ -214,7 +315,7 @@ class AccountCollectionPromise(models.Model):
             vals = {"paid_amount": paid}
             if changed:
                 vals.update(state=state, state_date=today)
-            group.with_context(collection_promise_evaluation=True).sudo().write(vals)
+            group.sudo().write(vals)
             if changed and redecided:
                 label = dict(self._fields["state"]._description_selection(self.env))[state]
                 body = escape(

@@ -1,18 +1,25 @@
 import logging
+import time
 from collections import defaultdict
 from datetime import timedelta
 
+from psycopg2.errors import LockNotAvailable, SerializationFailure
+
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
 from odoo.tools import SQL, split_every
 
 from ..const import CALL_TYPE, MANAGER
+from ..grant import CLOSE_CALL, POST_ON_HOLD, grant
 
 _logger = logging.getLogger(__name__)
 
 # Open customer invoices: the only moves a ladder follows.
 OPEN_PAYMENT_STATES = ("not_paid", "partial")
+# A run tries customers held by another transaction this many times, waiting longer each time.
+RUN_ATTEMPTS = 3
+RETRY_DELAY = 5  # seconds
 
 
 class AccountMove(models.Model):
@@ -57,6 +64,12 @@ class AccountMove(models.Model):
         help="Why a collections manager posted this invoice although the customer was on credit hold.",
     )
 
+    def write(self, vals):
+        overriding = "collection_hold_override_reason" in vals
+        if overriding and not self.env.su and not self.env.user.has_group(MANAGER):
+            raise AccessError(self.env._("Only collections managers can post for a customer on credit hold."))
+        return super().write(vals)
+
     def _compute_collection_promise_count(self):
         groups = self.env["account.collection.promise"]._read_group(
             [("move_ids", "in", self.ids)], ["move_ids"], ["__count"]
@@ -84,11 +97,13 @@ class AccountMove(models.Model):
         )
 
     def _collection_check_credit_hold(self):
-        """Raise a UserError naming the rule, amounts and days when a customer is on hold."""
-        if self.env.context.get("collection_hold_override"):
-            return
+        """Raise a UserError naming the rule, amounts and days when a customer is on hold.
+
+        Invoices a collections manager posts through the override (with a reason) pass.
+        """
         by_company = defaultdict(lambda: self.browse())
-        for move in self._collection_moves_to_check():
+        overridden = self.env.cr.cache.get("collection_grants", {}).get(POST_ON_HOLD, set())
+        for move in self._collection_moves_to_check().filtered(lambda m: m.id not in overridden):
             by_company[move.company_id] |= move
         for company, moves in by_company.items():
             amounts = defaultdict(float)
@@ -99,7 +114,7 @@ class AccountMove(models.Model):
 
     def action_post(self):
         """Managers get a confirmation wizard instead of the hold error."""
-        if not self.env.context.get("collection_hold_override") and self.env.user.has_group(MANAGER):
+        if self.env.user.has_group(MANAGER):
             try:
                 self._collection_check_credit_hold()
             except UserError as error:
@@ -120,9 +135,19 @@ class AccountMove(models.Model):
         return True
 
     def _collection_post_with_override(self, reason):
-        """Post despite the credit hold; log who did it and why on invoices and customers."""
+        """Post despite the credit hold; log who did it and why on invoices and customers.
+
+        Collections managers only, with a reason: the override is granted to these invoices
+        for this transaction, never by anything a client sends.
+        """
+        if not self.env.user.has_group(MANAGER):
+            raise AccessError(self.env._("Only collections managers can post for a customer on credit hold."))
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(self.env._("Give the reason for posting despite the credit hold."))
         self.write({"collection_hold_override_reason": reason})
-        self.with_context(collection_hold_override=True).action_post()
+        with grant(self.env, POST_ON_HOLD, self.ids):
+            self.action_post()
         body = self.env._(
             "Posted despite the credit hold by %(user)s: %(reason)s",
             user=self.env.user.name,
@@ -212,7 +237,7 @@ class AccountMove(models.Model):
                 levels_of[ladder] = ladder.sudo()._ordered_levels()
             levels = levels_of[ladder]
             current = Level.browse(updates[move.id]["collection_level_id"])
-            position = list(levels).index(current) + 1 if current in levels else 0
+            position = ladder._collection_climbed(levels, current)
             following = levels[position : position + 1]
             next_date = following._date_for(move, workdays) if following else False
             level_date = updates[move.id]["collection_level_date"]
@@ -326,9 +351,8 @@ class AccountMove(models.Model):
             if not any(move._collection_is_open() for move in history.move_ids):
                 done |= history.activity_id
         if done:
-            done.with_context(collection_system_close=True).action_feedback(
-                feedback=self.env._("Closed automatically: the invoices are paid.")
-            )
+            with grant(self.env, CLOSE_CALL, done.ids):
+                done.action_feedback(feedback=self.env._("Closed automatically: the invoices are paid."))
 
     def _post(self, soft=True):
         self._collection_check_credit_hold()
@@ -391,20 +415,21 @@ class AccountMove(models.Model):
 
     @api.model
     def action_collection_run_now(self):
-        """Managers' "Run now": today's ladder for the current company, in this transaction."""
+        """Managers' "Run now": the daily job runs at once, in the background.
+
+        It runs as the scheduled job itself, which Odoo never runs twice at a time: a manager's
+        run and the nightly one cannot fight over the same customers.
+        """
         if not self.env.user.has_group(MANAGER):
-            raise UserError(self.env._("Only collections managers can run the collection ladder."))
-        stats = self.sudo()._collection_run(self.env.company)
+            raise AccessError(self.env._("Only collections managers can run the collection ladder."))
+        self.env.ref("account_collections.ir_cron_collection_ladder").sudo()._trigger()
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "title": self.env._("Collection ladder"),
                 "message": self.env._(
-                    "%(calls)s calls, %(emails)s e-mails and %(letters)s letters planned today.",
-                    calls=stats.get("calls", 0),
-                    emails=stats.get("emails", 0),
-                    letters=stats.get("letters", 0),
+                    "The ladder runs in the background within a minute; its steps appear in the history."
                 ),
                 "type": "success",
                 "next": {"type": "ir.actions.act_window_close"},
@@ -418,7 +443,12 @@ class AccountMove(models.Model):
         Customers are processed in batches. Each batch is locked (a second worker skips it),
         done in one transaction and committed with ``_commit_progress`` when ``commit``:
         a run that dies part-way keeps the finished batches and the next run resumes.
-        Without ``commit`` (tests, "Run now"), batches run under savepoints.
+        Without ``commit`` (tests), batches run under savepoints.
+
+        A customer another transaction holds (a concurrent run, a broken promise escalating)
+        or whose invoices changed under this run (a serialization conflict) is tried again
+        after the other batches, up to RUN_ATTEMPTS times; what is still left then is counted
+        (``skipped``) and logged, and the next run takes it up: never silently lost.
         """
         today = today or fields.Date.context_today(self)
         Move = self.sudo().with_company(company)
@@ -427,22 +457,45 @@ class AccountMove(models.Model):
         Move._collection_release_closed_invoices(company)
         partner_ids = Move._collection_due_partner_ids(company, today)
         excluded = Move._collection_excluded_partner_ids(company, partner_ids)
-        partner_ids = [pid for pid in partner_ids if pid not in excluded]
+        pending = [pid for pid in partner_ids if pid not in excluded]
         workdays = None
-        remaining = len(partner_ids)
-        for chunk in split_every(batch_size, partner_ids):
-            if workdays is None:
-                workdays = Move.search(
-                    Move._collection_due_domain(company, today), limit=1
-                )._collection_workdays(company, today)
-            with self.env.cr.savepoint(flush=True):
-                Move._collection_run_batch(company, today, list(chunk), workdays, stats)
-            remaining -= len(chunk)
-            if commit:
-                self.env["ir.cron"]._commit_progress(len(chunk), remaining=remaining)
-                # Committed work needs no cache: keep memory flat over long runs.
-                self.env.invalidate_all()
-                self.env.cr.cache.pop("collection_formats", None)
+        for attempt in range(1, RUN_ATTEMPTS + 1):
+            skipped, remaining = [], len(pending)
+            for chunk in split_every(batch_size, pending, list):
+                if workdays is None:
+                    workdays = Move.search(
+                        Move._collection_due_domain(company, today), limit=1
+                    )._collection_workdays(company, today)
+                try:
+                    with self.env.cr.savepoint(flush=True):
+                        done = Move._collection_run_batch(company, today, chunk, workdays, stats)
+                except (SerializationFailure, LockNotAvailable):
+                    done = set()
+                skipped += [pid for pid in chunk if pid not in done]
+                remaining -= len(chunk)
+                if commit:
+                    self.env["ir.cron"]._commit_progress(len(chunk), remaining=remaining)
+                    # Committed work needs no cache: keep memory flat over long runs.
+                    self.env.invalidate_all()
+                    self.env.cr.cache.pop("collection_formats", None)
+            if not skipped:
+                break
+            pending = skipped
+            if attempt < RUN_ATTEMPTS:
+                _logger.info("Collection ladder: %s customers busy elsewhere, trying again", len(skipped))
+                if commit:
+                    # Give the other transaction time to finish; ours sees it once committed.
+                    time.sleep(RETRY_DELAY * attempt)
+        else:
+            stats["skipped"] = len(skipped)
+            _logger.warning(
+                "Collection ladder for %s on %s: %s customers stayed busy in another transaction "
+                "and are left for the next run (ids %s)",
+                company.name,
+                today,
+                len(skipped),
+                skipped[:20],
+            )
         _logger.info("Collection ladder for %s on %s: %s", company.name, today, dict(stats))
         return dict(stats)
 
@@ -506,10 +559,13 @@ class AccountMove(models.Model):
         return 0x436F6C6C + company.id
 
     def _collection_run_batch(self, company, today, partner_ids, workdays, stats, escalate=()):
-        """One locked batch of customers; invoices in `escalate` climb at least one level."""
+        """One locked batch of customers; invoices in `escalate` climb at least one level.
+
+        Returns the ids of the customers this transaction locked and processed.
+        """
         partner_ids = self._collection_lock_partners(company, partner_ids)
         if not partner_ids:
-            return
+            return set()
         domain = Domain(self._collection_due_domain(company, today))
         if escalate:
             # A broken promise escalates its invoices even while another instalment is open.
@@ -517,9 +573,14 @@ class AccountMove(models.Model):
         domain &= Domain("commercial_partner_id", "in", partner_ids)
         # Row locks too: under REPEATABLE READ, an invoice another run changed since this
         # transaction began raises a serialization error instead of being processed twice.
-        moves = self.search(domain, order="commercial_partner_id, invoice_date_due, id").try_lock_for_update()
+        candidates = self.search(domain, order="commercial_partner_id, invoice_date_due, id")
+        locked = candidates.try_lock_for_update()
+        # A customer with an invoice locked elsewhere waits for the retry, whole.
+        busy = set((candidates - locked).commercial_partner_id.ids)
+        moves = locked.filtered(lambda m: m.commercial_partner_id.id not in busy)
+        done = set(partner_ids) - busy
         if not moves:
-            return
+            return done
         plan = moves._collection_plan(company, today, workdays, escalate)
         self.env["account.collection.history"]._collection_execute(plan, company, today, stats)
         reached = {
@@ -528,6 +589,7 @@ class AccountMove(models.Model):
             for move_id in move_ids
         }
         moves._collection_schedule_company(company, workdays, reached, today)
+        return done
 
     def _collection_plan(self, company, today, workdays, escalate=()):
         """Which level each due invoice reaches today, grouped per customer.
@@ -554,8 +616,7 @@ class AccountMove(models.Model):
             if ladder not in levels_of:
                 levels_of[ladder] = ladder.sudo()._ordered_levels()
             levels = levels_of[ladder]
-            current = move.collection_level_id
-            start = list(levels).index(current) + 1 if current in levels else 0
+            start = ladder._collection_climbed(levels, move.collection_level_id)
             target, position = None, 0
             for index, level in enumerate(levels[start:], start + 1):
                 level_date = level._date_for(move, workdays)

@@ -1,7 +1,10 @@
+import logging
+
 from odoo import api, fields, models
 from odoo.exceptions import RedirectWarning, UserError
 
 from ..const import CALL_TYPE, MANAGER
+from ..grant import CLOSE_CALL, granted
 
 
 class MailActivity(models.Model):
@@ -15,36 +18,35 @@ class MailActivity(models.Model):
         call_type = self.env.ref(CALL_TYPE, raise_if_not_found=False)
         return self.filtered(lambda a: call_type and a.activity_type_id == call_type)
 
-    def _collection_outcome_required(self):
-        """A collection call is done only through the outcome wizard (or by the system)."""
-        if self.env.context.get("collection_outcome_recorded") or self.env.context.get(
-            "collection_system_close"
-        ):
-            return
-        calls = self._collection_calls()
-        if not calls:
-            return
-        action = self.env["account.collection.call.register"]._action_open_for_activity(calls[:1])
-        raise RedirectWarning(
-            self.env._("A collection call ends with a recorded outcome: log the call first."),
-            action,
-            self.env._("Log the call"),
-        )
+    def _collection_closing_refused(self):
+        """Collection calls among these activities that nothing allows to close: a call is
+        closed by recording its outcome, or by the ladder when its invoices are paid."""
+        return self._collection_calls().filtered(lambda a: not granted(self.env, CLOSE_CALL, a.ids))
 
     def _action_done(self, feedback=False, attachment_ids=None):
-        self._collection_outcome_required()
+        refused = self._collection_closing_refused()
+        if refused:
+            action = self.env["account.collection.call.register"]._action_open_for_activity(refused[:1])
+            error = RedirectWarning(
+                self.env._("A collection call ends with a recorded outcome: log the call first."),
+                action,
+                self.env._("Log the call"),
+            )
+            # An expected refusal, not a server error: the HTTP layer logs it at this level.
+            error.loglevel = logging.INFO
+            raise error
         return super()._action_done(feedback=feedback, attachment_ids=attachment_ids)
+
+    def write(self, vals):
+        # A done activity is an archived one: archiving a call is closing it.
+        if "active" in vals and not vals["active"] and self.filtered("active")._collection_closing_refused():
+            raise UserError(self.env._("A collection call ends with a recorded outcome: log the call first."))
+        return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_collection_call(self):
-        calls = self._collection_calls()
-        if (
-            calls
-            and not self.env.su
-            and not self.env.context.get("collection_system_close")
-            and not self.env.context.get("collection_outcome_recorded")
-            and not self.env.user.has_group(MANAGER)
-        ):
+        calls = self._collection_closing_refused()
+        if calls and not self.env.su and not self.env.user.has_group(MANAGER):
             raise UserError(
                 self.env._("Collectors cannot delete collection calls: log their outcome instead.")
             )

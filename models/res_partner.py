@@ -1,13 +1,16 @@
 from collections import defaultdict
 from datetime import date, timedelta
 
+from markupsafe import escape
+
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_date, split_every
 
 from odoo.addons.base.models.ir_actions_report import _wkhtml
 
-from ..const import COLLECTOR, MANAGER
+from ..const import CALL_TYPE, COLLECTOR, MANAGER, TODO_TYPE
+from ..grant import SET_COLLECTOR, grant, granted
 
 # Aging buckets as (field name, lowest days overdue, highest days overdue).
 AGING_BUCKETS = [
@@ -701,29 +704,69 @@ class ResPartner(models.Model):
         self.env["account.move"].browse(list(move_notes))._message_log_batch(bodies=move_notes)
         return mails
 
-    def _collection_reassign(self, user, reason):
-        """Give these customers, and their open collection activities, to another collector."""
-        partners = self.commercial_partner_id
-        previous = {partner.id: partner.collection_user_id.name or "-" for partner in partners}
-        partners.sudo().with_context(tracking_disable=True).write({"collection_user_id": user.id})
-        types = self.env.ref("account_collections.mail_activity_type_collection_call") | self.env.ref(
-            "account_collections.mail_activity_type_collection_todo"
+    def _collection_collector(self, ladder=None):
+        """Who collects from this customer in the current company: its collector, else its
+        salesperson, else the ladder's collector or manager, else the company's default."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        company = self.env.company.sudo()
+        ladder = ladder or partner.collection_ladder_id or company.collection_ladder_id
+        return (
+            partner.collection_user_id
+            or partner.user_id
+            or ladder.user_id
+            or ladder.manager_id
+            or company.collection_user_id
+            or self.env.ref("base.user_root")
         )
-        self.env["mail.activity"].sudo().search(
-            [
-                ("res_model", "=", "res.partner"),
-                ("res_id", "in", partners.ids),
-                ("activity_type_id", "in", types.ids),
-            ]
+
+    def _collection_set_collector(self, user, reason):
+        """Give these customers to collector `user` in the current company, with their open
+        collection calls and the collector's open collection tasks; the chatter says who
+        changed it, when (the message) and why.
+
+        The one way the collector changes: the reassignment wizard, the customer form (through
+        ``write``) and the ladder's hand-over rule all come here. Managers only.
+        """
+        if not self.env.su and not self.env.user.has_group(MANAGER):
+            raise AccessError(self.env._("Only collections managers hand customers to another collector."))
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(self.env._("Say why the customers change hands."))
+        partners = self.commercial_partner_id.filtered(lambda p: p.collection_user_id != user)
+        if not partners:
+            return
+        previous = {partner.id: partner._collection_collector() for partner in partners}
+        with grant(self.env, SET_COLLECTOR, partners.ids):
+            partners.sudo().with_context(tracking_disable=True).write({"collection_user_id": user.id})
+        call_type, todo_type = self.env.ref(CALL_TYPE), self.env.ref(TODO_TYPE)
+        activities = (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", partners.ids),
+                    ("activity_type_id", "in", (call_type | todo_type).ids),
+                    ("user_id", "!=", user.id),
+                ]
+            )
+        )
+        # Calls follow the customer; tasks only when they were the previous collector's (a
+        # manager's review task stays with the manager).
+        activities.filtered(
+            lambda a: a.activity_type_id == call_type or a.user_id == previous[a.res_id]
         ).write({"user_id": user.id})
         partners._message_log_batch(
             bodies={
-                partner.id: self.env._(
-                    "Collector changed from %(old)s to %(new)s by %(manager)s: %(reason)s",
-                    old=previous[partner.id],
-                    new=user.name,
-                    manager=self.env.user.name,
-                    reason=reason,
+                partner.id: escape(
+                    self.env._(
+                        "Collector changed from %(old)s to %(new)s by %(user)s: %(reason)s",
+                        old=previous[partner.id].name,
+                        new=user.name or "-",
+                        user=self.env.user.name,
+                        reason=reason,
+                    )
                 )
                 for partner in partners
             }
@@ -832,9 +875,25 @@ class ResPartner(models.Model):
             "collection_hold_reason",
             "collection_ladder_id",
             "collection_stage",
+            "collection_user_id",
             "credit_limit",
             "use_partner_credit_limit",
         }
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and not self.env.user.has_group(MANAGER):
+            guarded = {
+                name for vals in vals_list for name in self._collection_manager_fields() if vals.get(name)
+            }
+            if guarded:
+                raise UserError(
+                    self.env._(
+                        "Only collections managers can set credit terms (%(fields)s).",
+                        fields=", ".join(sorted(self._fields[name].string for name in guarded)),
+                    )
+                )
+        return super().create(vals_list)
 
     def write(self, vals):
         guarded = self._collection_manager_fields() & set(vals)
@@ -853,6 +912,13 @@ class ResPartner(models.Model):
             missing = self.filtered(lambda p: not p.collection_hold_reason)
             if missing:
                 raise UserError(self.env._("Give a reason to put a customer on hold."))
+        if "collection_user_id" in vals and not granted(self.env, SET_COLLECTOR, self.ids):
+            # Set on the form or by RPC: the collector's work moves with the customer.
+            vals = dict(vals)
+            user = self.env["res.users"].browse(vals.pop("collection_user_id"))
+            result = super().write(vals) if vals else True
+            self._collection_set_collector(user, self.env._("changed on the customer"))
+            return result
         return super().write(vals)
 
     # ------------------------------------------------------------------

@@ -214,12 +214,12 @@ class TestCreditTerms(CollectionsCommon):
             {"collection_tolerance_days": 30},
             {"credit_limit": 5000},
             {"collection_hold_manual": True, "collection_hold_reason": "x"},
+            # A collector does not take (or give away) a customer: managers hand debtors over.
+            {"collection_user_id": self.collector.id},
         ):
             with self.assertRaisesRegex(UserError, "Only collections managers"):
                 as_collector.write(vals)
-        # Their own collector field they may set.
-        as_collector.write({"collection_user_id": self.collector.id})
-        self.assertEqual(self.customer.collection_user_id, self.collector)
+        self.assertFalse(self.customer.collection_user_id)
 
     def test_manual_hold_needs_reason(self):
         with self.assertRaisesRegex(UserError, "Give a reason"):
@@ -230,6 +230,8 @@ class TestCreditTerms(CollectionsCommon):
         request = Request.with_user(self.collector).create(
             {
                 "partner_id": self.customer.id,
+                "change_credit_limit": True,
+                "change_tolerance": True,
                 "credit_limit": 20000,
                 "tolerance_days": 15,
                 "tolerance_amount": 2000,
@@ -250,7 +252,12 @@ class TestCreditTerms(CollectionsCommon):
         self.assertEqual(self.customer.collection_tolerance_until, days(60))
         self.assertEqual(self.customer.collection_tolerance_user_id, self.manager)
         refused = Request.with_user(self.collector).create(
-            {"partner_id": self.customer.id, "credit_limit": 90000, "reason": "More"}
+            {
+                "partner_id": self.customer.id,
+                "change_credit_limit": True,
+                "credit_limit": 90000,
+                "reason": "More",
+            }
         )
         refused.with_user(self.manager).write({"decision_note": "Too much"})
         refused.with_user(self.manager).action_refuse()
@@ -262,16 +269,74 @@ class TestCreditTerms(CollectionsCommon):
     def test_credit_request_rejects_bad_input(self):
         Request = self.env["account.collection.credit.request"].with_user(self.collector)
         with self.assertRaisesRegex(ValidationError, "cannot be negative"):
-            Request.create({"partner_id": self.customer.id, "credit_limit": -5, "reason": "x"})
+            Request.create(
+                {
+                    "partner_id": self.customer.id,
+                    "change_credit_limit": True,
+                    "credit_limit": -5,
+                    "reason": "x",
+                }
+            )
         with self.assertRaisesRegex(ValidationError, "cannot end in the past"):
-            Request.create({"partner_id": self.customer.id, "tolerance_until": days(-1), "reason": "x"})
+            Request.create(
+                {
+                    "partner_id": self.customer.id,
+                    "change_tolerance": True,
+                    "tolerance_until": days(-1),
+                    "reason": "x",
+                }
+            )
+        with self.assertRaisesRegex(ValidationError, "Say what the request changes"):
+            Request.create({"partner_id": self.customer.id, "tolerance_days": 5, "reason": "x"})
+        with self.assertRaises(AccessError):
+            Request.create(
+                {"partner_id": self.customer.id, "change_tolerance": True, "state": "approved", "reason": "x"}
+            )
+        self.assertFalse(Request.search([("partner_id", "=", self.customer.id)]))
+
+    def test_credit_request_changes_only_the_terms_it_names(self):
+        """Approving a tolerance leaves the credit limit alone (it used to reset it to 0: no
+        limit), and a new limit leaves the tolerance alone."""
+        self.customer.write(
+            {"credit_limit": 5000, "use_partner_credit_limit": True, "collection_tolerance_days": 3}
+        )
+        Request = self.env["account.collection.credit.request"].with_user(self.collector)
+        tolerance = Request.create(
+            {
+                "partner_id": self.customer.id,
+                "change_tolerance": True,
+                "tolerance_days": 10,
+                "reason": "Audit",
+            }
+        )
+        tolerance.with_user(self.manager).action_approve()
+        self.assertEqual(self.customer.credit_limit, 5000)
+        self.assertEqual(self.customer.collection_tolerance_days, 10)
+        limit = Request.create(
+            {
+                "partner_id": self.customer.id,
+                "change_credit_limit": True,
+                "credit_limit": 8000,
+                "reason": "Growth",
+            }
+        )
+        limit.with_user(self.manager).action_approve()
+        self.assertEqual(self.customer.credit_limit, 8000)
+        self.assertEqual(self.customer.collection_tolerance_days, 10)
 
     def test_multi_company_isolation(self):
         company_2 = self.setup_other_company(name="Isolated Co")["company"]
         request = (
             self.env["account.collection.credit.request"]
             .with_company(company_2)
-            .create({"partner_id": self.customer.id, "credit_limit": 10, "reason": "Other company"})
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "change_credit_limit": True,
+                    "credit_limit": 10,
+                    "reason": "Other company",
+                }
+            )
         )
         self.assertEqual(request.company_id, company_2)
         visible = self.env["account.collection.credit.request"].with_user(self.manager).search([])
@@ -281,7 +346,7 @@ class TestCreditTerms(CollectionsCommon):
 
     def test_exposure_query_count_is_constant(self):
         partners = self.env["res.partner"].create([{"name": f"Customer {i}"} for i in range(200)])
-        self.env["account.move"].create(
+        moves = self.env["account.move"].create(
             [
                 {
                     "move_type": "out_invoice",
@@ -293,7 +358,8 @@ class TestCreditTerms(CollectionsCommon):
                 }
                 for i, partner in enumerate(partners)
             ]
-        ).with_context(collection_hold_override=True).action_post()
+        )
+        self._post_as_data(moves)
 
         def count_queries(records):
             records.invalidate_recordset()

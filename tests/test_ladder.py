@@ -295,7 +295,8 @@ class TestLadder(CollectionsCommon):
         self._run(MONDAY)
         self.assertEqual(big.collection_user_id, self.collector_b)
         self.assertEqual(self._calls(big).user_id, self.collector_b)
-        self.assertIn("Handed from Collector A to Collector B", big.message_ids.mapped("body")[0])
+        self.assertIn("Collector changed from Collector A to Collector B by", big.message_ids[0].body)
+        self.assertIn("the collection ladder's hand-over rule", big.message_ids[0].body)
 
     def test_skip_rules(self):
         disputed = self._post(self.customer, 100, date(2026, 6, 18))
@@ -389,7 +390,7 @@ class TestLadder(CollectionsCommon):
                 # see them, or posting's payment-state query may pick a plan taking minutes.
                 self.env.flush_all()
                 self.env.cr.execute(SQL("ANALYZE account_move, account_move_line, account_partial_reconcile"))
-                moves.with_context(collection_hold_override=True).action_post()
+                self._post_as_data(moves)
             self.env.flush_all()
             self.env.invalidate_all()
             before = self.env.cr.sql_log_count

@@ -277,10 +277,10 @@ class TestReportViews(CollectionsCommon):
         self.assertEqual(action["res_model"], "account.collection.call.register")
         self.assertEqual(action["context"]["default_activity_id"], top.activity_id.id)
         # Days count to the user's today, not the database server's.
-        with freeze_time(day(10)):
+        with freeze_time(day(11)):
             self.env.invalidate_all()
             later = self.env["account.collection.worklist"].browse(top.id)
-            self.assertEqual(later.overdue_days, 30)
+            self.assertEqual(later.overdue_days, 31)
             aging = self.env["account.collection.aging"].search([("partner_id", "=", self.customer.id)])
             self.assertEqual(set(aging.mapped("bucket")), {"1_30", "31_60"})
 

@@ -144,12 +144,19 @@ class TestPromises(CollectionsCommon):
             (self.inv1 | other_invoice, [(100, day(3))], "must belong to Debtor Ltd"),
             (self.inv1 | refund, [(10, day(3))], "not credit notes"),
             (self.inv1 | eur_invoice, [(10, day(3))], "one currency"),
-            (self.inv1 | foreign_company_invoice, [(10, day(3))], "current company"),
             (self.env["account.move"], [(10, day(3))], "Choose the invoices"),
         ]
         for moves, lines, message in cases:
             with self.subTest(message=message), self.assertRaisesRegex(ValidationError, message):
                 Call._collection_log(self.customer, self.outcome["promise"], moves, details={"lines": lines})
+        # Another company's invoice: the collector of this one cannot even read it.
+        with self.assertRaises(AccessError):
+            Call._collection_log(
+                self.customer,
+                self.outcome["promise"],
+                self.inv1 | foreign_company_invoice,
+                details={"lines": [(10, day(3))]},
+            )
         self.customer.action_archive()
         with self.assertRaisesRegex(ValidationError, "archived"):
             Call._collection_log(
@@ -431,7 +438,7 @@ class TestPromises(CollectionsCommon):
         promise = self._promise(self.inv1, 600, day(5))
         with self.assertRaises(AccessError):
             promise.with_user(self.collector).action_cancel("Customer asked")
-        with self.assertRaises(AccessError):
+        with self.assertRaises(UserError):
             promise.with_user(self.collector).write({"state": "kept"})
         with self.assertRaisesRegex(UserError, "reason"):
             promise.with_user(self.manager).action_cancel("")

@@ -1,7 +1,4 @@
 from odoo import fields, models
-from odoo.exceptions import AccessError, UserError
-
-from ..const import MANAGER
 
 
 class AccountCollectionReassign(models.TransientModel):
@@ -25,9 +22,6 @@ class AccountCollectionReassign(models.TransientModel):
 
     def action_reassign(self):
         self.ensure_one()
-        if not self.env.user.has_group(MANAGER):
-            raise AccessError(self.env._("Only collections managers hand customers to another collector."))
-        if not (self.reason or "").strip():
-            raise UserError(self.env._("Say why the customers change hands."))
-        self.partner_ids._collection_reassign(self.user_id, self.reason.strip())
+        # The model checks the group and the reason.
+        self.partner_ids._collection_set_collector(self.user_id, self.reason)
         return {"type": "ir.actions.act_window_close"}

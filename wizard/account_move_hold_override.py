@@ -1,7 +1,4 @@
 from odoo import fields, models
-from odoo.exceptions import AccessError, UserError
-
-from ..const import MANAGER
 
 
 class AccountMoveHoldOverride(models.TransientModel):
@@ -27,9 +24,6 @@ class AccountMoveHoldOverride(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
-        if not self.env.user.has_group(MANAGER):
-            raise AccessError(self.env._("Only collections managers can post for a customer on credit hold."))
-        if not (self.reason or "").strip():
-            raise UserError(self.env._("Give the reason for posting despite the credit hold."))
-        self.move_ids._collection_post_with_override(self.reason.strip())
+        # The model checks the group and the reason.
+        self.move_ids._collection_post_with_override(self.reason)
         return {"type": "ir.actions.act_window_close"}
