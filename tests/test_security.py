@@ -127,3 +127,78 @@ class TestSecurity(CollectionsCommon):
             )
         self.assertFalse(result["ids"])
         self.assertFalse(Promise.search([("partner_id", "=", self.customer.id)]))
+
+    def test_access_matrix_every_model_and_role(self):
+        """Model x role x operation, as the access rights grant it; then, records of another
+        company are out of reach of its collectors and managers."""
+        invoicing = new_test_user(
+            self.env,
+            login="matrix_invoicing",
+            groups="account.group_account_invoice",
+            company_id=self.company.id,
+        )
+        other_company = self.setup_other_company(name="Matrix Ltd")["company"]
+        outsider = new_test_user(
+            self.env,
+            login="matrix_outsider",
+            groups="account_collections.group_collections_manager",
+            company_id=other_company.id,
+            company_ids=[Command.set(other_company.ids)],
+        )
+        read, collect, decide, everything, nothing = "r", "rwc", "rw", "rwcu", ""
+        # {model: (collector, manager)}: public, portal, plain employees and invoicing users get nothing.
+        expected = {
+            "account.collection.ladder": (read, everything),
+            "account.collection.ladder.level": (read, everything),
+            "account.collection.outcome": (read, everything),
+            "account.collection.call": (collect, everything),
+            "account.collection.promise": (collect, everything),
+            "account.collection.history": (decide, everything),
+            "account.collection.credit.request": (collect, everything),
+            "account.collection.worklist": (read, read),
+            "account.collection.aging": (read, read),
+            "account.collection.call.register": (everything, everything),
+            "account.collection.call.register.line": (everything, everything),
+            "account.collection.reminder.send": (everything, everything),
+            "account.collection.reassign": (nothing, everything),
+            "account.move.hold.override": (nothing, "rwc"),
+        }
+        operations = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
+        roles = {
+            "public": (self.public, lambda rights: nothing),
+            "portal": (self.portal, lambda rights: nothing),
+            "employee": (self.employee, lambda rights: nothing),
+            "invoicing": (invoicing, lambda rights: nothing),
+            "collector": (self.collector, lambda rights: rights[0]),
+            "manager": (self.manager, lambda rights: rights[1]),
+            "other company": (outsider, lambda rights: rights[1]),
+        }
+        Access = self.env["ir.model.access"]
+        for model, rights in expected.items():
+            for role, (user, allowed) in roles.items():
+                granted = "".join(
+                    letter
+                    for letter, operation in operations.items()
+                    if Access.with_user(user).check(model, operation, raise_exception=False)
+                )
+                self.assertEqual(granted, allowed(rights), f"{role} on {model}")
+        # Record rules: this company's records, as another company's manager sees them.
+        records = {
+            "account.collection.ladder": self.ladder,
+            "account.collection.ladder.level": self.levels[0],
+            "account.collection.call": self.call,
+            "account.collection.history": self.env["account.collection.history"].create(
+                {"partner_id": self.customer.id, "ladder_id": self.ladder.id}
+            ),
+            "account.collection.credit.request": self.env["account.collection.credit.request"].create(
+                {"partner_id": self.customer.id, "change_tolerance": True, "tolerance_days": 5, "reason": "x"}
+            ),
+        }
+        for model, record in records.items():
+            with self.subTest(model=model):
+                self.assertFalse(self.env[model].with_user(outsider).search([("id", "=", record.id)]))
+                with self.assertRaises(AccessError):
+                    record.with_user(outsider).read(["display_name"])
+                with self.assertRaises(AccessError):
+                    record.with_user(outsider).check_access("write")
+                self.assertTrue(record.with_user(self.manager).read(["display_name"]))

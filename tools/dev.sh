@@ -269,6 +269,8 @@ cmd_test_dates() {
   install_fresh_db "$TEST_DB"
   local day
   for day in $("$PY" "$ROOT/tools/test_dates.py"); do
+    [ "$(faketime -f "@$day 09:00:00" "$PY" -c 'import datetime; print(datetime.date.today())')" = "$day" ] \
+      || die "faketime does not set the clock of Python here."
     say "Running the tests with the clock set to $day ($(date -d "$day" +%A))."
     faketime -f "@$day 09:00:00" "$VENV/bin/pytest" --odoo-config="$CONF" --odoo-database="$TEST_DB" \
         --odoo-http --rootdir="$BUILD/addons/$ADDON" -p no:cacheprovider "$BUILD/addons/$ADDON/tests" \
