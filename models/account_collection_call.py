@@ -1,13 +1,15 @@
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_date
 
 from ..const import CALL_TYPE, MANAGER, TODO_TYPE
 from ..grant import CLOSE_CALL, grant
 
 REVIEW_FIELDS = {"review_state", "review_rating", "review_comment", "reviewer_id", "review_date"}
+# Set by the review actions only.
+REVIEW_STATE_FIELDS = {"review_state", "reviewer_id", "review_date"}
 
 
 class AccountCollectionCall(models.Model):
@@ -80,16 +82,23 @@ class AccountCollectionCall(models.Model):
             )
 
     def write(self, vals):
-        if not self.env.su and not self.env.user.has_group(MANAGER):
-            if REVIEW_FIELDS & set(vals):
+        if not self.env.su:
+            if REVIEW_FIELDS & set(vals) and not self.env.user.has_group(MANAGER):
                 raise AccessError(self.env._("Only collections managers review calls."))
+            if REVIEW_STATE_FIELDS & set(vals):
+                raise UserError(
+                    self.env._("A call's review changes only through Reviewed and Request Rework.")
+                )
         return super().write(vals)
 
     def action_review(self, state="reviewed"):
         """Manager review: reviewed, or sent back to the collector for rework."""
         if not self.env.user.has_group(MANAGER):
             raise AccessError(self.env._("Only collections managers review calls."))
-        self.write(
+        if state not in ("reviewed", "rework"):
+            raise UserError(self.env._("A review marks a call reviewed or asks for rework."))
+        self.check_access("write")
+        self.sudo().write(
             {
                 "review_state": state,
                 "reviewer_id": self.env.user.id,

@@ -3,6 +3,19 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..const import MANAGER
 
+# What a request proposes: fixed once it is decided.
+PROPOSED_TERMS = {
+    "partner_id",
+    "company_id",
+    "change_credit_limit",
+    "change_tolerance",
+    "credit_limit",
+    "tolerance_days",
+    "tolerance_amount",
+    "tolerance_until",
+    "reason",
+}
+
 
 class AccountCollectionCreditRequest(models.Model):
     """A proposal to the credit committee: new limit or tolerance for one customer."""
@@ -100,8 +113,14 @@ class AccountCollectionCreditRequest(models.Model):
 
     def write(self, vals):
         decided = {"state", "decided_by_id", "decision_date", "current_credit_limit"} & set(vals)
-        if decided and not self.env.su and not self.env.user.has_group(MANAGER):
-            raise AccessError(self.env._("Only collections managers can approve or refuse credit requests."))
+        if decided and not self.env.su:
+            if not self.env.user.has_group(MANAGER):
+                raise AccessError(
+                    self.env._("Only collections managers can approve or refuse credit requests.")
+                )
+            raise UserError(self.env._("A credit request is decided with Approve or Refuse."))
+        if self.filtered(lambda r: r.state != "submitted") and PROPOSED_TERMS & set(vals) and not self.env.su:
+            raise UserError(self.env._("A decided credit request cannot be changed."))
         return super().write(vals)
 
     def _check_can_decide(self):
@@ -131,7 +150,7 @@ class AccountCollectionCreditRequest(models.Model):
         self._check_can_decide()
         for request in self:
             request.partner_id.with_company(request.company_id).write(request._prepare_partner_terms())
-            request.write(
+            request.sudo().write(
                 {
                     "state": "approved",
                     "decided_by_id": self.env.user.id,
@@ -145,7 +164,7 @@ class AccountCollectionCreditRequest(models.Model):
 
     def action_refuse(self):
         self._check_can_decide()
-        self.write(
+        self.sudo().write(
             {
                 "state": "refused",
                 "decided_by_id": self.env.user.id,

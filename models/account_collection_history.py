@@ -3,6 +3,7 @@ from collections import defaultdict
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..const import CALL_TYPE, TODO_TYPE
@@ -54,9 +55,16 @@ class AccountCollectionHistory(models.Model):
         self.sudo().mail_id.filtered(lambda mail: mail.state == "exception").action_retry()
         return True
 
+    def write(self, vals):
+        # A log: rows change only through their actions (letter posted, e-mail retried).
+        if not self.env.su:
+            raise UserError(self.env._("The collection history is a log: its steps cannot be edited."))
+        return super().write(vals)
+
     def action_mark_posted(self):
         """Letters to post: the accountant confirms the letter went out."""
-        self.filtered(lambda h: h.letter_state == "to_post").write(
+        self.check_access("write")
+        self.sudo().filtered(lambda h: h.letter_state == "to_post").write(
             {"letter_state": "posted", "letter_posted_date": fields.Date.context_today(self)}
         )
         return True
@@ -65,7 +73,7 @@ class AccountCollectionHistory(models.Model):
     # Engine: execute one batch of the day's plan
     # ------------------------------------------------------------------
     @api.model
-    def _collection_execute(self, plan, company, today, stats):
+    def _collection_execute(self, plan, company, today, stats, call_day=None):
         """Create the calls, e-mails, letters, notifications and history rows of a plan.
 
         Everything is created in batches: one activity per customer per day for all the
@@ -140,7 +148,7 @@ class AccountCollectionHistory(models.Model):
         tasks += self._collection_letter_tasks(letters)
         tasks += self._collection_manager_tasks(notices + legal, owners)
         self._collection_hand_to_lawyers(legal, company)
-        activity_of = self._collection_create_activities(calls, owners, today, tasks)[0]
+        activity_of = self._collection_create_activities(calls, owners, today, tasks, call_day)[0]
         for vals in history_vals:
             if vals.get("did_call"):
                 vals["activity_id"] = activity_of[vals["partner_id"]].id
@@ -277,16 +285,16 @@ class AccountCollectionHistory(models.Model):
         return {activity.res_id: activity for activity in calls}
 
     @api.model
-    def _collection_create_activities(self, calls, owners, today, tasks=()):
+    def _collection_create_activities(self, calls, owners, today, tasks=(), call_day=None):
         """Create the day's calls and collection tasks in one go; returns ({customer id: call},
         tasks).
 
         `calls` is {customer id: [(level, invoices)]}: one call per customer and day, which
         extends the customer's open call of that day if there is one. The call is due today,
-        or on the ``collection_call_day`` of the context (escalations plan their call for the
+        or on `call_day` (escalations plan their call for the
         next working day). `tasks` are (res_model, res_id, user, summary, note) to-dos due today.
         """
-        call_day = self.env.context.get("collection_call_day") or today
+        call_day = call_day or today
         existing = self._collection_calls_on(list(calls), call_day) if calls else {}
         call_type = self.env.ref(CALL_TYPE)
         vals_list, result = [], {}

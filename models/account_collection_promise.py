@@ -358,13 +358,14 @@ class AccountCollectionPromise(models.Model):
                 lambda m, skip=excluded: m.commercial_partner_id.id not in skip and not m.collection_disputed
             )
             escalated._collection_bring_forward(today)
-            Move.with_context(collection_call_day=tomorrow)._collection_run_batch(
+            Move._collection_run_batch(
                 company,
                 today,
                 escalated.commercial_partner_id.ids,
                 workdays,
                 defaultdict(int),
                 escalate=set(escalated.ids),
+                call_day=tomorrow,
             )
             existing = self.env["account.collection.history"]._collection_calls_on(partner_ids, tomorrow)
             for partner, promises in company_promises.grouped(

@@ -558,8 +558,9 @@ class AccountMove(models.Model):
         # One advisory-lock namespace per company; 0x436f6c6c is "Coll".
         return 0x436F6C6C + company.id
 
-    def _collection_run_batch(self, company, today, partner_ids, workdays, stats, escalate=()):
-        """One locked batch of customers; invoices in `escalate` climb at least one level.
+    def _collection_run_batch(self, company, today, partner_ids, workdays, stats, escalate=(), call_day=None):
+        """One locked batch of customers; invoices in `escalate` climb at least one level, and
+        their call is planned on `call_day` (default: today).
 
         Returns the ids of the customers this transaction locked and processed.
         """
@@ -582,7 +583,7 @@ class AccountMove(models.Model):
         if not moves:
             return done
         plan = moves._collection_plan(company, today, workdays, escalate)
-        self.env["account.collection.history"]._collection_execute(plan, company, today, stats)
+        self.env["account.collection.history"]._collection_execute(plan, company, today, stats, call_day)
         reached = {
             move_id: (level_id, position)
             for (level_id, position), move_ids in plan.reached.items()

@@ -596,7 +596,11 @@ class ResPartner(models.Model):
         partner = self.with_context(lang=self.lang or self.env.lang)
         env = partner.env
         today = letter_date or fields.Date.context_today(partner)
+        # The level comes with the context (reports get nothing else); only one of the
+        # user's companies is read, whatever a client puts there.
         level = env["account.collection.ladder.level"].browse(env.context.get("collection_level_id")).sudo()
+        if not self.env.su:
+            level = level.filtered(lambda lvl: lvl.company_id in env.user.company_ids)
         moves = partner._collection_overdue_moves()
         date_text, amount_text = partner._collection_formatters()
         totals = defaultdict(float)

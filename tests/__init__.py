@@ -5,3 +5,4 @@ from . import test_promise
 from . import test_letters
 from . import test_security
 from . import test_tour
+from . import test_trust

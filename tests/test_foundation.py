@@ -1,3 +1,6 @@
+import re
+from pathlib import Path
+
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
@@ -57,3 +60,11 @@ class TestFoundation(CollectionsCommon):
             ladder.level_ids.with_user(self.collector).write({"offset_days": 5})
         ladder.with_user(self.manager).write({"name": "Renamed"})
         self.assertEqual(ladder.name, "Renamed")
+
+    def test_every_test_module_is_imported(self):
+        """Odoo's own runner (odoo-bin --test-enable, runbot, OCA CI) only runs the test
+        modules that tests/__init__.py imports; pytest finds them all by itself."""
+        folder = Path(__file__).parent
+        on_disk = {path.stem for path in folder.glob("test_*.py")}
+        imported = set(re.findall(r"^from \. import (test_\w+)$", (folder / "__init__.py").read_text(), re.M))
+        self.assertEqual(imported, on_disk)

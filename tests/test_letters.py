@@ -121,6 +121,9 @@ class TestLettersAndViews(CollectionsCommon):
         self.assertEqual(amount.with_context(lang="hu_HU").field_description, "Összeg")
         self.assertEqual(self.env(context={"lang": "ru_RU"})._("Payment reminder"), "Напоминание об оплате")
         self.customer.lang = "ru_RU"
+        # The shipped ladder is the main company's: a letter renders a level of the user's
+        # companies only, whatever level id the context carries.
+        self.env.user.company_ids |= claim.company_id
         partner_report = self.env.ref("account_collections.account_collection_letter_report_partner")
         html = (
             self.env["ir.actions.report"]

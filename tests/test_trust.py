@@ -224,6 +224,48 @@ class TestTrust(CollectionsCommon):
         self.assertFalse(unused.exists())
 
     # ------------------------------------------------------------------
+    # States change only through their actions
+    # ------------------------------------------------------------------
+    def test_states_change_only_through_their_actions(self):
+        self._run(TODAY)
+        call = (
+            self.env["account.collection.call"]
+            .with_user(self.collector)
+            ._collection_log(
+                self.customer,
+                self.env.ref("account_collections.account_collection_outcome_refused"),
+                self.invoice,
+            )
+        )
+        for vals in ({"review_state": "reviewed"}, {"reviewer_id": self.manager.id}):
+            with self.subTest(vals=vals), self.assertRaises(UserError):
+                call.with_user(self.manager).write(vals)
+        call.with_user(self.manager).write({"review_rating": "4", "review_comment": "Firm and polite"})
+        call.with_user(self.manager).action_review()
+        self.assertEqual((call.review_state, call.reviewer_id), ("reviewed", self.manager))
+
+        request = (
+            self.env["account.collection.credit.request"]
+            .with_user(self.collector)
+            .create(
+                {"partner_id": self.customer.id, "change_tolerance": True, "tolerance_days": 9, "reason": "x"}
+            )
+        )
+        with self.assertRaisesRegex(UserError, "decided with Approve or Refuse"):
+            request.with_user(self.manager).write({"state": "approved"})
+        self.assertEqual(self.customer.collection_tolerance_days, 0)
+        request.with_user(self.manager).action_approve()
+        self.assertEqual(self.customer.collection_tolerance_days, 9)
+        with self.assertRaisesRegex(UserError, "cannot be changed"):
+            request.with_user(self.manager).write({"tolerance_days": 90})
+
+        history = self.env["account.collection.history"].search([("partner_id", "=", self.customer.id)])
+        self.assertTrue(history)
+        for user in (self.collector, self.manager):
+            with self.subTest(user=user.login), self.assertRaisesRegex(UserError, "is a log"):
+                history.with_user(user).write({"note": "rewritten", "did_email": True})
+
+    # ------------------------------------------------------------------
     # Concurrent runs: retried or reported, never silently skipped
     # ------------------------------------------------------------------
     def test_busy_customer_is_retried(self):
@@ -423,3 +465,28 @@ class TestTrustRpc(CollectionsCommon, HttpCase):
             context={"collection_promise_evaluation": True},
         )
         self.assertEqual(Promise.browse(promise_id).state, "open")
+
+    def test_credit_request_through_rpc_changes_only_its_terms(self):
+        self.customer.write({"credit_limit": 5000, "use_partner_credit_limit": True})
+        request_id = self._rpc(
+            "collector_a",
+            "account.collection.credit.request",
+            "create",
+            {
+                "partner_id": self.customer.id,
+                "change_tolerance": True,
+                "tolerance_days": 20,
+                "reason": "Audit",
+            },
+        )
+        self.assertRefused(
+            "odoo.exceptions.AccessError",
+            "collector_a",
+            "account.collection.credit.request",
+            "write",
+            [request_id],
+            {"state": "approved"},
+        )
+        self._rpc("collections_manager", "account.collection.credit.request", "action_approve", [request_id])
+        self.assertEqual(self.customer.credit_limit, 5000)
+        self.assertEqual(self.customer.collection_tolerance_days, 20)
