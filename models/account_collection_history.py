@@ -73,11 +73,12 @@ class AccountCollectionHistory(models.Model):
     # Engine: execute one batch of the day's plan
     # ------------------------------------------------------------------
     @api.model
-    def _collection_execute(self, plan, company, today, stats, call_day=None):
+    def _collection_execute(self, plan, company, today, stats, demands, call_day=None):
         """Create the calls, e-mails, letters, notifications and history rows of a plan.
 
         Everything is created in batches: one activity per customer per day for all the
-        invoices it has at any level, one e-mail per customer and level.
+        invoices it has at any level, one e-mail per customer and level. `demands` are the
+        customers' ``CollectionDemand`` of the day: what letters, e-mails and calls state.
         """
         all_moves = (
             self.env["account.move"]
@@ -93,8 +94,7 @@ class AccountCollectionHistory(models.Model):
         )
         Move = all_moves.browse()
         partners = self.env["res.partner"].sudo().with_company(company).browse(list(plan.by_partner))
-        exposure = partners._collection_exposure_by_partner(today)
-        owners = self._collection_assign_collectors(partners, plan, exposure, company)
+        owners = self._collection_assign_collectors(partners, plan, demands, company)
         history_vals, calls, emails, letters, notices, legal = (
             [],
             defaultdict(list),
@@ -104,7 +104,7 @@ class AccountCollectionHistory(models.Model):
             [],
         )
         for partner in partners:
-            overdue = exposure.get(partner.id, {}).get("collection_overdue_amount", 0.0)
+            overdue = demands[partner.id].net_company
             for level_id, move_ids in plan.by_partner[partner.id].items():
                 level = plan.levels[level_id]
                 moves = Move.browse(move_ids)
@@ -144,11 +144,11 @@ class AccountCollectionHistory(models.Model):
                     notices.append((partner, level, moves))
                 if level.action_legal:
                     legal.append((partner, level, moves))
-        tasks = self._collection_send_emails(emails, owners, stats)
+        tasks = self._collection_send_emails(emails, owners, stats, demands, today)
         tasks += self._collection_letter_tasks(letters)
         tasks += self._collection_manager_tasks(notices + legal, owners)
         self._collection_hand_to_lawyers(legal, company)
-        activity_of = self._collection_create_activities(calls, owners, today, tasks, call_day)[0]
+        activity_of = self._collection_create_activities(calls, owners, today, tasks, call_day, demands)[0]
         for vals in history_vals:
             if vals.get("did_call"):
                 vals["activity_id"] = activity_of[vals["partner_id"]].id
@@ -224,7 +224,7 @@ class AccountCollectionHistory(models.Model):
         return self.browse(ids)
 
     @api.model
-    def _collection_assign_collectors(self, partners, plan, exposure, company):
+    def _collection_assign_collectors(self, partners, plan, demands, company):
         """{partner id: collector}: the partner's collector, else its salesperson, else the ladder's.
 
         A ladder's hand-over rule moves the customer to its escalation collector when the
@@ -236,7 +236,7 @@ class AccountCollectionHistory(models.Model):
             owner = partner._collection_collector(ladder)
             target = ladder.handover_user_id
             if target and owner != target:
-                overdue = exposure.get(partner.id, {}).get("collection_overdue_amount", 0.0)
+                overdue = demands[partner.id].net_company
                 top = max(plan.positions[partner.id])
                 if (ladder.handover_amount and overdue > ladder.handover_amount) or (
                     ladder.handover_level_sequence and top >= ladder.handover_level_sequence
@@ -268,6 +268,33 @@ class AccountCollectionHistory(models.Model):
         return Markup("<ul>%s</ul>") % rows
 
     @api.model
+    def _collection_demand_note(self, demand):
+        """The demand in a call's note: what to ask for, after credits; what not to ask for."""
+        amount_text = self.env["res.partner"]._collection_formatters()[1]
+        currency = self.env["res.currency"].browse(demand.currency_id)
+        parts = [
+            Markup("<p><b>%s</b></p>")
+            % self.env._(
+                "Ask for %(net)s: due %(due)s, credits %(credits)s.",
+                net=amount_text(currency, demand.net),
+                due=amount_text(currency, demand.due_total),
+                credits=amount_text(currency, demand.credit_total),
+            )
+        ]
+        held = [
+            self.env._(
+                "%(name)s (%(amount)s): %(why)s",
+                name=item["name"],
+                amount=amount_text(currency, item["value"]),
+                why=self.env._("disputed") if item["disputed"] else self.env._("promised"),
+            )
+            for item in demand.held
+        ]
+        if held:
+            parts.append(Markup("<p>%s</p>") % self.env._("Do not ask for: %(items)s", items="; ".join(held)))
+        return Markup("").join(parts)
+
+    @api.model
     def _collection_calls_on(self, partner_ids, day):
         """{customer id: its open collection call due on `day`}: the call a new one extends."""
         calls = (
@@ -285,7 +312,7 @@ class AccountCollectionHistory(models.Model):
         return {activity.res_id: activity for activity in calls}
 
     @api.model
-    def _collection_create_activities(self, calls, owners, today, tasks=(), call_day=None):
+    def _collection_create_activities(self, calls, owners, today, tasks=(), call_day=None, demands=None):
         """Create the day's calls and collection tasks in one go; returns ({customer id: call},
         tasks).
 
@@ -293,6 +320,7 @@ class AccountCollectionHistory(models.Model):
         extends the customer's open call of that day if there is one. The call is due today,
         or on `call_day` (escalations plan their call for the
         next working day). `tasks` are (res_model, res_id, user, summary, note) to-dos due today.
+        A call's note states the customer's demand of the day (`demands`), as its letter does.
         """
         call_day = call_day or today
         existing = self._collection_calls_on(list(calls), call_day) if calls else {}
@@ -303,6 +331,8 @@ class AccountCollectionHistory(models.Model):
                 Markup("<p><b>%s</b></p>%s") % (level.name, self._collection_invoice_table(moves))
                 for level, moves in items
             )
+            if demands and partner_id in demands:
+                note += self._collection_demand_note(demands[partner_id])
             if partner_id in existing:
                 activity = existing[partner_id]
                 activity.note = (activity.note or Markup("")) + note
@@ -381,9 +411,9 @@ class AccountCollectionHistory(models.Model):
         return self._collection_create_activities({}, {}, today, partner_vals)[1]
 
     @api.model
-    def _collection_send_emails(self, emails, owners, stats):
-        """Queue one e-mail per customer and level; returns the tasks for the collectors of
-        customers without an e-mail address."""
+    def _collection_send_emails(self, emails, owners, stats, demands, today):
+        """Queue one e-mail per customer and level, stating its demand of `today`; returns the
+        tasks for the collectors of customers without an e-mail address."""
         tasks = []
         for level, items in emails.items():
             template = level.mail_template_id or self.env.ref(DEFAULT_TEMPLATE)
@@ -411,7 +441,7 @@ class AccountCollectionHistory(models.Model):
                 )
             if not sendable:
                 continue
-            self._collection_prefetch_open_moves([partner for partner, _vals in sendable])
+            self._collection_prefetch_demands(demands, today)
             try:
                 mails = (
                     template.sudo()
@@ -423,7 +453,7 @@ class AccountCollectionHistory(models.Model):
                     )
                 )
             finally:
-                self._collection_forget_open_moves()
+                self._collection_forget_demands()
             mail_of = {mail.res_id: mail for mail in mails}
             for partner, vals in sendable:
                 vals["mail_id"] = mail_of[partner.id].id
@@ -467,6 +497,17 @@ class AccountCollectionHistory(models.Model):
     @api.model
     def _collection_forget_open_moves(self):
         self.env.cr.cache.pop("collection_open_moves", None)
+
+    @api.model
+    def _collection_prefetch_demands(self, demands, today):
+        """Keep the customers' demands of `today` for the reminders about to render
+        (``res.partner._collection_demand`` reads them, until ``_collection_forget_demands``)."""
+        cache = self.env.cr.cache.setdefault("collection_demands", {})
+        cache.update((partner_id, (today, demand)) for partner_id, demand in demands.items())
+
+    @api.model
+    def _collection_forget_demands(self):
+        self.env.cr.cache.pop("collection_demands", None)
 
     @api.model
     def _collection_letter_tasks(self, letters):

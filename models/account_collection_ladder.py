@@ -222,6 +222,12 @@ class AccountCollectionLadderLevel(models.Model):
                     )
                 )
 
+    def _collection_asks_for_payment(self):
+        """Steps from the due date on ask for payment; those before it (delivery, courtesy
+        calls) do not, and happen whatever the customer owes."""
+        self.ensure_one()
+        return self.reference == "due_date" and self.offset_days >= 0
+
     def _collection_has_letter(self):
         """E-mails of a level with a letter (to post, or a title or text) carry it as a PDF."""
         self.ensure_one()

@@ -583,7 +583,19 @@ class AccountMove(models.Model):
         if not moves:
             return done
         plan = moves._collection_plan(company, today, workdays, escalate)
-        self.env["account.collection.history"]._collection_execute(plan, company, today, stats, call_day)
+        partners = self.env["res.partner"].browse(list(plan.by_partner))
+        demands = partners._collection_demands(today)
+        threshold = company.sudo().collection_demand_threshold
+        for partner_id, demand in demands.items():
+            if company.currency_id.compare_amounts(demand.net_company, threshold) <= 0:
+                # Nothing (or too little) is owed once credits are deducted and disputed and
+                # promised items left out: no demand, no call about money already paid. The
+                # items stay where they are, and are looked at again on the next run.
+                plan.hold_payment_steps(partner_id)
+        if plan.by_partner:
+            self.env["account.collection.history"]._collection_execute(
+                plan, company, today, stats, demands, call_day
+            )
         reached = {
             move_id: (level_id, position)
             for (level_id, position), move_ids in plan.reached.items()
@@ -668,3 +680,19 @@ class CollectionPlan:
         self.by_partner[partner.id][level.id].append(move.id)
         self.positions[partner.id].add(position)
         self.reached[(level.id, position)].append(move.id)
+
+    def hold_payment_steps(self, partner_id):
+        """Take out the customer's steps that ask for payment (see the level's
+        ``_collection_asks_for_payment``); steps before the due date stay."""
+        levels = self.by_partner.get(partner_id, {})
+        for level_id in [lid for lid in levels if self.levels[lid]._collection_asks_for_payment()]:
+            move_ids = set(levels.pop(level_id))
+            for key in [key for key in self.reached if key[0] == level_id]:
+                self.reached[key] = [mid for mid in self.reached[key] if mid not in move_ids]
+                if not self.reached[key]:
+                    del self.reached[key]
+        if levels:
+            self.positions[partner_id] = {pos for lid, pos in self.reached if lid in levels}
+        else:
+            self.by_partner.pop(partner_id, None)
+            self.positions.pop(partner_id, None)

@@ -67,6 +67,14 @@ class ResCompany(models.Model):
         help="A customer with more broken promises than this in 90 days is put on hold. "
         "Zero disables the rule.",
     )
+    collection_demand_threshold = fields.Monetary(
+        string="Demand Above",
+        currency_field="currency_id",
+        groups=MANAGER,
+        help="A customer whose net amount due (due items, less unmatched payments and credit notes, "
+        "disputed and promised items left out) is at or below this gets no payment demand and "
+        "no collection call after the due date.",
+    )
     collection_call_retries = fields.Integer(
         string="Call Retries",
         default=3,

@@ -1,13 +1,10 @@
-from collections import defaultdict
-from datetime import date, timedelta
+from datetime import timedelta
 
 from markupsafe import escape
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, format_date, split_every
-
-from odoo.addons.base.models.ir_actions_report import _wkhtml
+from odoo.tools import SQL
 
 from ..const import CALL_TYPE, COLLECTOR, MANAGER, TODO_TYPE
 from ..grant import SET_COLLECTOR, grant, granted
@@ -28,8 +25,6 @@ EXPOSURE_FIELDS = [
 ]
 # Broken promises count towards the hold rule for this many days.
 BROKEN_PROMISE_DAYS = 90
-# Customers per wkhtmltopdf run when letters are rendered in batch.
-LETTER_CHUNK = 50
 CREDIT_STATUSES = [("normal", "Normal"), ("warning", "Warning"), ("hold", "On Hold")]
 
 
@@ -551,162 +546,6 @@ class ResPartner(models.Model):
             "within": lambda: self.env._("Overdue within the tolerance agreed by management."),
         }
         return lambda rule, **values: sentences[rule](**values)
-
-    def _collection_invoice_contact(self):
-        """Who receives reminders: the invoicing address with an e-mail, else the customer."""
-        self.ensure_one()
-        commercial = self.commercial_partner_id
-        contact = commercial.child_ids.filtered(lambda c: c.type == "invoice" and c.email)[:1]
-        return contact or commercial
-
-    def _collection_overdue_moves(self):
-        """Open customer invoices of this customer, oldest due first (for letters and e-mails).
-
-        Batch senders load them beforehand for all their customers
-        (``account.collection.history._collection_prefetch_open_moves``).
-        """
-        self.ensure_one()
-        commercial = self.commercial_partner_id
-        prefetched = self.env.cr.cache.get("collection_open_moves", {}).get(commercial.id)
-        if prefetched is not None:
-            return self.env["account.move"].browse(prefetched)
-        company = self.env.company
-        moves = (commercial.invoice_ids | commercial.child_ids.invoice_ids).filtered(
-            lambda m: m.move_type == "out_invoice"
-            and m.state == "posted"
-            and m.payment_state in ("not_paid", "partial")
-            and m.company_id == company
-        )
-        return moves.sorted(lambda m: (m.invoice_date_due or date.max, m.id))
-
-    def _collection_letter_level(self):
-        """Level a reminder speaks for: the one in the context (a ladder step sending it), else
-        the highest level reached by the customer's open invoices."""
-        self.ensure_one()
-        if level_id := self.env.context.get("collection_level_id"):
-            return self.env["account.collection.ladder.level"].browse(level_id)
-        moves = self._collection_overdue_moves().filtered("collection_level_id")
-        return moves.sorted(lambda m: m.collection_level_sequence)[-1:].collection_level_id
-
-    def _collection_reminder_values(self, letter_date=None):
-        """What reminders and letters show: the level's title and text (level from the context),
-        the open invoices with days overdue, totals per currency and, for levels that set one,
-        the date by which payment must arrive. All in the customer's language."""
-        self.ensure_one()
-        partner = self.with_context(lang=self.lang or self.env.lang)
-        env = partner.env
-        today = letter_date or fields.Date.context_today(partner)
-        # The level comes with the context (reports get nothing else); only one of the
-        # user's companies is read, whatever a client puts there.
-        level = env["account.collection.ladder.level"].browse(env.context.get("collection_level_id")).sudo()
-        if not self.env.su:
-            level = level.filtered(lambda lvl: lvl.company_id in env.user.company_ids)
-        moves = partner._collection_overdue_moves()
-        date_text, amount_text = partner._collection_formatters()
-        totals = defaultdict(float)
-        lines = []
-        for move in moves:
-            totals[move.currency_id] += move.amount_residual
-            lines.append(
-                {
-                    "name": move.name,
-                    "date": date_text(move.invoice_date),
-                    "due": date_text(move.invoice_date_due),
-                    "days": max((today - move.invoice_date_due).days, 0) if move.invoice_date_due else 0,
-                    "amount": amount_text(move.currency_id, move.amount_residual),
-                }
-            )
-        deadline = level.payment_days and today + timedelta(days=level.payment_days)
-        return {
-            "level": level,
-            "title": level.letter_title or env._("Payment reminder"),
-            "body": level.letter_body,
-            "date": format_date(env, today),
-            "deadline": deadline and format_date(env, deadline),
-            "lines": lines,
-            "totals": [currency.format(amount) for currency, amount in totals.items()],
-        }
-
-    def _collection_formatters(self):
-        """(date_text, amount_text): ``format_date`` and ``currency.format`` in the context's
-        language, memoized for the transaction. A daily run formats the same due dates and
-        amounts in thousands of letters, e-mails and call notes, and each babel call costs."""
-        cache = self.env.cr.cache.setdefault("collection_formats", {})
-        env, lang = self.env, self.env.lang or "en_US"
-
-        def date_text(day):
-            key = (lang, day)
-            if key not in cache:
-                cache[key] = format_date(env, day)
-            return cache[key]
-
-        def amount_text(currency, amount):
-            key = (lang, currency.id, amount)
-            if key not in cache:
-                cache[key] = currency.format(amount)
-            return cache[key]
-
-        return date_text, amount_text
-
-    def _collection_letter_pdfs(self, level):
-        """Dunning letters of these customers at `level` as {partner id: PDF bytes}.
-
-        A wkhtmltopdf built on patched Qt (wkhtmltopdf.org packages) renders a chunk of
-        customers per run, which Odoo splits per record; the distributions' unpatched build
-        can only render one document per run.
-        """
-        report = self.env.ref("account_collections.account_collection_letter_report_partner")
-        Report = self.env["ir.actions.report"].with_context(collection_level_id=level.id)
-        pdfs = {}
-        for chunk in split_every(LETTER_CHUNK if _wkhtml().is_patched_qt else 1, self.ids):
-            streams = Report._render_qweb_pdf_prepare_streams(report, {}, res_ids=list(chunk))
-            pdfs.update((partner_id, streams[partner_id]["stream"].getvalue()) for partner_id in chunk)
-        return pdfs
-
-    def _collection_send_reminders(self, template, level=None, attach_letter=True):
-        """Queue a reminder e-mail per customer and log it on the customer and each open invoice.
-
-        Rendering, queueing and logging are batched per level; customers without an e-mail
-        address get the log and a task for their collector instead.
-        """
-        partners = self.commercial_partner_id
-        History = self.env["account.collection.history"]
-        History._collection_prefetch_open_moves(partners)
-        try:
-            return self._collection_send_reminders_prefetched(partners, template, level, attach_letter)
-        finally:
-            History._collection_forget_open_moves()
-
-    def _collection_send_reminders_prefetched(self, partners, template, level, attach_letter):
-        History = self.env["account.collection.history"]
-        by_level = defaultdict(lambda: self.browse())
-        for partner in partners:
-            by_level[level or partner._collection_letter_level()] |= partner
-        today = fields.Date.context_today(self)
-        mails, tasks, partner_notes, move_notes = self.env["mail.mail"], [], {}, {}
-        for lvl, group in by_level.items():
-            reachable = group.filtered(lambda p: p._collection_invoice_contact().email)
-            if reachable:
-                sender = template.sudo().with_context(collection_level_id=lvl.id)
-                mails |= sender._collection_send_batch(reachable.ids, letter=attach_letter, level=lvl)
-            title = lvl.sudo().letter_title or self.env._("Payment reminder")
-            for partner in group:
-                sent = partner in reachable
-                note = (
-                    self.env._("Reminder e-mailed: %(title)s", title=title)
-                    if sent
-                    else self.env._("Reminder not e-mailed (no address): %(title)s", title=title)
-                )
-                partner_notes[partner.id] = note
-                for move in partner._collection_overdue_moves():
-                    move_notes[move.id] = note
-                if not sent:
-                    owner = partner.collection_user_id or partner.user_id or self.env.user
-                    tasks.append(("res.partner", partner.id, owner, note, False))
-        History._collection_todo(tasks, today)
-        partners._message_log_batch(bodies=partner_notes)
-        self.env["account.move"].browse(list(move_notes))._message_log_batch(bodies=move_notes)
-        return mails
 
     def _collection_collector(self, ladder=None):
         """Who collects from this customer in the current company: its collector, else its

@@ -157,5 +157,37 @@ class CollectionsCommon(AccountTestInvoicingCommon):
             moves.action_post()
 
     @classmethod
+    def _unmatched_credit(cls, partner, amount, day, company=None):
+        """A payment received but not yet matched with an invoice: a journal entry crediting
+        the customer's receivable (as a bank statement line booked on account would)."""
+        company = company or cls.company
+        receivable = partner.with_company(company).property_account_receivable_id
+        bank = cls.company_data["default_journal_bank"].default_account_id
+        move = (
+            cls.env["account.move"]
+            .with_company(company)
+            .create(
+                {
+                    "move_type": "entry",
+                    "date": day,
+                    "journal_id": cls.company_data["default_journal_misc"].id,
+                    "line_ids": [
+                        Command.create({"account_id": bank.id, "debit": amount, "name": "Transfer"}),
+                        Command.create(
+                            {
+                                "account_id": receivable.id,
+                                "partner_id": partner.id,
+                                "credit": amount,
+                                "name": "Transfer",
+                            }
+                        ),
+                    ],
+                }
+            )
+        )
+        move.action_post()
+        return move
+
+    @classmethod
     def _pay(cls, invoice, amount, date):
         return cls._register_payment(invoice, amount=amount, payment_date=date)

@@ -312,6 +312,41 @@ class TestLadder(CollectionsCommon):
         self.assertEqual(excluded.collection_level_id, self.levels[0])
         self.assertEqual(self._history(self.other).move_ids, excluded)
 
+    def test_no_demand_for_money_already_paid(self):
+        """An overdue invoice covered by a payment received but not yet matched: no e-mail, no
+        letter, no call; the invoice does not climb. Once the payment is short of the debt by
+        more than the company's threshold, the demand goes out for the difference only."""
+        invoice = self._post(self.customer, 400, date(2026, 6, 12))
+        payment = self._unmatched_credit(self.customer, 400, date(2026, 6, 12))
+        self.assertEqual(self._run(MONDAY), {})
+        self.assertFalse(self._calls(self.customer))
+        self.assertFalse(self._history(self.customer))
+        self.assertFalse(invoice.collection_level_id)
+        # The payment was for something else after all; the customer paid 100 of this one.
+        with freeze_time(MONDAY):
+            payment._reverse_moves(cancel=True)
+            self._unmatched_credit(self.customer, 100, MONDAY)
+        self.company.sudo().collection_demand_threshold = 300
+        self.assertEqual(self._run(MONDAY), {})
+        self.company.sudo().collection_demand_threshold = 0
+        stats = self._run(MONDAY)
+        self.assertEqual(stats["emails"], 1)
+        history = self._history(self.customer)
+        self.assertEqual(history.level_id, self.levels[2])
+        self.assertIn("$\xa0300.00", history.mail_id.body_html)
+        self.assertIn("Credit in your favour", history.mail_id.body_html)
+        # The claim's call says what to ask for.
+        self._run(date(2026, 6, 19))
+        self.assertIn("Ask for $&nbsp;300.00", str(self._calls(self.customer).note))
+
+    def test_steps_before_the_due_date_ignore_credits(self):
+        """The courtesy call before the due date is not a demand: it happens even when an
+        unmatched payment already covers the invoice."""
+        self._post(self.customer, 100, date(2026, 6, 18))
+        self._unmatched_credit(self.customer, 100, MONDAY)
+        self._run(MONDAY)
+        self.assertEqual(self._calls(self.customer).date_deadline, MONDAY)
+
     def test_payment_closes_pending_calls(self):
         invoice = self._post(self.customer, 100, date(2026, 6, 18))
         self._run(MONDAY)

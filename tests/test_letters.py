@@ -4,7 +4,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.tests import Form, tagged
 from odoo.tools.safe_eval import safe_eval
@@ -73,12 +73,86 @@ class TestLettersAndViews(CollectionsCommon):
                 self.assertIn(text, html)
                 self.assertIn(self.usd_invoice.name, html)
                 self.assertIn(self.eur_invoice.name, html)
-                # One total per currency, never mixed.
-                self.assertEqual(html.count("$\xa01,200.00"), 2)  # the line and its total
-                self.assertEqual(html.count("800.00\xa0€"), 2)
+                # Each line in its currency; two currencies are netted in company currency.
+                self.assertEqual(html.count("$\xa01,200.00"), 1)
+                self.assertEqual(html.count("800.00\xa0€"), 1)
+                self.assertIn("Amount due", html)
+                self.assertEqual(html.count("$\xa01,600.00"), 1)  # 1,200 + 800 EUR at rate 2
         claim_html = self._html(self._letter(self.claim))
         self.assertIn("Payment must reach us by", claim_html)
         self.assertIn("06/22/2026", claim_html)
+
+    def test_letter_states_exactly_what_is_demanded(self):
+        """Due items only; disputed and promised ones listed but left out; what is not yet due
+        apart; unmatched credits deducted oldest debt first; the net, where to pay, who to call."""
+        debtor = self.env["res.partner"].create(
+            {"name": "Netting Ltd", "is_company": True, "email": "ap@netting.example", "ref": "C-0042"}
+        )
+        due = self._invoice(debtor, 1000, day(-20), invoice_date=day(-50))
+        older = self._invoice(debtor, 200, day(-30), invoice_date=day(-60))
+        disputed = self._invoice(debtor, 500, day(-15), invoice_date=day(-45))
+        disputed.collection_disputed = True
+        promised = self._invoice(debtor, 300, day(-10), invoice_date=day(-40))
+        self.env["account.collection.promise"].create(
+            {
+                "partner_id": debtor.id,
+                "move_ids": [Command.set(promised.ids)],
+                "currency_id": promised.currency_id.id,
+                "amount": 300,
+                "date": day(5),
+            }
+        )
+        coming = self._invoice(debtor, 250, day(10), invoice_date=day(-5))
+        refund = self._invoice(debtor, 150, day(-5), invoice_date=day(-5), move_type="out_refund")
+        payment = self._unmatched_credit(debtor, 100, day(-2))
+        demand = debtor._collection_demands(TODAY)[debtor.id]
+        self.assertEqual([item["name"] for item in demand.due], [older.name, due.name])
+        self.assertEqual({item["name"] for item in demand.held}, {disputed.name, promised.name})
+        self.assertEqual([item["name"] for item in demand.not_due], [coming.name])
+        self.assertEqual({item["name"] for item in demand.credits}, {refund.name, payment.name})
+        self.assertAlmostEqual(demand.due_total, 1200)
+        self.assertAlmostEqual(demand.credit_total, -250)
+        self.assertAlmostEqual(demand.net, 950)
+        # Credits settle the oldest due item first.
+        self.assertEqual([item["still_due"] for item in demand.due], [0.0, 950.0])
+
+        self.company.partner_id.bank_ids = [
+            Command.create({"acc_number": "HU42 1177 3016 1111 1018 0000 0000"})
+        ]
+        debtor.with_user(self.manager).collection_user_id = self.collector_b
+        self.collector_b.email = "b@collections.example"
+        html = self._html(
+            self.env["account.collection.history"].create(
+                {
+                    "partner_id": debtor.id,
+                    "level_id": self.claim.id,
+                    "ladder_id": self.ladder.id,
+                    "date": TODAY,
+                }
+            )
+        )
+        self.assertIn("Amount due", html)
+        self.assertEqual(html.count("$\xa0950.00"), 2)  # the oldest line after credits, and the total
+        self.assertNotIn("$\xa01,950.00", html)
+        for text in (
+            "disputed, not demanded",
+            "payment promised, not demanded",
+            "Coming due, not yet payable",
+            coming.name,
+            "Credit in your favour, deducted",
+            "HU42 1177 3016 1111 1018 0000 0000",
+            "C-0042",
+            "Collector B",
+            "b@collections.example",
+        ):
+            self.assertIn(text, html)
+        # The reminder e-mail states the same demand.
+        mail = debtor._collection_send_reminders(
+            self.env.ref("account_collections.mail_template_collection_reminder")
+        )
+        self.assertIn("$\xa0950.00", mail.body_html)
+        self.assertIn("disputed, not demanded", mail.body_html)
+        self.assertIn("Collector B", mail.body_html)
 
     def test_letter_pdf(self):
         Report = self.env["ir.actions.report"]

@@ -1,0 +1,293 @@
+"""Dunning letters and reminders: what a demand states, and how it reaches the customer."""
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from odoo import fields, models
+from odoo.tools import SQL, format_date, split_every
+
+from odoo.addons.base.models.ir_actions_report import _wkhtml
+
+# Customers per wkhtmltopdf run when letters are rendered in batch.
+LETTER_CHUNK = 50
+
+
+class CollectionDemand:
+    """What one customer is asked to pay on a day: its open receivable items, sorted out.
+
+    - ``due``: items due on or before the day, neither disputed nor under an open promise to
+      pay: they make the demand;
+    - ``held``: due items that are disputed or under an open promise: shown, never demanded;
+    - ``not_due``: items falling due later: shown apart, never demanded;
+    - ``credits``: unmatched payments, open credit notes, overpayments: deducted from the
+      due items, oldest due first (each due item's ``still_due`` says what is left of it).
+
+    Amounts are in one currency (``currency_id``): the items' own currency when all due
+    items and credits share it, else the company currency. ``net_company`` is the net in
+    company currency, what thresholds and minimum amounts compare with.
+    """
+
+    def __init__(self, partner_id, company_currency_id, items, today):
+        self.partner_id = partner_id
+        self.due, self.held, self.not_due, self.credits = [], [], [], []
+        for item in items:
+            if item["residual"] < 0:
+                self.credits.append(item)
+            elif item["due"] > today:
+                self.not_due.append(item)
+            elif item["disputed"] or item["promised"]:
+                self.held.append(item)
+            else:
+                self.due.append(item)
+        counted = self.due + self.credits
+        currencies = {item["currency_id"] for item in counted}
+        self.currency_id = currencies.pop() if len(currencies) == 1 else company_currency_id
+        key = "amount" if self.currency_id != company_currency_id else "residual"
+        for item in self.due + self.held + self.not_due + self.credits:
+            item["value"] = item[key]
+        self.due_total = sum(item["value"] for item in self.due)
+        self.credit_total = sum(item["value"] for item in self.credits)
+        self.net = max(self.due_total + self.credit_total, 0.0)
+        self.net_company = max(
+            sum(item["residual"] for item in self.due) + sum(item["residual"] for item in self.credits), 0.0
+        )
+        # Credits settle the oldest due items first.
+        available = -self.credit_total
+        for item in self.due:
+            used = min(item["value"], available)
+            item["still_due"] = item["value"] - used
+            available -= used
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    def _collection_demands(self, today=None):
+        """{commercial partner id: CollectionDemand} for these customers in the current company,
+        in one query: the rule every letter, reminder e-mail, call note and the daily run
+        follow to decide what is owed."""
+        today = today or fields.Date.context_today(self)
+        partner_ids = list(set(self.commercial_partner_id.ids))
+        if not partner_ids:
+            return {}
+        self._collection_flush_open_items()
+        self.env["account.move.line"].flush_model(
+            ["move_name", "date", "date_maturity", "amount_residual_currency"]
+        )
+        self.env["account.move"].flush_model(["collection_disputed"])
+        self.env["account.collection.promise"].flush_model(["state", "move_ids"])
+        query = SQL(
+            """
+            SELECT aml.partner_id, aml.id, aml.move_name, aml.date,
+                   COALESCE(aml.date_maturity, aml.date), aml.amount_residual,
+                   aml.amount_residual_currency, aml.currency_id,
+                   EXISTS(SELECT 1 FROM account_move move
+                           WHERE move.id = aml.move_id AND move.collection_disputed),
+                   EXISTS(SELECT 1 FROM account_collection_promise_move_rel rel
+                            JOIN account_collection_promise promise ON promise.id = rel.promise_id
+                           WHERE rel.move_id = aml.move_id AND promise.state = 'open')
+            %s
+            ORDER BY aml.partner_id, COALESCE(aml.date_maturity, aml.date), aml.id
+            """,
+            self._collection_open_items_sql(SQL("aml.partner_id = ANY(%s)", partner_ids)),
+        )
+        items = defaultdict(list)
+        names = ("id", "name", "date", "due", "residual", "amount", "currency_id", "disputed", "promised")
+        for partner_id, *values in self.env.execute_query(query):
+            items[partner_id].append(dict(zip(names, values, strict=True)))
+        currency_id = self.env.company.currency_id.id
+        return {
+            partner_id: CollectionDemand(partner_id, currency_id, items[partner_id], today)
+            for partner_id in partner_ids
+        }
+
+    def _collection_demand(self, today=None):
+        """This customer's demand; batch senders compute them beforehand for all their
+        customers (``account.collection.history._collection_prefetch_demands``)."""
+        self.ensure_one()
+        commercial = self.commercial_partner_id
+        prefetched = self.env.cr.cache.get("collection_demands", {})
+        if commercial.id in prefetched and (today is None or prefetched[commercial.id][0] == today):
+            return prefetched[commercial.id][1]
+        return commercial._collection_demands(today)[commercial.id]
+
+    def _collection_invoice_contact(self):
+        """Who receives reminders: the invoicing address with an e-mail, else the customer."""
+        self.ensure_one()
+        commercial = self.commercial_partner_id
+        contact = commercial.child_ids.filtered(lambda c: c.type == "invoice" and c.email)[:1]
+        return contact or commercial
+
+    def _collection_overdue_moves(self):
+        """Open customer invoices of this customer, oldest due first (for letters and e-mails).
+
+        Batch senders load them beforehand for all their customers
+        (``account.collection.history._collection_prefetch_open_moves``).
+        """
+        self.ensure_one()
+        commercial = self.commercial_partner_id
+        prefetched = self.env.cr.cache.get("collection_open_moves", {}).get(commercial.id)
+        if prefetched is not None:
+            return self.env["account.move"].browse(prefetched)
+        company = self.env.company
+        moves = (commercial.invoice_ids | commercial.child_ids.invoice_ids).filtered(
+            lambda m: m.move_type == "out_invoice"
+            and m.state == "posted"
+            and m.payment_state in ("not_paid", "partial")
+            and m.company_id == company
+        )
+        return moves.sorted(lambda m: (m.invoice_date_due or date.max, m.id))
+
+    def _collection_letter_level(self):
+        """Level a reminder speaks for: the one in the context (a ladder step sending it), else
+        the highest level reached by the customer's open invoices."""
+        self.ensure_one()
+        if level_id := self.env.context.get("collection_level_id"):
+            return self.env["account.collection.ladder.level"].browse(level_id)
+        moves = self._collection_overdue_moves().filtered("collection_level_id")
+        return moves.sorted(lambda m: m.collection_level_sequence)[-1:].collection_level_id
+
+    def _collection_reminder_values(self, letter_date=None):
+        """What reminders and letters show, in the customer's language: the level's title and
+        text (level from the context), the demand (``_collection_demands``: due items, those
+        held back and why, credits deducted, the net amount, items not yet due), the date by
+        which payment must arrive for levels that set one, where to pay and who to talk to."""
+        self.ensure_one()
+        partner = self.with_context(lang=self.lang or self.env.lang)
+        env = partner.env
+        today = letter_date or fields.Date.context_today(partner)
+        # The level comes with the context (reports get nothing else); only a level of the
+        # user's companies is read, whatever a client puts there.
+        level = env["account.collection.ladder.level"].browse(env.context.get("collection_level_id")).sudo()
+        if not self.env.su:
+            level = level.filtered(lambda lvl: lvl.company_id in env.user.company_ids)
+        demand = partner._collection_demand(today)
+        date_text, amount_text = partner._collection_formatters()
+        currency = env["res.currency"].browse(demand.currency_id)
+
+        def line(item, note=""):
+            return {
+                "name": item["name"],
+                "date": date_text(item["date"]),
+                "due": date_text(item["due"]),
+                "days": max((today - item["due"]).days, 0),
+                "amount": amount_text(env["res.currency"].browse(item["currency_id"]), item["amount"]),
+                "still_due": amount_text(currency, item["still_due"]) if "still_due" in item else "",
+                "note": note,
+            }
+
+        held = []
+        for item in demand.held:
+            note = (
+                env._("disputed, not demanded")
+                if item["disputed"]
+                else env._("payment promised, not demanded")
+            )
+            held.append(line(item, note))
+        company = env.company.sudo()
+        bank = company.partner_id.bank_ids[:1]
+        collector = partner._collection_collector()
+        deadline = level.payment_days and today + timedelta(days=level.payment_days)
+        return {
+            "level": level,
+            "title": level.letter_title or env._("Payment reminder"),
+            "body": level.letter_body,
+            "date": format_date(env, today),
+            "deadline": deadline and format_date(env, deadline),
+            "lines": [line(item) for item in demand.due],
+            "held": held,
+            "credits": [line(item) for item in demand.credits],
+            "not_due": [line(item) for item in demand.not_due],
+            "due_total": amount_text(currency, demand.due_total),
+            "credit_total": amount_text(currency, demand.credit_total),
+            "net": amount_text(currency, demand.net),
+            "has_credits": bool(demand.credits),
+            "bank": bank and " ".join(filter(None, [bank.acc_number, bank.bank_id.name, bank.bank_id.bic])),
+            "reference": partner.commercial_partner_id.ref or str(partner.commercial_partner_id.id),
+            "collector": collector.name,
+            "collector_contact": ", ".join(filter(None, [collector.email, collector.phone])),
+        }
+
+    def _collection_formatters(self):
+        """(date_text, amount_text): ``format_date`` and ``currency.format`` in the context's
+        language, memoized for the transaction. A daily run formats the same due dates and
+        amounts in thousands of letters, e-mails and call notes, and each babel call costs."""
+        cache = self.env.cr.cache.setdefault("collection_formats", {})
+        env, lang = self.env, self.env.lang or "en_US"
+
+        def date_text(day):
+            key = (lang, day)
+            if key not in cache:
+                cache[key] = format_date(env, day)
+            return cache[key]
+
+        def amount_text(currency, amount):
+            key = (lang, currency.id, amount)
+            if key not in cache:
+                cache[key] = currency.format(amount)
+            return cache[key]
+
+        return date_text, amount_text
+
+    def _collection_letter_pdfs(self, level):
+        """Dunning letters of these customers at `level` as {partner id: PDF bytes}.
+
+        A wkhtmltopdf built on patched Qt (wkhtmltopdf.org packages) renders a chunk of
+        customers per run, which Odoo splits per record; the distributions' unpatched build
+        can only render one document per run.
+        """
+        report = self.env.ref("account_collections.account_collection_letter_report_partner")
+        Report = self.env["ir.actions.report"].with_context(collection_level_id=level.id)
+        pdfs = {}
+        for chunk in split_every(LETTER_CHUNK if _wkhtml().is_patched_qt else 1, self.ids):
+            streams = Report._render_qweb_pdf_prepare_streams(report, {}, res_ids=list(chunk))
+            pdfs.update((partner_id, streams[partner_id]["stream"].getvalue()) for partner_id in chunk)
+        return pdfs
+
+    def _collection_send_reminders(self, template, level=None, attach_letter=True):
+        """Queue a reminder e-mail per customer and log it on the customer and each open invoice.
+
+        Rendering, queueing and logging are batched per level; customers without an e-mail
+        address get the log and a task for their collector instead.
+        """
+        partners = self.commercial_partner_id
+        History = self.env["account.collection.history"]
+        History._collection_prefetch_open_moves(partners)
+        today = fields.Date.context_today(self)
+        History._collection_prefetch_demands(partners._collection_demands(today), today)
+        try:
+            return self._collection_send_reminders_prefetched(partners, template, level, attach_letter)
+        finally:
+            History._collection_forget_open_moves()
+            History._collection_forget_demands()
+
+    def _collection_send_reminders_prefetched(self, partners, template, level, attach_letter):
+        History = self.env["account.collection.history"]
+        by_level = defaultdict(lambda: self.browse())
+        for partner in partners:
+            by_level[level or partner._collection_letter_level()] |= partner
+        today = fields.Date.context_today(self)
+        mails, tasks, partner_notes, move_notes = self.env["mail.mail"], [], {}, {}
+        for lvl, group in by_level.items():
+            reachable = group.filtered(lambda p: p._collection_invoice_contact().email)
+            if reachable:
+                sender = template.sudo().with_context(collection_level_id=lvl.id)
+                mails |= sender._collection_send_batch(reachable.ids, letter=attach_letter, level=lvl)
+            title = lvl.sudo().letter_title or self.env._("Payment reminder")
+            for partner in group:
+                sent = partner in reachable
+                note = (
+                    self.env._("Reminder e-mailed: %(title)s", title=title)
+                    if sent
+                    else self.env._("Reminder not e-mailed (no address): %(title)s", title=title)
+                )
+                partner_notes[partner.id] = note
+                for move in partner._collection_overdue_moves():
+                    move_notes[move.id] = note
+                if not sent:
+                    owner = partner.collection_user_id or partner.user_id or self.env.user
+                    tasks.append(("res.partner", partner.id, owner, note, False))
+        History._collection_todo(tasks, today)
+        partners._message_log_batch(bodies=partner_notes)
+        self.env["account.move"].browse(list(move_notes))._message_log_batch(bodies=move_notes)
+        return mails
