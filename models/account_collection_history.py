@@ -144,7 +144,7 @@ class AccountCollectionHistory(models.Model):
                     notices.append((partner, level, moves))
                 if level.action_legal:
                     legal.append((partner, level, moves))
-        tasks = self._collection_send_emails(emails, owners, stats, demands, today)
+        tasks = self._collection_send_emails(emails, owners, stats, demands)
         tasks += self._collection_letter_tasks(letters)
         tasks += self._collection_manager_tasks(notices + legal, owners)
         self._collection_hand_to_lawyers(legal, company)
@@ -411,8 +411,8 @@ class AccountCollectionHistory(models.Model):
         return self._collection_create_activities({}, {}, today, partner_vals)[1]
 
     @api.model
-    def _collection_send_emails(self, emails, owners, stats, demands, today):
-        """Queue one e-mail per customer and level, stating its demand of `today`; returns the
+    def _collection_send_emails(self, emails, owners, stats, demands):
+        """Queue one e-mail per customer and level, stating its demand of the day; returns the
         tasks for the collectors of customers without an e-mail address."""
         tasks = []
         for level, items in emails.items():
@@ -441,7 +441,7 @@ class AccountCollectionHistory(models.Model):
                 )
             if not sendable:
                 continue
-            self._collection_prefetch_demands(demands, today)
+            self._collection_prefetch_demands(demands)
             try:
                 mails = (
                     template.sudo()
@@ -499,11 +499,10 @@ class AccountCollectionHistory(models.Model):
         self.env.cr.cache.pop("collection_open_moves", None)
 
     @api.model
-    def _collection_prefetch_demands(self, demands, today):
-        """Keep the customers' demands of `today` for the reminders about to render
+    def _collection_prefetch_demands(self, demands):
+        """Keep the customers' demands (each of its day) for the reminders about to render
         (``res.partner._collection_demand`` reads them, until ``_collection_forget_demands``)."""
-        cache = self.env.cr.cache.setdefault("collection_demands", {})
-        cache.update((partner_id, (today, demand)) for partner_id, demand in demands.items())
+        self.env.cr.cache.setdefault("collection_demands", {}).update(demands)
 
     @api.model
     def _collection_forget_demands(self):

@@ -233,13 +233,31 @@ class AccountCollectionLadderLevel(models.Model):
         self.ensure_one()
         return bool(self.action_letter or self.letter_title or self.letter_body)
 
-    def _date_for(self, move, workdays):
-        """Working day on which this level falls due for `move` (None beyond the known days)."""
+    def _date_for(self, move, workdays, due=None):
+        """Working day on which this level falls due for `move` (None beyond the known days);
+        `due` is the due date to count from (the earliest open instalment), by default the
+        invoice's."""
         self.ensure_one()
-        reference = move.invoice_date if self.reference == "invoice_date" else move.invoice_date_due
+        if self.reference == "invoice_date":
+            reference = move.invoice_date
+        else:
+            reference = due or move.invoice_date_due
         if not reference:
             return None
         return workdays.shift(reference, self.offset_days)
+
+    def _collection_is_written(self):
+        """A written step (e-mail or letter) is never skipped, even by a late invoice."""
+        self.ensure_one()
+        return bool(self.action_email or self.action_letter)
+
+    def _collection_gap_after(self, previous):
+        """Working days this level comes after `previous` on the ladder: the offsets' difference
+        when both count from the same date, and at least one."""
+        self.ensure_one()
+        if not previous or previous.reference != self.reference:
+            return 1
+        return max(self.offset_days - previous.offset_days, 1)
 
     @api.constrains("call_time")
     def _check_call_time(self):

@@ -281,9 +281,9 @@ class AccountCollectionPromise(models.Model):
         used = defaultdict(float)  # (move id, payment index) -> amount already attributed
         broken = self.browse()
         updates = defaultdict(lambda: self.browse())
+        deadlines = promises._collection_deadlines()
         for promise in promises.sorted(lambda p: (p.date, p.instalment, p.id)):
-            grace = promise.company_id.sudo().collection_promise_grace
-            deadline = promise.date + timedelta(days=grace)
+            deadline = deadlines[promise.id]
             needed, paid = promise.amount, 0.0
             for move in promise.move_ids:
                 for index, (day, amount) in enumerate(payments.get(move.id, [])):
@@ -307,10 +307,11 @@ class AccountCollectionPromise(models.Model):
             if previous != "open" and state == "open":
                 state = previous  # a decided promise's term is over, whatever the settings say now
             if state != previous or currency.compare_amounts(paid, promise.paid_amount):
-                updates[(state, currency.round(paid), state != previous)] |= promise
+                # Grouped per currency too: one write sets an amount in one currency.
+                updates[(state, currency.round(paid), state != previous, currency)] |= promise
             if previous == "open" and state in ("broken", "partial"):
                 broken |= promise
-        for (state, paid, changed), group in updates.items():
+        for (state, paid, changed, _), group in updates.items():
             redecided = group.filtered(lambda p: p.state != "open")
             vals = {"paid_amount": paid}
             if changed:
@@ -332,6 +333,22 @@ class AccountCollectionPromise(models.Model):
             broken._escalate_broken(today)
         return broken
 
+    def _collection_deadlines(self):
+        """{promise id: last day a payment keeps it}: the promised date plus the company's
+        grace, counted in working days of the collection calendar."""
+        deadlines = {}
+        for company, promises in self.grouped("company_id").items():
+            grace = company.sudo().collection_promise_grace
+            if not grace:
+                deadlines.update((promise.id, promise.date) for promise in promises)
+                continue
+            dates = promises.mapped("date")
+            workdays = company._collection_workdays(min(dates), max(dates) + timedelta(days=3 * grace + 30))
+            for promise in promises:
+                # The grace-th working day after the promised date.
+                deadlines[promise.id] = workdays.shift(promise.date + timedelta(days=1), grace - 1)
+        return deadlines
+
     def _escalate_broken(self, today):
         """Broken promises escalate at once: the next level fires, one call, the manager told.
 
@@ -351,22 +368,25 @@ class AccountCollectionPromise(models.Model):
                 .filtered(lambda m: m._collection_is_open())
             )
             workdays = moves._collection_workdays(company, today)
-            tomorrow = workdays.shift(today + timedelta(days=1), 0) or today + timedelta(days=1)
+            # Decided on a weekend or holiday: the escalation happens on the next working day.
+            workday = workdays.next_workday(today) or today
+            tomorrow = workdays.shift(workday + timedelta(days=1), 0) or workday + timedelta(days=1)
             partner_ids = moves.commercial_partner_id.ids
             excluded = Move._collection_excluded_partner_ids(company, partner_ids)
             escalated = moves.filtered(
                 lambda m, skip=excluded: m.commercial_partner_id.id not in skip and not m.collection_disputed
             )
-            escalated._collection_bring_forward(today)
-            Move._collection_run_batch(
-                company,
-                today,
-                escalated.commercial_partner_id.ids,
-                workdays,
-                defaultdict(int),
-                escalate=set(escalated.ids),
-                call_day=tomorrow,
-            )
+            escalated._collection_bring_forward(workday)
+            if workday == today:
+                Move._collection_run_batch(
+                    company,
+                    today,
+                    escalated.commercial_partner_id.ids,
+                    workdays,
+                    defaultdict(int),
+                    escalate=set(escalated.ids),
+                    call_day=tomorrow,
+                )
             existing = self.env["account.collection.history"]._collection_calls_on(partner_ids, tomorrow)
             for partner, promises in company_promises.grouped(
                 lambda p: p.partner_id.commercial_partner_id
@@ -399,7 +419,7 @@ class AccountCollectionPromise(models.Model):
                     {
                         **common,
                         "activity_type_id": todo_type.id,
-                        "date_deadline": today,
+                        "date_deadline": workday,
                         "user_id": manager.id,
                         "summary": self.env._("Review: %(summary)s", summary=summary),
                     }

@@ -226,8 +226,9 @@ class AccountMove(models.Model):
         if workdays is None:
             workdays = open_moves._collection_workdays(company)
         levels_of = {}
-        Level = self.env["account.collection.ladder.level"]
+        Level = self.env["account.collection.ladder.level"].sudo()
         updates = self._collection_level_values(open_moves, reached, today)
+        dues = open_moves._collection_reference_dues()
         for move in open_moves:
             ladder = move.collection_ladder_id or ladders.get(move.commercial_partner_id.id)
             if not ladder:
@@ -239,11 +240,15 @@ class AccountMove(models.Model):
             current = Level.browse(updates[move.id]["collection_level_id"])
             position = ladder._collection_climbed(levels, current)
             following = levels[position : position + 1]
-            next_date = following._date_for(move, workdays) if following else False
+            next_date = following._date_for(move, workdays, dues.get(move.id)) if following else False
             level_date = updates[move.id]["collection_level_date"]
-            if next_date and level_date and next_date <= level_date:
-                # At most one step per invoice and working day, so a second run finds nothing.
-                next_date = workdays.shift(level_date + timedelta(days=1), 0)
+            if next_date and level_date:
+                # The ladder's spacing holds from the day the current level was reached: a
+                # late invoice walks the remaining steps each on its own working day, and at
+                # most one step per invoice and working day, so a second run finds nothing.
+                next_date = max(
+                    next_date, workdays.shift(level_date, following._collection_gap_after(current))
+                )
             updates[move.id].update(
                 {
                     "collection_ladder_id": ladder.id,
@@ -252,6 +257,30 @@ class AccountMove(models.Model):
                 }
             )
         self._collection_write_states(updates)
+
+    def _collection_reference_dues(self):
+        """{invoice id: the due date its ladder counts from}: the maturity of its earliest open
+        instalment (an invoice whose first half is overdue is chased for it), else its due date.
+        One query for the recordset."""
+        if not self.ids:
+            return {}
+        self.env["account.move.line"].flush_model(
+            ["move_id", "account_id", "reconciled", "amount_residual", "date_maturity"]
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT aml.move_id, MIN(aml.date_maturity)
+                  FROM account_move_line aml
+                  JOIN account_account account ON account.id = aml.account_id
+                 WHERE aml.move_id = ANY(%s) AND account.account_type = 'asset_receivable'
+                   AND NOT aml.reconciled AND aml.amount_residual > 0
+              GROUP BY aml.move_id
+                """,
+                self.ids,
+            )
+        )
+        return {move_id: day for move_id, day in rows if day}
 
     @api.model
     def _collection_level_values(self, moves, reached, today):
@@ -453,6 +482,11 @@ class AccountMove(models.Model):
         today = today or fields.Date.context_today(self)
         Move = self.sudo().with_company(company)
         stats = defaultdict(int)
+        if not company._collection_workdays(today, today).dates:
+            # Nothing is sent or planned on a weekend or holiday: the steps that fall due
+            # meanwhile are taken on the next working day.
+            _logger.info("Collection ladder for %s: %s is not a working day", company.name, today)
+            return {}
         Move._collection_adopt_open_invoices(company)
         Move._collection_release_closed_invoices(company)
         partner_ids = Move._collection_due_partner_ids(company, today)
@@ -607,10 +641,14 @@ class AccountMove(models.Model):
     def _collection_plan(self, company, today, workdays, escalate=()):
         """Which level each due invoice reaches today, grouped per customer.
 
-        An invoice far past due goes straight to the last level its dates call for; only that
-        level acts. Levels that wait for a call outcome hold the invoice while the customer
-        still has an open collection call. Invoices in `escalate` (a broken promise) reach
-        at least their next level today, whatever its date, and do not wait.
+        An invoice already on the ladder climbs one level at a time: the next one, whose
+        working day has come (its schedule keeps the ladder's spacing), or whatever its
+        date when it is in `escalate` (a broken promise). An invoice meeting the ladder for
+        the first time, late (imported, or the addon installed on a live database), goes to
+        the furthest level its dates call for, but never past a written step (e-mail or
+        letter): the demand is always sent before the claim, the claim before the hand-over,
+        each on its working day. Levels that wait for a call outcome hold the invoice while
+        the customer still has an open collection call (escalations do not wait).
         """
         plan = CollectionPlan()
         waiting = self._collection_partners_with_open_call(company)
@@ -623,6 +661,7 @@ class AccountMove(models.Model):
                 "commercial_partner_id",
             ]
         )
+        dues = self._collection_reference_dues()
         levels_of = {}
         for move in self:
             ladder = move.collection_ladder_id
@@ -630,15 +669,20 @@ class AccountMove(models.Model):
                 levels_of[ladder] = ladder.sudo()._ordered_levels()
             levels = levels_of[ladder]
             start = ladder._collection_climbed(levels, move.collection_level_id)
-            target, position = None, 0
-            for index, level in enumerate(levels[start:], start + 1):
-                level_date = level._date_for(move, workdays)
-                if not level_date or level_date > today:
-                    break
-                target, position = level, index
+            if start >= len(levels):
+                continue
             forced = move.id in escalate
-            if not target and forced and start < len(levels):
+            target, position = None, 0
+            if move.collection_level_id or forced:
                 target, position = levels[start], start + 1
+            else:
+                for index, level in enumerate(levels[start:], start + 1):
+                    level_date = level._date_for(move, workdays, dues.get(move.id))
+                    if not level_date or level_date > today:
+                        break
+                    target, position = level, index
+                    if level._collection_is_written():
+                        break
             if not target:
                 continue
             partner = move.commercial_partner_id

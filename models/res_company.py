@@ -40,10 +40,10 @@ class ResCompany(models.Model):
         help="A promise to pay may not be dated further than this many days ahead.",
     )
     collection_promise_grace = fields.Integer(
-        string="Promise Grace (days)",
+        string="Promise Grace (working days)",
         default=3,
         groups=MANAGER,
-        help="Days after the promised date during which a payment still keeps the promise.",
+        help="Working days after the promised date during which a payment still keeps the promise.",
     )
     collection_credit_hold = fields.Boolean(
         string="Block Customers On Credit Hold",

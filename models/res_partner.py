@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from markupsafe import escape
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
@@ -551,7 +551,8 @@ class ResPartner(models.Model):
         """Who collects from this customer in the current company: its collector, else its
         salesperson, else the ladder's collector or manager, else the company's default."""
         self.ensure_one()
-        partner = self.commercial_partner_id
+        # A company reads its own fields, with those of the records it was browsed with.
+        partner = self.commercial_partner_id if self.parent_id else self
         company = self.env.company.sudo()
         ladder = ladder or partner.collection_ladder_id or company.collection_ladder_id
         return (
@@ -560,7 +561,8 @@ class ResPartner(models.Model):
             or ladder.user_id
             or ladder.manager_id
             or company.collection_user_id
-            or self.env.ref("base.user_root")
+            # OdooBot (base.user_root), without env.ref's query per customer.
+            or self.env["res.users"].browse(SUPERUSER_ID)
         )
 
     def _collection_set_collector(self, user, reason):

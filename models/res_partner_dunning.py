@@ -28,7 +28,7 @@ class CollectionDemand:
     """
 
     def __init__(self, partner_id, company_currency_id, items, today):
-        self.partner_id = partner_id
+        self.partner_id, self.today = partner_id, today
         self.due, self.held, self.not_due, self.credits = [], [], [], []
         for item in items:
             if item["residual"] < 0:
@@ -102,13 +102,14 @@ class ResPartner(models.Model):
         }
 
     def _collection_demand(self, today=None):
-        """This customer's demand; batch senders compute them beforehand for all their
-        customers (``account.collection.history._collection_prefetch_demands``)."""
+        """This customer's demand on `today`; batch senders (the daily run, the reminder
+        wizard) compute them beforehand for all their customers, on their day
+        (``account.collection.history._collection_prefetch_demands``)."""
         self.ensure_one()
         commercial = self.commercial_partner_id
-        prefetched = self.env.cr.cache.get("collection_demands", {})
-        if commercial.id in prefetched and (today is None or prefetched[commercial.id][0] == today):
-            return prefetched[commercial.id][1]
+        prefetched = self.env.cr.cache.get("collection_demands", {}).get(commercial.id)
+        if prefetched and (today is None or prefetched.today == today):
+            return prefetched
         return commercial._collection_demands(today)[commercial.id]
 
     def _collection_invoice_contact(self):
@@ -155,13 +156,13 @@ class ResPartner(models.Model):
         self.ensure_one()
         partner = self.with_context(lang=self.lang or self.env.lang)
         env = partner.env
-        today = letter_date or fields.Date.context_today(partner)
+        demand = partner._collection_demand(letter_date)
+        today = demand.today
         # The level comes with the context (reports get nothing else); only a level of the
         # user's companies is read, whatever a client puts there.
         level = env["account.collection.ladder.level"].browse(env.context.get("collection_level_id")).sudo()
         if not self.env.su:
             level = level.filtered(lambda lvl: lvl.company_id in env.user.company_ids)
-        demand = partner._collection_demand(today)
         date_text, amount_text = partner._collection_formatters()
         currency = env["res.currency"].browse(demand.currency_id)
 
@@ -254,7 +255,7 @@ class ResPartner(models.Model):
         History = self.env["account.collection.history"]
         History._collection_prefetch_open_moves(partners)
         today = fields.Date.context_today(self)
-        History._collection_prefetch_demands(partners._collection_demands(today), today)
+        History._collection_prefetch_demands(partners._collection_demands(today))
         try:
             return self._collection_send_reminders_prefetched(partners, template, level, attach_letter)
         finally:

@@ -146,29 +146,52 @@ class TestLadder(CollectionsCommon):
         self.assertEqual(history.move_ids, first | second)
         self.assertEqual(history.activity_id, call)
 
-    def test_backlog_goes_straight_to_its_level(self):
-        # Due Friday 5 June: claim (due + 5 = 12 June) is due, lawyers (19 June) not yet.
-        invoice = self._post(self.customer, 1000, date(2026, 6, 5))
+    def test_backlog_first_contact_keeps_the_written_steps(self):
+        """An invoice the ladder meets late (imported, or the addon installed on a live
+        database): the demand first, then the claim, then the lawyers, each on its own working
+        day with the ladder's spacing, never straight to the last level its dates call for."""
+        invoice = self._post(self.customer, 1000, date(2026, 6, 5))  # the claim's date has passed
         stats = self._run(MONDAY)
+        self.assertEqual(invoice.collection_level_id, self.levels[2])  # the demand, not the claim
+        self.assertEqual(invoice.collection_level_sequence, 3)
+        self.assertEqual((stats["emails"], stats["letters"], stats["calls"]), (1, 1, 0))
+        # The claim comes 4 working days after the demand (offsets 1 and 5), not at once.
+        self.assertEqual(invoice.collection_next_date, date(2026, 6, 19))
+        self.assertEqual(self._run(date(2026, 6, 16)), {})
+        stats = self._run(date(2026, 6, 19))
         self.assertEqual(invoice.collection_level_id, self.levels[3])
-        self.assertEqual(invoice.collection_level_sequence, 4)
-        history = self._history(self.customer)
-        self.assertEqual(len(history), 1)
-        self.assertEqual(history.level_id, self.levels[3])
-        self.assertEqual(stats.get("emails", 0), 0)  # the skipped demand level sends nothing
-        self.assertEqual(stats["calls"], 1)
-        self.assertEqual(stats["notifications"], 1)
+        self.assertEqual((stats["calls"], stats["notifications"]), (1, 1))
         todo = self.customer.activity_ids.filtered(lambda a: a.activity_type_id == self.env.ref(TODO))
         self.assertEqual(todo.user_id, self.manager)
+        # The lawyers 5 working days after the claim (offsets 5 and 10); Monday 22 is a holiday.
+        self.assertEqual(invoice.collection_next_date, date(2026, 6, 29))
+        self.assertNotEqual(self.customer.collection_stage, "legal")
+        self._run(date(2026, 6, 29))
+        self.assertEqual(invoice.collection_level_id, self.levels[4])
+        self.assertEqual(self.customer.collection_stage, "legal")
+        self.assertEqual(
+            self._history(self.customer).sorted("id").level_id.ids, self.levels[2:].ids, "no step skipped"
+        )
 
-    def test_old_backlog_reaches_the_last_level(self):
-        """An invoice months overdue reaches the lawyers, whichever invoice the run meets first."""
+    def test_old_backlog_starts_with_the_demand(self):
+        """An invoice months overdue starts with the written demand, whichever invoice the run
+        meets first; the installation on a live database hands nobody to lawyers at once."""
         recent = self._post(self.customer, 100, date(2026, 6, 18))
         with freeze_time(MONDAY):
             old = self._invoice(self.other, 2000, date(2026, 2, 2), invoice_date=date(2026, 1, 2))
-        self._run(MONDAY)
-        self.assertEqual(old.collection_level_id, self.levels[4])
+        stats = self._run(MONDAY)
+        self.assertEqual(old.collection_level_id, self.levels[2])
         self.assertEqual(recent.collection_level_id, self.levels[0])
+        self.assertFalse(stats.get("legal"))
+        self.assertEqual(old.collection_next_date, date(2026, 6, 19))
+
+    def test_nothing_runs_on_a_weekend_or_holiday(self):
+        invoice = self._post(self.customer, 100, date(2026, 6, 12))
+        self.assertEqual(self._run(date(2026, 6, 20)), {})  # Saturday
+        self.assertEqual(self._run(date(2026, 6, 22)), {})  # the holiday
+        self.assertFalse(invoice.collection_level_id)
+        self._run(date(2026, 6, 23))
+        self.assertEqual(invoice.collection_level_id, self.levels[2])
 
     def test_email_and_letter(self):
         self._post(self.customer, 100, date(2026, 6, 12))
@@ -249,6 +272,16 @@ class TestLadder(CollectionsCommon):
     def test_legal_hand_over_stops_automatic_actions(self):
         claim = self._post(self.customer, 300, date(2026, 6, 5))  # claim: due + 5 working days
         lawyers = self._post(self.customer, 1000, date(2026, 5, 29))  # due + 10 working days = 12 June
+        # Both already climbed the ladder: the demand on 8 June, the claim on 5 June.
+        for move, position, reached in ((claim, 3, date(2026, 6, 8)), (lawyers, 4, date(2026, 6, 5))):
+            move._collection_write_state(
+                {
+                    "collection_level_id": self.levels[position - 1].id,
+                    "collection_level_sequence": position,
+                    "collection_level_date": reached,
+                }
+            )
+        (claim | lawyers)._collection_schedule()
         self.assertFalse(lawyers.collection_history_ids)
         stats = self._run(MONDAY)
         # The invoice lists its steps at once (the history's invoices are written in SQL).
@@ -292,11 +325,13 @@ class TestLadder(CollectionsCommon):
         big.user_id = self.collector
         self.ladder.write({"handover_user_id": self.collector_b.id, "handover_amount": 500})
         self._post(big, 1000, date(2026, 6, 5))
-        self._run(MONDAY)
+        self._run(MONDAY)  # the demand
         self.assertEqual(big.collection_user_id, self.collector_b)
+        handed = big.message_ids.filtered(lambda m: "Collector changed" in m.body)
+        self.assertIn("Collector changed from Collector A to Collector B by", handed.body)
+        self.assertIn("the collection ladder's hand-over rule", handed.body)
+        self._run(date(2026, 6, 19))  # the claim's call goes to the new collector
         self.assertEqual(self._calls(big).user_id, self.collector_b)
-        self.assertIn("Collector changed from Collector A to Collector B by", big.message_ids[0].body)
-        self.assertIn("the collection ladder's hand-over rule", big.message_ids[0].body)
 
     def test_skip_rules(self):
         disputed = self._post(self.customer, 100, date(2026, 6, 18))

@@ -302,6 +302,9 @@ class TestLettersAndViews(CollectionsCommon):
 
     def test_hand_customer_to_another_collector(self):
         self.env["account.move"]._collection_run(self.company, today=TODAY)
+        self.customer.activity_schedule(
+            "account_collections.mail_activity_type_collection_call", user_id=self.collector.id
+        )
         wizard = Form(
             self.env["account.collection.reassign"]
             .with_user(self.manager)
@@ -338,6 +341,8 @@ class TestReportViews(CollectionsCommon):
     def test_worklist_shows_due_calls_by_priority(self):
         small = self.env["res.partner"].create({"name": "Small Debtor", "email": "s@x.example"})
         self._invoice(small, 50, day(-2))
+        # A week ago the customer got the demand; today the claim's call is due.
+        self.env["account.move"]._collection_run(self.company, today=day(-7))
         self.env["account.move"]._collection_run(self.company, today=TODAY)
         rows = (
             self.env["account.collection.worklist"]

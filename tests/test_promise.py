@@ -224,15 +224,16 @@ class TestPromises(CollectionsCommon):
         with freeze_time(day(1)):
             self._pay(self.inv1, 200, day(1))
         self.assertEqual(partial.state, "open")
-        with freeze_time(day(6)):  # within 3 days of grace: still open
+        # Promised Thursday 18 June; 3 working days of grace: Friday, Monday, Tuesday 23.
+        with freeze_time(day(8)):
             self.env["account.collection.promise"]._cron_evaluate()
         self.assertEqual((partial | broken).mapped("state"), ["open", "open"])
-        with freeze_time(day(7)):
+        with freeze_time(day(9)):
             self.env["account.collection.promise"]._cron_evaluate()
         self.assertEqual(partial.state, "partial")
         self.assertEqual(partial.paid_amount, 200)
         self.assertEqual(broken.state, "broken")
-        self.assertEqual(broken.state_date, day(7))
+        self.assertEqual(broken.state_date, day(9))
 
     def test_foreign_currency_promise(self):
         eur_invoice = self._invoice(self.customer, 1000, day(-2), currency=self.eur)
@@ -244,6 +245,20 @@ class TestPromises(CollectionsCommon):
         with freeze_time(day(2)):
             self._register_payment(eur_invoice, amount=400, currency_id=self.eur.id, payment_date=day(2))
         self.assertEqual(promise.state, "kept")
+
+    def test_same_part_paid_in_two_currencies(self):
+        """Promises of two currencies decided alike in one evaluation (a monetary field is
+        written per currency)."""
+        eur_invoice = self._invoice(self.customer, 1000, day(-2), currency=self.eur)
+        usd = self._promise(self.inv1, 500, day(1))
+        eur = self._promise(eur_invoice, 500, day(1))
+        with freeze_time(day(1)):
+            self._pay(self.inv1, 100, day(1))
+            self._register_payment(eur_invoice, amount=100, currency_id=self.eur.id, payment_date=day(1))
+        with freeze_time(day(10)):
+            self.env["account.collection.promise"]._cron_evaluate()
+        self.assertEqual((usd | eur).mapped("state"), ["partial", "partial"])
+        self.assertEqual((usd | eur).mapped("paid_amount"), [100.0, 100.0])
 
     def test_payment_before_the_promise_does_not_count(self):
         with freeze_time(day(-1)):
@@ -257,23 +272,45 @@ class TestPromises(CollectionsCommon):
         self.inv2.collection_next_level_id = self.levels[2]
         promise = self._promise(self.inv2, 400, day(3))
         self.assertFalse(self._calls())
-        with freeze_time(day(7)):  # Monday 22 June, after the grace days
+        with freeze_time(day(9)):  # Wednesday 24 June, after 3 working days of grace
             self.env["account.collection.promise"]._cron_evaluate()
             self.env["account.collection.promise"]._cron_evaluate()
         self.assertEqual(promise.state, "broken")
         call = self._calls()
         self.assertEqual(len(call), 1)
-        self.assertEqual(call.date_deadline, day(8))  # next working day
+        self.assertEqual(call.date_deadline, day(10))  # next working day
         self.assertEqual(call.user_id, self.collector)
         self.assertIn("Promise broken", call.summary)
-        self.assertEqual(self.inv2.collection_level_date, day(7))  # the next level fired at once
+        self.assertEqual(self.inv2.collection_level_date, day(9))  # the next level fired at once
         manager_task = self.customer.activity_ids.filtered(
             lambda a: a.user_id == self.manager and "Review: Promise broken" in (a.summary or "")
         )
         self.assertEqual(len(manager_task), 1)
-        with freeze_time(day(7)):
+        with freeze_time(day(9)):
             self.customer.invalidate_recordset()
             self.assertEqual(self.customer.collection_broken_promise_count, 1)
+
+    def test_promise_broken_on_a_weekend_escalates_on_the_next_working_day(self):
+        """Decided on Saturday: nothing is sent that day; Monday's run takes the next level,
+        and only that one; the call is planned for Tuesday, the manager's task for Monday."""
+        self.company.sudo().collection_promise_grace = 0
+        self.env["account.move"]._collection_run(self.company, today=TODAY)
+        self.assertEqual(self.inv2.collection_level_id, self.levels[2])
+        promise = self._promise(self.inv2, 400, day(4))  # Friday 19 June
+        with freeze_time(day(5)):  # Saturday
+            self.env["account.collection.promise"]._cron_evaluate()
+            self.assertEqual(self.env["account.move"]._collection_run(self.company, today=day(5)), {})
+        self.assertEqual(promise.state, "broken")
+        self.assertEqual(self.inv2.collection_level_id, self.levels[2], "nothing happens on Saturday")
+        self.assertLessEqual(self.inv2.collection_next_date, day(7))
+        call = self._calls()
+        self.assertEqual(call.date_deadline, day(8))
+        task = self.customer.activity_ids.filtered(lambda a: "Review: Promise broken" in (a.summary or ""))
+        self.assertEqual(task.date_deadline, day(7))
+        with freeze_time(day(7)):
+            self.env["account.move"]._collection_run(self.company, today=day(7))
+        self.assertEqual(self.inv2.collection_level_id, self.levels[3], "exactly one level up")
+        self.assertEqual(self.inv2.collection_level_date, day(7))
 
     def test_broken_promise_fires_the_next_level_at_once(self):
         """The next level acts the day the promise breaks, even before its own date."""

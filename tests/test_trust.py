@@ -194,6 +194,8 @@ class TestTrust(CollectionsCommon):
         self._run(TODAY)  # the due-date call, for collector A
         first_call = self._calls(self.customer)
         self.assertEqual(first_call.user_id, self.collector)
+        self._run(day(1))  # the demand (e-mail and letter)
+        self.assertEqual(self.customer.collection_user_id, self.collector)
         self._run(day(7))  # the claim (level 4): the rule hands the customer over
         self.assertEqual(self.customer.collection_user_id, self.collector_b)
         self.assertEqual(self._calls(self.customer).user_id, self.collector_b)
