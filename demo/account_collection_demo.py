@@ -134,9 +134,24 @@ class ResCompany(models.Model):
                 for index in range(2)
             ]
         )
+        # The ladder as if it had run every working day of the last weeks: each invoice
+        # climbed its levels on their own days (a single run would start every late invoice
+        # at its first written step). The collectors dealt with each day's calls and tasks
+        # (removed here; the steps stay in the history): today's work is what is left open.
+        Move = env["account.move"].sudo()
+        Activity = env["mail.activity"].sudo()
+        for day in self._collection_workdays(today - timedelta(days=70), today - timedelta(days=1)).dates:
+            Move._collection_run(self, today=day)
+            Activity.search(
+                [
+                    ("automated", "=", True),
+                    ("date_deadline", "<=", day),
+                    ("res_model", "in", ("res.partner", "account.collection.ladder")),
+                ]
+            ).unlink()
         # The daily jobs: promises past their date are decided, then the ladder runs.
         env["account.collection.promise"]._cron_evaluate()
-        env["account.move"].sudo()._collection_run(self)
+        Move._collection_run(self)
 
         # Today's calls, one per outcome, by each customer's collector.
         # One outcome record per type at install: the shipped ones.
