@@ -102,12 +102,14 @@ class AccountCollectionCreditRequest(models.Model):
                 request.partner_id.with_company(request.company_id).sudo().credit_limit
             )
             request.message_post(body=request.reason)
-            request.partner_id.message_post(
+            # Whoever may request (a salesperson, with the sales bridge) need not edit customers.
+            request.partner_id.sudo().message_post(
+                author_id=self.env.user.partner_id.id,
                 body=self.env._(
                     "Credit request by %(user)s: %(reason)s",
                     user=request.requested_by_id.name,
                     reason=request.reason,
-                )
+                ),
             )
         return requests
 

@@ -140,11 +140,7 @@ class AccountMove(models.Model):
         Collections managers only, with a reason: the override is granted to these invoices
         for this transaction, never by anything a client sends.
         """
-        if not self.env.user.has_group(MANAGER):
-            raise AccessError(self.env._("Only collections managers can post for a customer on credit hold."))
-        reason = (reason or "").strip()
-        if not reason:
-            raise UserError(self.env._("Give the reason for posting despite the credit hold."))
+        reason = self.env["res.partner"]._collection_override_reason(reason)
         self.write({"collection_hold_override_reason": reason})
         with grant(self.env, POST_ON_HOLD, self.ids):
             self.action_post()

@@ -491,6 +491,11 @@ class ResPartner(models.Model):
         extra_reasons = self.commercial_partner_id.with_env(terms_env)._collection_extra_hold_reasons(
             exposure
         )
+        committed = (
+            self.commercial_partner_id.with_env(terms_env)._collection_committed_amounts()
+            if use_limit
+            else {}
+        )
         result = {}
         for partner in self:
             commercial = partner.commercial_partner_id.with_env(terms_env)
@@ -511,7 +516,11 @@ class ResPartner(models.Model):
                 hold.append(say("amount", amount=overdue_amount, tolerance=tol_amount))
             limit = commercial.credit_limit
             if use_limit and limit:
-                exposure_total = figures["collection_open_amount"] + extra_amounts.get(commercial.id, 0.0)
+                exposure_total = (
+                    figures["collection_open_amount"]
+                    + committed.get(commercial.id, 0.0)
+                    + extra_amounts.get(commercial.id, 0.0)
+                )
                 if currency.compare_amounts(exposure_total, limit) > 0:
                     message = say("limit", exposure=exposure_total, limit=limit)
                     (hold if company.collection_limit_policy == "block" else warn).append(message)
@@ -616,6 +625,25 @@ class ResPartner(models.Model):
                 for partner in partners
             }
         )
+
+    @api.model
+    def _collection_override_reason(self, reason):
+        """The reason a collections manager gives to go ahead (post, confirm, deliver) for a
+        customer on credit hold: managers only, and a reason, or nothing happens."""
+        if not self.env.user.has_group(MANAGER):
+            raise AccessError(
+                self.env._("Only collections managers can go ahead for a customer on credit hold.")
+            )
+        reason = (reason or "").strip()
+        if not reason:
+            raise UserError(self.env._("Give the reason for going ahead despite the credit hold."))
+        return reason
+
+    def _collection_committed_amounts(self):
+        """{commercial partner id: amount committed but not yet invoiced, in company currency},
+        counted in the exposure against the credit limit. Nothing here; the sales bridge adds
+        confirmed sales orders not yet invoiced, as Odoo's own credit limit warning does."""
+        return {}
 
     def _collection_extra_hold_reasons(self, exposure):
         """{commercial partner id: [hold reasons]} beyond terms and limit, for the whole recordset.

@@ -10,6 +10,9 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ADDON=account_collections
+# The addon and its bridges to the optional apps (installed with the apps they need).
+BRIDGES=$(cd "$(dirname "${BASH_SOURCE[0]}")/../bridges" && ls -d */ | tr -d / | paste -sd, -)
+MODULES="$ADDON${BRIDGES:+,$BRIDGES}"
 BUILD="$ROOT/.build"
 VENV="$ROOT/.venv"
 PY="$VENV/bin/python"
@@ -69,10 +72,15 @@ ensure_venv() {
   echo "$want" > "$stamp"
 }
 
-# Odoo loads an addon by its directory name: expose the clone as account_collections.
+# Odoo loads an addon by its directory name: expose the clone as account_collections, and
+# each bridge of bridges/ (account_collections_sale, account_collections_stock) beside it.
 ensure_addons_path() {
   mkdir -p "$BUILD/addons"
   ln -sfn "$ROOT" "$BUILD/addons/$ADDON"
+  local bridge
+  for bridge in "$ROOT"/bridges/*/; do
+    ln -sfn "${bridge%/}" "$BUILD/addons/$(basename "$bridge")"
+  done
   ADDONS_PATH="$BUILD/addons,$ODOO_SRC/addons,$ODOO_SRC/odoo/addons"
   # pytest and the benchmark import odoo from the venv: point it at the source tree.
   "$PY" -c 'import site, sys; open(site.getsitepackages()[0] + "/odoo-src.pth", "w").write(sys.argv[1] + "\n")' "$ODOO_SRC"
@@ -212,8 +220,8 @@ install_fresh_db() {
   local db=$1; shift
   dropdb --if-exists "$db"
   local log="$BUILD/install-$db.log"
-  say "Installing $ADDON into a fresh database '$db'."
-  odoo -d "$db" -i "$ADDON" --stop-after-init --log-level=warn --logfile= "$@" 2>&1 | tee "$log" >&2 || true
+  say "Installing $MODULES into a fresh database '$db'."
+  odoo -d "$db" -i "$MODULES" --stop-after-init --log-level=warn --logfile= "$@" 2>&1 | tee "$log" >&2 || true
   if grep -qE ' (ERROR|CRITICAL) ' "$log" || ! module_installed "$db"; then
     die "Installing $ADDON into '$db' failed (log: $log)."
   fi
@@ -228,10 +236,11 @@ install_fresh_db() {
 cmd_run() {
   setup
   if ! db_exists "$DB" || ! module_installed "$DB"; then
-    install_fresh_db "$DB" --with-demo
+    # The demo serves Sales and Inventory too, with their bridges.
+    MODULES="$MODULES,sale_management,stock" install_fresh_db "$DB" --with-demo
   else
-    say "Updating $ADDON in '$DB'."
-    odoo -d "$DB" -u "$ADDON" --stop-after-init --log-level=warn
+    say "Updating $MODULES in '$DB'."
+    odoo -d "$DB" -u "$MODULES" --stop-after-init --log-level=warn
   fi
   say "Odoo is starting on http://127.0.0.1:$HTTP_PORT (login admin / admin); Ctrl-C stops it."
   exec "$PY" "$ODOO_SRC/odoo-bin" -c "$CONF" -d "$DB" --db-filter="^$DB\$"
@@ -243,19 +252,29 @@ cmd_lint() {
   "$VENV/bin/ruff" check "$ROOT"
   "$VENV/bin/ruff" format --check "$ROOT"
   say "pylint-odoo"
-  (cd "$ROOT" && "$VENV/bin/pylint" --rcfile="$ROOT/.pylintrc" --disable=missing-readme .)
+  (cd "$ROOT" && "$VENV/bin/pylint" --rcfile="$ROOT/.pylintrc" --disable=missing-readme . bridges/*/)
+}
+
+# The tests of the addon and of its bridges.
+test_paths() {
+  TEST_PATHS=("$BUILD/addons/$ADDON/tests")
+  local module
+  for module in ${BRIDGES//,/ }; do TEST_PATHS+=("$BUILD/addons/$module/tests"); done
 }
 
 cmd_test() {
   setup
+  test_paths
   cmd_lint
   install_fresh_db "$TEST_DB"
   say "Running the tests (pytest-odoo)."
   # Collect through the symlink so pytest-odoo names the package account_collections.
   # --odoo-http serves Odoo in the test process, for the browser tour (HttpCase).
+  local explicit=$#
+  [ $# -gt 0 ] || set -- "${TEST_PATHS[@]}"
   "$VENV/bin/pytest" --odoo-config="$CONF" --odoo-database="$TEST_DB" --odoo-http \
-      --rootdir="$BUILD/addons/$ADDON" -p no:cacheprovider --durations=5 "${@:-$BUILD/addons/$ADDON/tests}"
-  [ $# -eq 0 ] || return 0
+      --rootdir="$BUILD/addons/$ADDON" -p no:cacheprovider --durations=5 "$@"
+  [ "$explicit" -eq 0 ] || return 0
   check_uninstall_reinstall "$TEST_DB"
 }
 
@@ -268,12 +287,13 @@ cmd_test_dates() {
   ensure_faketime
   install_fresh_db "$TEST_DB"
   local day
+  test_paths
   for day in $("$PY" "$ROOT/tools/test_dates.py"); do
     [ "$(faketime -f "@$day 09:00:00" "$PY" -c 'import datetime; print(datetime.date.today())')" = "$day" ] \
       || die "faketime does not set the clock of Python here."
     say "Running the tests with the clock set to $day ($(date -d "$day" +%A))."
     faketime -f "@$day 09:00:00" "$VENV/bin/pytest" --odoo-config="$CONF" --odoo-database="$TEST_DB" \
-        --odoo-http --rootdir="$BUILD/addons/$ADDON" -p no:cacheprovider "$BUILD/addons/$ADDON/tests" \
+        --odoo-http --rootdir="$BUILD/addons/$ADDON" -p no:cacheprovider "${TEST_PATHS[@]}" \
       || die "The tests fail when run on $day."
   done
 }
@@ -284,7 +304,7 @@ cmd_test_runner() {
   local db="${TEST_DB}_runner" log="$BUILD/test-runner.log"
   dropdb --if-exists "$db"
   say "Running the tests through odoo-bin --test-enable (database '$db', log $log)."
-  odoo -d "$db" -i "$ADDON" --test-enable --test-tags "/$ADDON" --stop-after-init --log-level=test \
+  odoo -d "$db" -i "$MODULES" --test-enable --test-tags "/${MODULES//,/,/}" --stop-after-init --log-level=test \
     --logfile= > "$log" 2>&1 || true
   local counts
   counts=$(odoo_test_counts "$log")
@@ -304,8 +324,8 @@ check_uninstall_reinstall() {
   say "Uninstalling $ADDON from '$db' and checking for leftovers."
   "$PY" "$ODOO_SRC/odoo-bin" shell -c "$CONF" -d "$db" --log-level=warn --no-http < "$ROOT/tools/check_uninstall.py" \
     || die "Uninstalling $ADDON left something behind (see above)."
-  say "Reinstalling $ADDON into '$db'."
-  odoo -d "$db" -i "$ADDON" --stop-after-init --log-level=warn --logfile= 2>&1 | tee "$log" >&2 || true
+  say "Reinstalling $MODULES into '$db'."
+  odoo -d "$db" -i "$MODULES" --stop-after-init --log-level=warn --logfile= 2>&1 | tee "$log" >&2 || true
   if grep -qE ' (ERROR|CRITICAL) ' "$log" || ! module_installed "$db"; then
     die "Reinstalling $ADDON into '$db' failed (log: $log)."
   fi
@@ -339,10 +359,20 @@ cmd_pot() {
   # directory, and .venv holds thousands of Python files.
   local clean="$BUILD/pot/addons"
   rm -rf "$clean" && mkdir -p "$clean/$ADDON"
-  (cd "$ROOT" && git ls-files -z | xargs -0 tar -cf - | tar -xf - -C "$clean/$ADDON")
+  (cd "$ROOT" && git ls-files -z -- . ':!bridges' | xargs -0 tar -cf - | tar -xf - -C "$clean/$ADDON")
+  local module
+  for module in ${BRIDGES//,/ }; do
+    mkdir -p "$clean/$module"
+    (cd "$ROOT/bridges/$module" && git ls-files -z | xargs -0 tar -cf - | tar -xf - -C "$clean/$module")
+  done
   sed "s|^addons_path = .*|addons_path = $clean,$ODOO_SRC/addons,$ODOO_SRC/odoo/addons|" "$CONF" > "$BUILD/pot.conf"
   "$PY" "$ODOO_SRC/odoo-bin" i18n export -c "$BUILD/pot.conf" -d "$TEST_DB" -o "$ROOT/i18n/$ADDON.pot" "$ADDON"
   say "Wrote i18n/$ADDON.pot"
+  for module in ${BRIDGES//,/ }; do
+    "$PY" "$ODOO_SRC/odoo-bin" i18n export -c "$BUILD/pot.conf" -d "$TEST_DB" \
+        -o "$ROOT/bridges/$module/i18n/$module.pot" "$module"
+    say "Wrote bridges/$module/i18n/$module.pot"
+  done
 }
 
 # Odoo's own accounting tests, run once without and once with the addon installed.
