@@ -222,6 +222,15 @@ class AccountCollectionLadderLevel(models.Model):
                     )
                 )
 
+    def _collection_of_user(self):
+        """These levels, read as superuser, when chosen by a user: only those of the user's
+        companies (a level id can come from a report's context or a wizard's field, both set by
+        the client). Server code (superuser) chooses its levels itself."""
+        levels = self.sudo()
+        if self.env.su:
+            return levels
+        return levels.filtered(lambda lvl: lvl.company_id in self.env.user.company_ids)
+
     def _collection_asks_for_payment(self):
         """Steps from the due date on ask for payment; those before it (delivery, courtesy
         calls) do not, and happen whatever the customer owes."""

@@ -144,7 +144,7 @@ class ResPartner(models.Model):
         the highest level reached by the customer's open invoices."""
         self.ensure_one()
         if level_id := self.env.context.get("collection_level_id"):
-            return self.env["account.collection.ladder.level"].browse(level_id)
+            return self.env["account.collection.ladder.level"].browse(level_id)._collection_of_user()
         moves = self._collection_overdue_moves().filtered("collection_level_id")
         return moves.sorted(lambda m: m.collection_level_sequence)[-1:].collection_level_id
 
@@ -160,9 +160,8 @@ class ResPartner(models.Model):
         today = demand.today
         # The level comes with the context (reports get nothing else); only a level of the
         # user's companies is read, whatever a client puts there.
-        level = env["account.collection.ladder.level"].browse(env.context.get("collection_level_id")).sudo()
-        if not self.env.su:
-            level = level.filtered(lambda lvl: lvl.company_id in env.user.company_ids)
+        level = env["account.collection.ladder.level"].browse(env.context.get("collection_level_id"))
+        level = level._collection_of_user()
         date_text, amount_text = partner._collection_formatters()
         currency = env["res.currency"].browse(demand.currency_id)
 
@@ -252,6 +251,8 @@ class ResPartner(models.Model):
         address get the log and a task for their collector instead.
         """
         partners = self.commercial_partner_id
+        # A level chosen in the wizard: one of the user's companies, or each customer's own.
+        level = level and level._collection_of_user()
         History = self.env["account.collection.history"]
         History._collection_prefetch_open_moves(partners)
         today = fields.Date.context_today(self)

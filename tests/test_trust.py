@@ -168,6 +168,39 @@ class TestTrust(CollectionsCommon):
         with self.assertRaisesRegex(UserError, "on credit hold"):
             other.with_user(self.invoicing_user).action_post()
 
+    def test_a_level_id_from_the_client_reads_no_other_company(self):
+        """The letter level comes from a wizard field or a report's context: a level of another
+        company is never read, its text never sent."""
+        elsewhere = self.setup_other_company(name="Secret Co")["company"]
+        secret = (
+            self.env["account.collection.ladder"]
+            .create(
+                {
+                    "name": "Their ladder",
+                    "company_id": elsewhere.id,
+                    "level_ids": [
+                        Command.create(
+                            {
+                                "name": "Theirs",
+                                "action_email": True,
+                                "letter_title": "Their confidential title",
+                            }
+                        )
+                    ],
+                }
+            )
+            .level_ids
+        )
+        template = self.env.ref("account_collections.mail_template_collection_reminder")
+        Partner = self.customer.with_user(self.collector)
+        for mails in (
+            Partner._collection_send_reminders(template, level=secret),
+            Partner.with_context(collection_level_id=secret.id)._collection_send_reminders(template),
+        ):
+            self.assertTrue(mails)
+            self.assertNotIn("Their confidential title", mails.body_html)
+            self.assertNotIn("Their confidential title", self.customer.message_ids[0].body)
+
     # ------------------------------------------------------------------
     # Collector changes: managers only, and the work follows the customer
     # ------------------------------------------------------------------
