@@ -64,10 +64,13 @@ class AccountMove(models.Model):
         help="Why a collections manager posted this invoice although the customer was on credit hold.",
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env["res.partner"]._collection_check_override_vals(vals_list)
+        return super().create(vals_list)
+
     def write(self, vals):
-        overriding = "collection_hold_override_reason" in vals
-        if overriding and not self.env.su and not self.env.user.has_group(MANAGER):
-            raise AccessError(self.env._("Only collections managers can post for a customer on credit hold."))
+        self.env["res.partner"]._collection_check_override_vals([vals])
         return super().write(vals)
 
     def _compute_collection_promise_count(self):

@@ -639,6 +639,16 @@ class ResPartner(models.Model):
             raise UserError(self.env._("Give the reason for going ahead despite the credit hold."))
         return reason
 
+    @api.model
+    def _collection_check_override_vals(self, vals_list):
+        """A document's override reason (invoice, order, delivery) is set by a collections
+        manager going ahead for a customer on hold, never by anyone else, on create or write."""
+        if any("collection_hold_override_reason" in vals for vals in vals_list):
+            if not self.env.su and not self.env.user.has_group(MANAGER):
+                raise AccessError(
+                    self.env._("Only collections managers can go ahead for a customer on credit hold.")
+                )
+
     def _collection_committed_amounts(self):
         """{commercial partner id: amount committed but not yet invoiced, in company currency},
         counted in the exposure against the credit limit. Nothing here; the sales bridge adds

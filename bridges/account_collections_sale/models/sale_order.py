@@ -1,7 +1,7 @@
 from markupsafe import escape
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 
 from odoo.addons.account_collections.const import MANAGER
 from odoo.addons.account_collections.grant import grant, granted
@@ -53,16 +53,13 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
+        self.env["res.partner"]._collection_check_override_vals(vals_list)
         orders = super().create(vals_list)
         orders.filtered(lambda o: o.state == "sale")._collection_check_credit_hold()
         return orders
 
     def write(self, vals):
-        overriding = "collection_hold_override_reason" in vals
-        if overriding and not self.env.su and not self.env.user.has_group(MANAGER):
-            raise AccessError(
-                self.env._("Only collections managers can confirm for a customer on credit hold.")
-            )
+        self.env["res.partner"]._collection_check_override_vals([vals])
         if vals.get("state") == "sale":
             # Every confirmation writes the state: the button, RPC, the portal's signature
             # and payment, a copy of a blocked quotation, a quotation confirmed again.
@@ -154,13 +151,7 @@ class SaleOrder(models.Model):
     def _collection_confirm_with_override(self, reason):
         """Confirm despite the credit hold: collections managers only, with a reason logged on
         the orders and their customers."""
-        if not self.env.user.has_group(MANAGER):
-            raise AccessError(
-                self.env._("Only collections managers can confirm for a customer on credit hold.")
-            )
-        reason = (reason or "").strip()
-        if not reason:
-            raise UserError(self.env._("Give the reason for confirming despite the credit hold."))
+        reason = self.env["res.partner"]._collection_override_reason(reason)
         self.write({"collection_hold_override_reason": reason})
         with grant(self.env, CONFIRM_ON_HOLD, self.ids):
             self.action_confirm()

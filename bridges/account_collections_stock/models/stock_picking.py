@@ -1,7 +1,7 @@
 from markupsafe import escape
 
-from odoo import fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from odoo.addons.account_collections.const import MANAGER
 
@@ -19,12 +19,14 @@ class StockPicking(models.Model):
         help="Why a collections manager let this delivery go although the customer was on credit hold.",
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # The reason lets the delivery through: nobody but a manager sets it.
+        self.env["res.partner"]._collection_check_override_vals(vals_list)
+        return super().create(vals_list)
+
     def write(self, vals):
-        overriding = "collection_hold_override_reason" in vals
-        if overriding and not self.env.su and not self.env.user.has_group(MANAGER):
-            raise AccessError(
-                self.env._("Only collections managers can deliver to a customer on credit hold.")
-            )
+        self.env["res.partner"]._collection_check_override_vals([vals])
         return super().write(vals)
 
     def _collection_check_credit_hold(self):

@@ -63,6 +63,15 @@ class TestDeliveryHold(CollectionsCommon):
         self.assertNotEqual(picking.state, "done")
         with self.assertRaises(AccessError):
             picking.with_user(self.storekeeper).write({"collection_hold_override_reason": "urgent"})
+        # Nor on a new delivery, where the reason would let it through.
+        with self.assertRaises(AccessError):
+            self.env["stock.picking"].with_user(self.storekeeper).create(
+                {
+                    "partner_id": self.customer.id,
+                    "picking_type_id": self.warehouse.out_type_id.id,
+                    "collection_hold_override_reason": "urgent",
+                }
+            )
         with self.assertRaises(AccessError):
             picking.with_user(self.storekeeper)._collection_validate_with_override("urgent")
         action = picking.with_user(self.manager).button_validate()
