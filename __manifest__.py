@@ -2,7 +2,7 @@
     "name": "Accounts Receivable Collections",
     "summary": "Credit terms, a working-day follow-up ladder, call outcomes and "
     "promises to pay for customer invoices",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/account-collections/account_collections",
     "author": "account_collections developers",
@@ -32,6 +32,7 @@
         "views/account_collection_call_views.xml",
         "views/account_collection_credit_request_views.xml",
         "views/account_collection_history_views.xml",
+        "views/account_collection_run_views.xml",
         "views/account_collection_promise_views.xml",
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",

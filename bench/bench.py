@@ -269,9 +269,9 @@ def counts(env):
 def run_day(env, companies, day, label, invoices):
     before = counts(env)
     with measure(env, label, per=(invoices, "invoices")):
-        Move = env["account.move"]
+        Run = env["account.collection.run"]
         for company in companies:
-            Move.with_company(company)._collection_run(company, today=day, commit=True)
+            Run.with_company(company)._collection_run(company, today=day, commit=True)
     after = counts(env)
     ROWS[-1].update({key: after[key] - before[key] for key in after})
 

@@ -138,10 +138,10 @@ class ResCompany(models.Model):
         # climbed its levels on their own days (a single run would start every late invoice
         # at its first written step). The collectors dealt with each day's calls and tasks
         # (removed here; the steps stay in the history): today's work is what is left open.
-        Move = env["account.move"].sudo()
+        Run = env["account.collection.run"].sudo()
         Activity = env["mail.activity"].sudo()
         for day in self._collection_workdays(today - timedelta(days=70), today - timedelta(days=1)).dates:
-            Move._collection_run(self, today=day)
+            Run._collection_run(self, today=day)
             Activity.search(
                 [
                     ("automated", "=", True),
@@ -151,7 +151,7 @@ class ResCompany(models.Model):
             ).unlink()
         # The daily jobs: promises past their date are decided, then the ladder runs.
         env["account.collection.promise"]._cron_evaluate()
-        Move._collection_run(self)
+        Run._collection_run(self)
 
         # Today's calls, one per outcome, by each customer's collector.
         # One outcome record per type at install: the shipped ones.

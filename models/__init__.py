@@ -4,7 +4,9 @@ from . import account_collection_call
 from . import account_collection_promise
 from . import account_collection_credit_request
 from . import account_collection_history
+from . import account_collection_run
 from . import account_move
+from . import account_move_line
 from . import account_partial_reconcile
 from . import mail_activity
 from . import mail_mail

@@ -79,7 +79,7 @@ class AccountCollectionLadder(models.Model):
     @api.ondelete(at_uninstall=False)
     def _unlink_except_in_use(self):
         levels = self.with_context(active_test=False).level_ids
-        if levels._collection_in_use() or self.env["account.move"].sudo().search_count(
+        if levels._collection_in_use() or self.env["account.move.line"].sudo().search_count(
             [("collection_ladder_id", "in", self.ids)], limit=1
         ):
             raise UserError(
@@ -172,11 +172,11 @@ class AccountCollectionLadderLevel(models.Model):
         return levels
 
     def _collection_in_use(self):
-        """Whether invoices stand on or head for these levels, or history or calls name them."""
+        """Whether items stand on or head for these levels, or history or calls name them."""
         if not self:
             return False
         domains = {
-            "account.move": [
+            "account.move.line": [
                 "|",
                 ("collection_level_id", "in", self.ids),
                 ("collection_next_level_id", "in", self.ids),
@@ -242,15 +242,11 @@ class AccountCollectionLadderLevel(models.Model):
         self.ensure_one()
         return bool(self.action_letter or self.letter_title or self.letter_body)
 
-    def _date_for(self, move, workdays, due=None):
-        """Working day on which this level falls due for `move` (None beyond the known days);
-        `due` is the due date to count from (the earliest open instalment), by default the
-        invoice's."""
+    def _date_for(self, line, workdays):
+        """Working day on which this level falls due for the receivable item `line` (None beyond
+        the known days), counted from the item's maturity or its document's date."""
         self.ensure_one()
-        if self.reference == "invoice_date":
-            reference = move.invoice_date
-        else:
-            reference = due or move.invoice_date_due
+        reference = line._collection_reference(self.reference)
         if not reference:
             return None
         return workdays.shift(reference, self.offset_days)

@@ -352,7 +352,7 @@ class AccountCollectionPromise(models.Model):
     def _escalate_broken(self, today):
         """Broken promises escalate at once: the next level fires, one call, the manager told.
 
-        Per customer, however many of its promises broke today: the covered invoices climb to
+        Per customer, however many of its promises broke today: the covered items climb to
         their next level now (its e-mail and letter go today), the collector gets one call for
         the next working day (the level's own call is that same call) and the manager a task.
         Customers handed to lawyers only get the call and the task.
@@ -360,34 +360,32 @@ class AccountCollectionPromise(models.Model):
         call_type, todo_type = self.env.ref(CALL_TYPE), self.env.ref(TODO_TYPE)
         root = self.env.ref("base.user_root")
         vals_list, bodies, calls = [], {}, {}
+        Run = self.env["account.collection.run"].sudo()
         for company, company_promises in self.grouped("company_id").items():
-            Move = self.env["account.move"].sudo().with_company(company)
-            moves = (
-                company_promises.move_ids.sudo()
-                .with_company(company)
-                .filtered(lambda m: m._collection_is_open())
-            )
-            workdays = moves._collection_workdays(company, today)
+            moves = company_promises.move_ids.sudo().with_company(company)
+            lines = moves._collection_items().filtered(lambda line: line._collection_is_open())
+            workdays = lines._collection_workdays(company, today)
             # Decided on a weekend or holiday: the escalation happens on the next working day.
             workday = workdays.next_workday(today) or today
             tomorrow = workdays.shift(workday + timedelta(days=1), 0) or workday + timedelta(days=1)
-            partner_ids = moves.commercial_partner_id.ids
-            excluded = Move._collection_excluded_partner_ids(company, partner_ids)
-            escalated = moves.filtered(
-                lambda m, skip=excluded: m.commercial_partner_id.id not in skip and not m.collection_disputed
+            partner_ids = lines.partner_id.commercial_partner_id.ids
+            excluded = Run._collection_excluded_partner_ids(company, partner_ids)
+            escalated = lines.filtered(
+                lambda line, skip=excluded: line.partner_id.commercial_partner_id.id not in skip
+                and not line.move_id.collection_disputed
             )
             escalated._collection_bring_forward(workday)
             if workday == today:
-                Move._collection_run_batch(
+                Run._collection_run_batch(
                     company,
                     today,
-                    escalated.commercial_partner_id.ids,
+                    escalated.partner_id.commercial_partner_id.ids,
                     workdays,
                     defaultdict(int),
                     escalate=set(escalated.ids),
                     call_day=tomorrow,
                 )
-            existing = self.env["account.collection.history"]._collection_calls_on(partner_ids, tomorrow)
+            existing = Run._collection_calls_on(partner_ids, tomorrow)
             for partner, promises in company_promises.grouped(
                 lambda p: p.partner_id.commercial_partner_id
             ).items():
@@ -430,7 +428,7 @@ class AccountCollectionPromise(models.Model):
             activity.write(
                 {"summary": summary, "note": Markup("<p>%s</p>") % summary + (activity.note or "")}
             )
-        self.env["account.collection.history"]._collection_new_activities(vals_list)
+        Run._collection_new_activities(vals_list)
         self.env["res.partner"].sudo().browse(list(bodies))._message_log_batch(bodies=bodies)
 
     @api.model

@@ -24,7 +24,7 @@ class AccountPartialReconcile(models.Model):
         )
         if promises:
             promises._evaluate(decided=True)
-        paid = lines.move_id.filtered(lambda m: m.collection_next_date and not m._collection_is_open())
+        paid = lines.filtered(lambda line: line.collection_next_date and not line._collection_is_open())
         if paid:
             paid.sudo()._collection_leave_ladder()
         by_company = defaultdict(set)

@@ -75,6 +75,12 @@ class ResCompany(models.Model):
         "disputed and promised items left out) is at or below this gets no payment demand and "
         "no collection call after the due date.",
     )
+    collection_run_retention_days = fields.Integer(
+        string="Keep Run Records (days)",
+        default=365,
+        groups=MANAGER,
+        help="Records of the daily collection runs older than this are deleted. Zero keeps them all.",
+    )
     collection_call_retries = fields.Integer(
         string="Call Retries",
         default=3,

@@ -17,6 +17,9 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.collection_broken_promise_limit", readonly=False
     )
     collection_call_retries = fields.Integer(related="company_id.collection_call_retries", readonly=False)
+    collection_run_retention_days = fields.Integer(
+        related="company_id.collection_run_retention_days", readonly=False
+    )
     collection_demand_threshold = fields.Monetary(
         related="company_id.collection_demand_threshold", readonly=False, currency_field="currency_id"
     )

@@ -3,7 +3,7 @@
 from collections import defaultdict
 from datetime import date, timedelta
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL, format_date, split_every
 
 from odoo.addons.base.models.ir_actions_report import _wkhtml
@@ -72,7 +72,7 @@ class ResPartner(models.Model):
             return {}
         self._collection_flush_open_items()
         self.env["account.move.line"].flush_model(
-            ["move_name", "date", "date_maturity", "amount_residual_currency"]
+            ["move_name", "date", "date_maturity", "amount_residual_currency", "collection_level_id"]
         )
         self.env["account.move"].flush_model(["collection_disputed"])
         self.env["account.collection.promise"].flush_model(["state", "move_ids"])
@@ -81,6 +81,7 @@ class ResPartner(models.Model):
             SELECT aml.partner_id, aml.id, aml.move_name, aml.date,
                    COALESCE(aml.date_maturity, aml.date), aml.amount_residual,
                    aml.amount_residual_currency, aml.currency_id,
+                   aml.collection_level_id, aml.collection_level_sequence,
                    EXISTS(SELECT 1 FROM account_move move
                            WHERE move.id = aml.move_id AND move.collection_disputed),
                    EXISTS(SELECT 1 FROM account_collection_promise_move_rel rel
@@ -92,7 +93,19 @@ class ResPartner(models.Model):
             self._collection_open_items_sql(SQL("aml.partner_id = ANY(%s)", partner_ids)),
         )
         items = defaultdict(list)
-        names = ("id", "name", "date", "due", "residual", "amount", "currency_id", "disputed", "promised")
+        names = (
+            "id",
+            "name",
+            "date",
+            "due",
+            "residual",
+            "amount",
+            "currency_id",
+            "level_id",
+            "level_sequence",
+            "disputed",
+            "promised",
+        )
         for partner_id, *values in self.env.execute_query(query):
             items[partner_id].append(dict(zip(names, values, strict=True)))
         currency_id = self.env.company.currency_id.id
@@ -104,13 +117,60 @@ class ResPartner(models.Model):
     def _collection_demand(self, today=None):
         """This customer's demand on `today`; batch senders (the daily run, the reminder
         wizard) compute them beforehand for all their customers, on their day
-        (``account.collection.history._collection_prefetch_demands``)."""
+        (``_collection_prefetch_demands``)."""
         self.ensure_one()
         commercial = self.commercial_partner_id
         prefetched = self.env.cr.cache.get("collection_demands", {}).get(commercial.id)
         if prefetched and (today is None or prefetched.today == today):
             return prefetched
         return commercial._collection_demands(today)[commercial.id]
+
+    @api.model
+    def _collection_prefetch_open_moves(self, partners):
+        """Find and load the customers' open invoices in two queries before reminders render.
+
+        Rendering goes customer by customer; ``_collection_overdue_moves`` reads the result
+        from the cursor's cache (until ``_collection_forget_open_moves``).
+        """
+        partners = self.env["res.partner"].browse([p.id for p in partners]).commercial_partner_id
+        moves = self.env["account.move"].search(
+            [
+                ("commercial_partner_id", "in", partners.ids),
+                ("company_id", "=", self.env.company.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial")),
+            ],
+            order="invoice_date_due, id",
+        )
+        moves.fetch(
+            [
+                "name",
+                "invoice_date",
+                "invoice_date_due",
+                "amount_residual",
+                "currency_id",
+                "commercial_partner_id",
+            ]
+        )
+        by_partner = {partner_id: [] for partner_id in partners.ids}
+        for move in moves:
+            by_partner[move.commercial_partner_id.id].append(move.id)
+        self.env.cr.cache.setdefault("collection_open_moves", {}).update(by_partner)
+
+    @api.model
+    def _collection_forget_open_moves(self):
+        self.env.cr.cache.pop("collection_open_moves", None)
+
+    @api.model
+    def _collection_prefetch_demands(self, demands):
+        """Keep the customers' demands (each of its day) for the reminders about to render
+        (``res.partner._collection_demand`` reads them, until ``_collection_forget_demands``)."""
+        self.env.cr.cache.setdefault("collection_demands", {}).update(demands)
+
+    @api.model
+    def _collection_forget_demands(self):
+        self.env.cr.cache.pop("collection_demands", None)
 
     def _collection_invoice_contact(self):
         """Who receives reminders: the invoicing address with an e-mail, else the customer."""
@@ -123,7 +183,7 @@ class ResPartner(models.Model):
         """Open customer invoices of this customer, oldest due first (for letters and e-mails).
 
         Batch senders load them beforehand for all their customers
-        (``account.collection.history._collection_prefetch_open_moves``).
+        (``_collection_prefetch_open_moves``).
         """
         self.ensure_one()
         commercial = self.commercial_partner_id
@@ -145,8 +205,10 @@ class ResPartner(models.Model):
         self.ensure_one()
         if level_id := self.env.context.get("collection_level_id"):
             return self.env["account.collection.ladder.level"].browse(level_id)._collection_of_user()
-        moves = self._collection_overdue_moves().filtered("collection_level_id")
-        return moves.sorted(lambda m: m.collection_level_sequence)[-1:].collection_level_id
+        demand = self._collection_demand()
+        items = [item for item in demand.due + demand.held + demand.not_due if item["level_id"]]
+        top = max(items, key=lambda item: (item["level_sequence"], item["level_id"]), default=None)
+        return self.env["account.collection.ladder.level"].browse(top and top["level_id"])
 
     def _collection_reminder_values(self, letter_date=None):
         """What reminders and letters show, in the customer's language: the level's title and
@@ -253,18 +315,16 @@ class ResPartner(models.Model):
         partners = self.commercial_partner_id
         # A level chosen in the wizard: one of the user's companies, or each customer's own.
         level = level and level._collection_of_user()
-        History = self.env["account.collection.history"]
-        History._collection_prefetch_open_moves(partners)
+        self._collection_prefetch_open_moves(partners)
         today = fields.Date.context_today(self)
-        History._collection_prefetch_demands(partners._collection_demands(today))
+        self._collection_prefetch_demands(partners._collection_demands(today))
         try:
             return self._collection_send_reminders_prefetched(partners, template, level, attach_letter)
         finally:
-            History._collection_forget_open_moves()
-            History._collection_forget_demands()
+            self._collection_forget_open_moves()
+            self._collection_forget_demands()
 
     def _collection_send_reminders_prefetched(self, partners, template, level, attach_letter):
-        History = self.env["account.collection.history"]
         by_level = defaultdict(lambda: self.browse())
         for partner in partners:
             by_level[level or partner._collection_letter_level()] |= partner
@@ -289,7 +349,7 @@ class ResPartner(models.Model):
                 if not sent:
                     owner = partner.collection_user_id or partner.user_id or self.env.user
                     tasks.append(("res.partner", partner.id, owner, note, False))
-        History._collection_todo(tasks, today)
+        self.env["account.collection.run"]._collection_todo(tasks, today)
         partners._message_log_batch(bodies=partner_notes)
         self.env["account.move"].browse(list(move_notes))._message_log_batch(bodies=move_notes)
         return mails

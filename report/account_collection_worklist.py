@@ -40,8 +40,16 @@ class AccountCollectionWorklist(models.Model):
 
     _depends = {
         "mail.activity": ["res_model", "res_id", "user_id", "summary", "date_deadline", "active"],
-        "account.move.line": ["partner_id", "company_id", "amount_residual", "date_maturity", "reconciled"],
-        "account.move": ["collection_level_id", "collection_next_date", "payment_state"],
+        "account.move.line": [
+            "partner_id",
+            "company_id",
+            "amount_residual",
+            "date_maturity",
+            "reconciled",
+            "collection_level_id",
+            "collection_level_sequence",
+            "collection_next_date",
+        ],
         "account.collection.promise": ["state", "state_date", "amount"],
         "account.collection.call": ["outcome_id", "date"],
     }
@@ -66,18 +74,17 @@ class AccountCollectionWorklist(models.Model):
                    AND NOT aml.reconciled AND aml.amount_residual != 0
               GROUP BY aml.partner_id, aml.company_id
             ), ladder AS (
-                SELECT DISTINCT ON (move.commercial_partner_id, move.company_id)
-                       move.commercial_partner_id AS partner_id, move.company_id,
-                       move.collection_level_id AS level_id
-                  FROM account_move move
-                 WHERE move.collection_level_id IS NOT NULL AND move.payment_state IN ('not_paid', 'partial')
-              ORDER BY move.commercial_partner_id, move.company_id, move.collection_level_sequence DESC
+                SELECT DISTINCT ON (aml.partner_id, aml.company_id)
+                       aml.partner_id, aml.company_id, aml.collection_level_id AS level_id
+                  FROM account_move_line aml
+                 WHERE aml.collection_level_id IS NOT NULL AND NOT aml.reconciled
+                   AND aml.amount_residual > 0 AND aml.parent_state = 'posted'
+              ORDER BY aml.partner_id, aml.company_id, aml.collection_level_sequence DESC
             ), next_step AS (
-                SELECT move.commercial_partner_id AS partner_id, move.company_id,
-                       MIN(move.collection_next_date) AS next_date
-                  FROM account_move move
-                 WHERE move.collection_next_date IS NOT NULL
-              GROUP BY move.commercial_partner_id, move.company_id
+                SELECT aml.partner_id, aml.company_id, MIN(aml.collection_next_date) AS next_date
+                  FROM account_move_line aml
+                 WHERE aml.collection_next_date IS NOT NULL
+              GROUP BY aml.partner_id, aml.company_id
             ), promises AS (
                 SELECT promise.partner_id, promise.company_id,
                        COUNT(*) FILTER (WHERE promise.state = 'broken'

@@ -42,7 +42,7 @@ class TestLadder(CollectionsCommon):
     # ------------------------------------------------------------------
     def _run(self, day, **kwargs):
         with freeze_time(day):
-            return self.env["account.move"]._collection_run(self.company, today=day, **kwargs)
+            return self.env["account.collection.run"]._collection_run(self.company, today=day, **kwargs)
 
     def _post(self, partner, amount, due, day=MONDAY, **kwargs):
         with freeze_time(day):
@@ -274,7 +274,7 @@ class TestLadder(CollectionsCommon):
         lawyers = self._post(self.customer, 1000, date(2026, 5, 29))  # due + 10 working days = 12 June
         # Both already climbed the ladder: the demand on 8 June, the claim on 5 June.
         for move, position, reached in ((claim, 3, date(2026, 6, 8)), (lawyers, 4, date(2026, 6, 5))):
-            move._collection_write_state(
+            move._collection_items()._collection_write_state(
                 {
                     "collection_level_id": self.levels[position - 1].id,
                     "collection_level_sequence": position,
@@ -339,7 +339,7 @@ class TestLadder(CollectionsCommon):
         excluded = self._post(self.other, 100, date(2026, 6, 18))
         promised = self._post(self.other, 200, date(2026, 6, 18))
         with patch.object(
-            type(self.env["account.move"]), "_collection_paused_move_ids", return_value=promised.ids
+            type(self.env["account.collection.run"]), "_collection_paused_move_ids", return_value=promised.ids
         ):
             self._run(MONDAY)
         self.assertFalse(disputed.collection_level_id)
@@ -400,8 +400,8 @@ class TestLadder(CollectionsCommon):
         )
         for partner in partners:
             self._post(partner, 100, date(2026, 6, 18))
-        Move = type(self.env["account.move"])
-        original = Move._collection_run_batch
+        Run = type(self.env["account.collection.run"])
+        original = Run._collection_run_batch
         calls = []
 
         def failing(self, *args, **kwargs):
@@ -411,7 +411,7 @@ class TestLadder(CollectionsCommon):
             return original(self, *args, **kwargs)
 
         # Not assertRaises: Odoo's version rolls back to a savepoint taken before the run.
-        with patch.object(Move, "_collection_run_batch", failing):
+        with patch.object(Run, "_collection_run_batch", failing):
             try:
                 self._run(MONDAY, batch_size=1)
             except RuntimeError as error:
@@ -429,7 +429,7 @@ class TestLadder(CollectionsCommon):
     def test_concurrent_worker_skips_locked_customers(self):
         self._post(self.customer, 100, date(2026, 6, 18))
         self._post(self.other, 100, date(2026, 6, 18))
-        key = self.env["account.move"]._collection_lock_key(self.company)
+        key = self.env["account.collection.run"]._collection_lock_key(self.company)
         # A second database connection, as another worker would hold it.
         with sql_db.db_connect(self.env.cr.dbname).cursor() as other_worker:
             other_worker.execute("SELECT pg_advisory_xact_lock(%s, %s)", (key, self.customer.id))

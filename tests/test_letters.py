@@ -301,7 +301,7 @@ class TestLettersAndViews(CollectionsCommon):
         self.assertEqual(letter.letter_posted_date, TODAY)
 
     def test_hand_customer_to_another_collector(self):
-        self.env["account.move"]._collection_run(self.company, today=TODAY)
+        self.env["account.collection.run"]._collection_run(self.company, today=TODAY)
         self.customer.activity_schedule(
             "account_collections.mail_activity_type_collection_call", user_id=self.collector.id
         )
@@ -342,8 +342,8 @@ class TestReportViews(CollectionsCommon):
         small = self.env["res.partner"].create({"name": "Small Debtor", "email": "s@x.example"})
         self._invoice(small, 50, day(-2))
         # A week ago the customer got the demand; today the claim's call is due.
-        self.env["account.move"]._collection_run(self.company, today=day(-7))
-        self.env["account.move"]._collection_run(self.company, today=TODAY)
+        self.env["account.collection.run"]._collection_run(self.company, today=day(-7))
+        self.env["account.collection.run"]._collection_run(self.company, today=TODAY)
         rows = (
             self.env["account.collection.worklist"]
             .with_user(self.collector)

@@ -269,7 +269,7 @@ class TestPromises(CollectionsCommon):
         self.assertEqual(promise.state, "broken")
 
     def test_broken_promise_escalates_once(self):
-        self.inv2.collection_next_level_id = self.levels[2]
+        self.inv2._collection_items()._collection_write_state({"collection_next_level_id": self.levels[2].id})
         promise = self._promise(self.inv2, 400, day(3))
         self.assertFalse(self._calls())
         with freeze_time(day(9)):  # Wednesday 24 June, after 3 working days of grace
@@ -294,12 +294,14 @@ class TestPromises(CollectionsCommon):
         """Decided on Saturday: nothing is sent that day; Monday's run takes the next level,
         and only that one; the call is planned for Tuesday, the manager's task for Monday."""
         self.company.sudo().collection_promise_grace = 0
-        self.env["account.move"]._collection_run(self.company, today=TODAY)
+        self.env["account.collection.run"]._collection_run(self.company, today=TODAY)
         self.assertEqual(self.inv2.collection_level_id, self.levels[2])
         promise = self._promise(self.inv2, 400, day(4))  # Friday 19 June
         with freeze_time(day(5)):  # Saturday
             self.env["account.collection.promise"]._cron_evaluate()
-            self.assertEqual(self.env["account.move"]._collection_run(self.company, today=day(5)), {})
+            self.assertEqual(
+                self.env["account.collection.run"]._collection_run(self.company, today=day(5)), {}
+            )
         self.assertEqual(promise.state, "broken")
         self.assertEqual(self.inv2.collection_level_id, self.levels[2], "nothing happens on Saturday")
         self.assertLessEqual(self.inv2.collection_next_date, day(7))
@@ -308,14 +310,14 @@ class TestPromises(CollectionsCommon):
         task = self.customer.activity_ids.filtered(lambda a: "Review: Promise broken" in (a.summary or ""))
         self.assertEqual(task.date_deadline, day(7))
         with freeze_time(day(7)):
-            self.env["account.move"]._collection_run(self.company, today=day(7))
+            self.env["account.collection.run"]._collection_run(self.company, today=day(7))
         self.assertEqual(self.inv2.collection_level_id, self.levels[3], "exactly one level up")
         self.assertEqual(self.inv2.collection_level_date, day(7))
 
     def test_broken_promise_fires_the_next_level_at_once(self):
         """The next level acts the day the promise breaks, even before its own date."""
         self.company.sudo().collection_promise_grace = 0
-        self.env["account.move"]._collection_run(self.company, today=TODAY)
+        self.env["account.collection.run"]._collection_run(self.company, today=TODAY)
         self.assertEqual(self.inv2.collection_level_id, self.levels[2])  # the demand: e-mail, letter
         promise = self._promise(self.inv2, 400, day(1))
         self.assertFalse(self._calls())
@@ -337,7 +339,7 @@ class TestPromises(CollectionsCommon):
         self.assertIn("Promise broken", call.summary)
         self.assertIn("Claim", call.note)
         # The engine the next day does not fire the claim again.
-        stats = self.env["account.move"]._collection_run(self.company, today=day(3))
+        stats = self.env["account.collection.run"]._collection_run(self.company, today=day(3))
         self.assertFalse(stats.get("calls"))
         self.assertEqual(self.inv2.collection_level_id, self.levels[3])
 
@@ -411,7 +413,7 @@ class TestPromises(CollectionsCommon):
     # ------------------------------------------------------------------
     def test_open_promise_pauses_the_ladder(self):
         self._promise(self.inv1, 600, day(5))
-        stats = self.env["account.move"]._collection_run(self.company, today=TODAY)
+        stats = self.env["account.collection.run"]._collection_run(self.company, today=TODAY)
         self.assertFalse(self.inv1.collection_level_id)
         self.assertTrue(self.inv2.collection_level_id)
         self.assertEqual(stats["history"], 1)
@@ -424,7 +426,7 @@ class TestPromises(CollectionsCommon):
         self.assertFalse(self.inv2.collection_disputed)
         task = self.customer.activity_ids.filtered(lambda a: "Resolve the dispute" in (a.summary or ""))
         self.assertEqual(task.user_id, self.manager)
-        self.env["account.move"]._collection_run(self.company, today=TODAY)
+        self.env["account.collection.run"]._collection_run(self.company, today=TODAY)
         self.assertFalse(self.inv1.collection_level_id)
         self.assertTrue(self.inv2.collection_level_id)
         self.inv1.action_collection_resolve_dispute()

@@ -25,7 +25,7 @@ class TestWorklistTour(CollectionsCommon, HttpCase):
         today = fields.Date.today()
         cls.workday = cls.company._collection_workdays(today - timedelta(days=15), today).dates[-1]
         cls.invoice = cls._invoice(cls.debtor, 1000.0, cls.workday)
-        cls.env["account.move"]._collection_run(cls.company, today=cls.workday)
+        cls.env["account.collection.run"]._collection_run(cls.company, today=cls.workday)
 
     def setUp(self):
         super().setUp()

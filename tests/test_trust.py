@@ -13,7 +13,7 @@ from odoo.exceptions import AccessError, RedirectWarning, UserError, ValidationE
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
 
-from odoo.addons.account_collections.models.account_move import AccountMove
+from odoo.addons.account_collections.models.account_collection_run import AccountCollectionRun
 
 from .common import CollectionsCommon, public_holidays
 
@@ -43,7 +43,7 @@ class TestTrust(CollectionsCommon):
 
     def _run(self, today, **kwargs):
         with freeze_time(today):
-            return self.env["account.move"]._collection_run(self.company, today=today, **kwargs)
+            return self.env["account.collection.run"]._collection_run(self.company, today=today, **kwargs)
 
     def _calls(self, partner):
         return partner.activity_ids.filtered(lambda a: a.activity_type_id == self.call_type)
@@ -304,7 +304,7 @@ class TestTrust(CollectionsCommon):
     # Concurrent runs: retried or reported, never silently skipped
     # ------------------------------------------------------------------
     def test_busy_customer_is_retried(self):
-        lock = AccountMove._collection_lock_partners
+        lock = AccountCollectionRun._collection_lock_partners
         attempts = []
 
         def first_busy(records, company, partner_ids):
@@ -313,7 +313,7 @@ class TestTrust(CollectionsCommon):
             locked = lock(records, company, partner_ids)
             return [pid for pid in locked if len(attempts) > 1 or pid != self.customer.id]
 
-        with patch.object(AccountMove, "_collection_lock_partners", first_busy):
+        with patch.object(AccountCollectionRun, "_collection_lock_partners", first_busy):
             stats = self._run(TODAY)
         self.assertEqual(attempts, [self.customer.ids, self.customer.ids])
         self.assertNotIn("skipped", stats)
@@ -322,8 +322,10 @@ class TestTrust(CollectionsCommon):
 
     def test_customer_busy_for_good_is_reported(self):
         with (
-            patch.object(AccountMove, "_collection_lock_partners", lambda *args: []),
-            self.assertLogs("odoo.addons.account_collections.models.account_move", "WARNING") as logs,
+            patch.object(AccountCollectionRun, "_collection_lock_partners", lambda *args: []),
+            self.assertLogs(
+                "odoo.addons.account_collections.models.account_collection_run", "WARNING"
+            ) as logs,
         ):
             stats = self._run(TODAY)
         self.assertEqual(stats["skipped"], 1)
@@ -334,7 +336,7 @@ class TestTrust(CollectionsCommon):
         self.assertEqual(self.invoice.collection_level_id, self.levels[1])
 
     def test_serialization_conflict_is_retried(self):
-        run_batch = AccountMove._collection_run_batch
+        run_batch = AccountCollectionRun._collection_run_batch
         conflicts = [SerializationFailure("could not serialize access due to concurrent update")]
 
         def conflict_once(records, *args, **kwargs):
@@ -342,7 +344,7 @@ class TestTrust(CollectionsCommon):
                 raise conflicts.pop()
             return run_batch(records, *args, **kwargs)
 
-        with patch.object(AccountMove, "_collection_run_batch", conflict_once):
+        with patch.object(AccountCollectionRun, "_collection_run_batch", conflict_once):
             stats = self._run(TODAY)
         self.assertFalse(conflicts)
         self.assertNotIn("skipped", stats)
@@ -351,9 +353,9 @@ class TestTrust(CollectionsCommon):
     def test_run_now_is_the_scheduled_job(self):
         cron = self.env.ref("account_collections.ir_cron_collection_ladder")
         with self.assertRaises(AccessError):
-            self.env["account.move"].with_user(self.collector).action_collection_run_now()
+            self.env["account.collection.run"].with_user(self.collector).action_collection_run_now()
         triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
-        action = self.env["account.move"].with_user(self.manager).action_collection_run_now()
+        action = self.env["account.collection.run"].with_user(self.manager).action_collection_run_now()
         self.assertEqual(action["tag"], "display_notification")
         self.assertEqual(self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers + 1)
         self.assertFalse(self.invoice.collection_level_id, "nothing ran in the manager's request")

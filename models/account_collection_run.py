@@ -1,0 +1,945 @@
+"""The daily run: what the collection ladder does each working day, and the record of it.
+
+A run takes the open receivable items whose next step has come, customer by customer in
+locked batches, plans the level each item reaches (``_collection_plan``), nets what the
+customer owes (``res.partner._collection_demands``), carries out the steps (calls, e-mails,
+letters, manager tasks, hand-overs) and schedules each item's next step
+(``account.move.line._collection_schedule_company``). Each run leaves a record.
+"""
+
+import logging
+import time
+from collections import defaultdict
+from datetime import timedelta
+
+from markupsafe import Markup, escape
+from psycopg2.errors import LockNotAvailable, SerializationFailure
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.fields import Domain
+from odoo.tools import SQL, split_every
+
+from ..const import CALL_TYPE, MANAGER, TODO_TYPE
+
+_logger = logging.getLogger(__name__)
+
+DEFAULT_TEMPLATE = "account_collections.mail_template_collection_reminder"
+# A run tries customers held by another transaction this many times, waiting longer each time.
+RUN_ATTEMPTS = 3
+RETRY_DELAY = 5  # seconds
+# What a run counts, as (key of its statistics, field of its record).
+RUN_COUNTERS = {
+    "customers": "customer_count",
+    "items": "item_count",
+    "calls": "call_count",
+    "emails": "email_count",
+    "letters": "letter_count",
+    "notifications": "notification_count",
+    "legal": "legal_count",
+    "tasks": "task_count",
+    "email_tasks": "email_task_count",
+    "history": "history_count",
+    "skipped": "skipped_count",
+}
+
+
+class AccountCollectionRun(models.Model):
+    _name = "account.collection.run"
+    _description = "Collection Run"
+    _order = "started_at desc, id desc"
+    _check_company_auto = True
+
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    date = fields.Date(string="Day", required=True, readonly=True, index=True)
+    trigger = fields.Selection(
+        [("cron", "Scheduled"), ("manual", "Run Now")], required=True, readonly=True, default="cron"
+    )
+    user_id = fields.Many2one("res.users", string="Started By", readonly=True)
+    state = fields.Selection(
+        [("queued", "Queued"), ("running", "Running"), ("done", "Done"), ("failed", "Failed")],
+        required=True,
+        readonly=True,
+        default="queued",
+    )
+    started_at = fields.Datetime(readonly=True)
+    duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 1))
+    customer_count = fields.Integer(string="Customers", readonly=True)
+    item_count = fields.Integer(string="Items", readonly=True, help="Items that reached a level.")
+    call_count = fields.Integer(string="Calls", readonly=True)
+    email_count = fields.Integer(string="E-mails", readonly=True)
+    letter_count = fields.Integer(string="Letters", readonly=True)
+    notification_count = fields.Integer(string="Manager Notices", readonly=True)
+    legal_count = fields.Integer(string="Hand-overs", readonly=True)
+    task_count = fields.Integer(string="Tasks", readonly=True)
+    email_task_count = fields.Integer(string="Customers Without E-mail", readonly=True)
+    history_count = fields.Integer(string="Steps", readonly=True)
+    skipped_count = fields.Integer(
+        string="Left for the Next Run", readonly=True, help="Customers another transaction kept busy."
+    )
+    error = fields.Text(readonly=True, help="What went wrong, and for which customers.")
+
+    @api.depends("company_id", "date")
+    def _compute_display_name(self):
+        for run in self:
+            run.display_name = f"{run.company_id.name} {run.date or ''}"
+
+    # ------------------------------------------------------------------
+    # Starting a run
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_collection_ladder(self):
+        """Daily job: run every company's ladder, committing per batch of customers; forget
+        run records older than each company's retention."""
+        queued = self.sudo().search([("state", "=", "queued")])
+        for company in self.env["res.company"].sudo().search([], limit=None):
+            record = queued.filtered(lambda run, c=company: run.company_id == c)[:1]
+            (queued.filtered(lambda run, c=company: run.company_id == c) - record).unlink()
+            self.sudo().with_company(company)._collection_run(company, commit=True, record=record)
+            days = company.collection_run_retention_days
+            if days:
+                limit = fields.Date.context_today(self) - timedelta(days=days)
+                self.sudo().search([("company_id", "=", company.id), ("date", "<", limit)]).unlink()
+
+    @api.model
+    def action_collection_run_now(self):
+        """Managers' "Run now": the daily job runs at once, in the background.
+
+        It runs as the scheduled job itself, which Odoo never runs twice at a time: a manager's
+        run and the nightly one cannot fight over the same customers. The run's record names
+        the manager who asked for it.
+        """
+        if not self.env.user.has_group(MANAGER):
+            raise AccessError(self.env._("Only collections managers can run the collection ladder."))
+        today = fields.Date.context_today(self)
+        self.sudo().create(
+            [
+                {"company_id": company.id, "date": today, "trigger": "manual", "user_id": self.env.uid}
+                for company in self.env.user.company_ids
+            ]
+        )
+        self.env.ref("account_collections.ir_cron_collection_ladder").sudo()._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Collection ladder"),
+                "message": self.env._(
+                    "The ladder runs in the background within a minute; its record appears in the runs."
+                ),
+                "type": "success",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    @api.model
+    def _collection_run(self, company, today=None, batch_size=2000, commit=False, record=None):
+        """Run one company's ladder for the day; returns counters of what was created, which
+        the run's record keeps.
+
+        Customers are processed in batches. Each batch is locked (a second worker skips it),
+        done in one transaction and committed with ``_commit_progress`` when ``commit``:
+        a run that dies part-way keeps the finished batches and the next run resumes.
+        Without ``commit`` (tests), batches run under savepoints.
+
+        A customer another transaction holds (a concurrent run, a broken promise escalating)
+        or whose items changed under this run (a serialization conflict) is tried again
+        after the other batches, up to RUN_ATTEMPTS times; what is still left then is counted
+        (``skipped``), named in the record and logged, and the next run takes it up.
+        """
+        today = today or fields.Date.context_today(self)
+        if not company._collection_workdays(today, today).dates:
+            # Nothing is sent or planned on a weekend or holiday: the steps that fall due
+            # meanwhile are taken on the next working day.
+            _logger.info("Collection ladder for %s: %s is not a working day", company.name, today)
+            if record:
+                record.unlink()
+            return {}
+        record = self._collection_log(
+            record,
+            {
+                "company_id": company.id,
+                "state": "running",
+                "date": today,
+                "started_at": fields.Datetime.now(),
+            },
+            commit,
+        )
+        started = time.monotonic()
+        stats = defaultdict(int)
+        try:
+            skipped = self._collection_run_batches(company, today, batch_size, commit, stats)
+        except Exception as error:
+            # The batches committed so far stay done; the record says where the run died.
+            self._collection_log(
+                record,
+                {
+                    **self._collection_counter_values(stats),
+                    "state": "failed",
+                    "error": self._collection_error_text(error),
+                    "duration": time.monotonic() - started,
+                },
+                commit,
+            )
+            raise
+        error = False
+        if skipped:
+            stats["skipped"] = len(skipped)
+            names = self.env["res.partner"].sudo().browse(skipped[:20]).mapped("display_name")
+            error = self.env._(
+                "%(count)s customers stayed busy in another transaction; the next run takes them up: "
+                "%(names)s",
+                count=len(skipped),
+                names=", ".join(names),
+            )
+            _logger.warning(
+                "Collection ladder for %s on %s: %s customers stayed busy in another transaction "
+                "and are left for the next run (ids %s)",
+                company.name,
+                today,
+                len(skipped),
+                skipped[:20],
+            )
+        self._collection_log(
+            record,
+            {
+                **self._collection_counter_values(stats),
+                "state": "done",
+                "error": error,
+                "duration": time.monotonic() - started,
+            },
+            commit,
+        )
+        _logger.info("Collection ladder for %s on %s: %s", company.name, today, dict(stats))
+        return dict(stats)
+
+    @api.model
+    def _collection_log(self, record, vals, commit):
+        """Create or update the run's record; returns it. A committing run (the scheduled job)
+        keeps its record in a transaction of its own, so that the record survives the run
+        dying and tells how far it went."""
+        if not commit:
+            if record:
+                record.sudo().write(vals)
+                return record
+            return self.sudo().create(vals)
+        with self.env.registry.cursor() as cr:
+            Run = self.with_env(self.env(cr=cr)).sudo()
+            if record:
+                Run.browse(record.id).write(vals)
+                return record
+            return self.browse(Run.create(vals).id)
+
+    @api.model
+    def _collection_error_text(self, error):
+        partner_ids = getattr(error, "collection_partner_ids", None)
+        if not partner_ids:
+            return str(error)
+        names = self.env["res.partner"].sudo().browse(partner_ids[:20]).mapped("display_name")
+        return self.env._(
+            "%(error)s (batch of %(count)s customers: %(names)s)",
+            error=str(error),
+            count=len(partner_ids),
+            names=", ".join(names),
+        )
+
+    @api.model
+    def _collection_counter_values(self, stats):
+        return {name: stats.get(key, 0) for key, name in RUN_COUNTERS.items()}
+
+    @api.model
+    def _collection_run_batches(self, company, today, batch_size, commit, stats):
+        """The day's customers in locked batches; returns those left busy after every attempt."""
+        Line = self.env["account.move.line"].sudo().with_company(company)
+        Line._collection_adopt_open_items(company)
+        Line._collection_release_closed_items(company)
+        partner_ids = self._collection_due_partner_ids(company, today)
+        excluded = self._collection_excluded_partner_ids(company, partner_ids)
+        pending = [pid for pid in partner_ids if pid not in excluded]
+        workdays = None
+        skipped = []
+        for attempt in range(1, RUN_ATTEMPTS + 1):
+            skipped, remaining = [], len(pending)
+            for chunk in split_every(batch_size, pending, list):
+                if workdays is None:
+                    workdays = Line.search(
+                        self._collection_due_domain(company, today), limit=1
+                    )._collection_workdays(company, today)
+                try:
+                    with self.env.cr.savepoint(flush=True):
+                        done = self._collection_run_batch(company, today, chunk, workdays, stats)
+                except (SerializationFailure, LockNotAvailable):
+                    done = set()
+                except Exception as error:
+                    # The run's record names the customers of the batch that failed.
+                    error.collection_partner_ids = chunk
+                    raise
+                skipped += [pid for pid in chunk if pid not in done]
+                remaining -= len(chunk)
+                if commit:
+                    self.env["ir.cron"]._commit_progress(len(chunk), remaining=remaining)
+                    # Committed work needs no cache: keep memory flat over long runs.
+                    self.env.invalidate_all()
+                    self.env.cr.cache.pop("collection_formats", None)
+            if not skipped:
+                break
+            pending = skipped
+            if attempt < RUN_ATTEMPTS:
+                _logger.info("Collection ladder: %s customers busy elsewhere, trying again", len(skipped))
+                if commit:
+                    # Give the other transaction time to finish; ours sees it once committed.
+                    time.sleep(RETRY_DELAY * attempt)
+        return skipped
+
+    # ------------------------------------------------------------------
+    # What is due today
+    # ------------------------------------------------------------------
+    @api.model
+    def _collection_due_domain(self, company, today):
+        """Open items whose next step is due and that nothing pauses (a dispute, an open promise)."""
+        domain = self.env["account.move.line"]._collection_open_domain(company) & Domain(
+            [("collection_next_date", "<=", today), ("move_id.collection_disputed", "=", False)]
+        )
+        paused = self._collection_paused_move_ids(company)
+        if paused:
+            domain &= Domain("move_id", "not in", paused)
+        return domain
+
+    @api.model
+    def _collection_paused_move_ids(self, company):
+        """Entries the ladder must not touch today: those covered by an open promise to pay."""
+        self.env["account.collection.promise"].flush_model(["state", "company_id", "move_ids"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT DISTINCT rel.move_id
+                  FROM account_collection_promise_move_rel rel
+                  JOIN account_collection_promise promise ON promise.id = rel.promise_id
+                 WHERE promise.state = 'open' AND promise.company_id = %s
+                """,
+                company.id,
+            )
+        )
+        return [row[0] for row in rows]
+
+    @api.model
+    def _collection_excluded_partner_ids(self, company, partner_ids):
+        """Customers without automatic actions: those handed to lawyers."""
+        partners = (
+            self.env["res.partner"]
+            .sudo()
+            .with_company(company)
+            .search([("id", "in", partner_ids), ("collection_stage", "=", "legal")])
+        )
+        return set(partners.ids)
+
+    @api.model
+    def _collection_due_partner_ids(self, company, today):
+        """Customers (commercial partners) with an item due today, in id order."""
+        Line = self.env["account.move.line"].sudo()
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        query = Line._search(self._collection_due_domain(company, today))
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT DISTINCT partner.commercial_partner_id
+                  FROM res_partner partner
+                 WHERE partner.id IN (SELECT account_move_line.partner_id FROM %s WHERE %s)
+              ORDER BY 1
+                """,
+                query.from_clause,
+                query.where_clause,
+            )
+        )
+        return [row[0] for row in rows]
+
+    @api.model
+    def _collection_lock_partners(self, company, partner_ids):
+        """Customers this transaction may work on: a concurrent run holds the others."""
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT pid FROM unnest(%s::int[]) AS pid WHERE pg_try_advisory_xact_lock(%s, pid)",
+                partner_ids,
+                self._collection_lock_key(company),
+            )
+        )
+        return [row[0] for row in rows]
+
+    @api.model
+    def _collection_lock_key(self, company):
+        # One advisory-lock namespace per company; 0x436f6c6c is "Coll".
+        return 0x436F6C6C + company.id
+
+    # ------------------------------------------------------------------
+    # One batch: plan, net, execute, schedule
+    # ------------------------------------------------------------------
+    @api.model
+    def _collection_run_batch(self, company, today, partner_ids, workdays, stats, escalate=(), call_day=None):
+        """One locked batch of customers; items in `escalate` climb at least one level, and
+        their call is planned on `call_day` (default: today).
+
+        Returns the ids of the customers this transaction locked and processed.
+        """
+        partner_ids = self._collection_lock_partners(company, partner_ids)
+        if not partner_ids:
+            return set()
+        Line = self.env["account.move.line"].sudo().with_company(company)
+        domain = Domain(self._collection_due_domain(company, today))
+        if escalate:
+            # A broken promise escalates its items even while another instalment is open.
+            domain |= Domain("id", "in", list(escalate))
+        domain &= Domain("partner_id.commercial_partner_id", "in", partner_ids)
+        # Row locks too: under REPEATABLE READ, an item another transaction changed since this
+        # one began (a payment reconciled) raises a serialization error instead of being
+        # processed twice.
+        candidates = Line.search(domain, order="partner_id, date_maturity, id")
+        locked = candidates.try_lock_for_update()
+        # A customer with an item locked elsewhere waits for the retry, whole.
+        busy = set((candidates - locked).partner_id.commercial_partner_id.ids)
+        lines = locked.filtered(lambda line: line.partner_id.commercial_partner_id.id not in busy)
+        done = set(partner_ids) - busy
+        if not lines:
+            return done
+        plan = self._collection_plan(lines, company, today, workdays, escalate)
+        partners = self.env["res.partner"].browse(list(plan.by_partner))
+        demands = partners._collection_demands(today)
+        threshold = company.sudo().collection_demand_threshold
+        for partner_id, demand in demands.items():
+            if company.currency_id.compare_amounts(demand.net_company, threshold) <= 0:
+                # Nothing (or too little) is owed once credits are deducted and disputed and
+                # promised items left out: no demand, no call about money already paid. The
+                # items stay where they are, and are looked at again on the next run.
+                plan.hold_payment_steps(partner_id)
+        if plan.by_partner:
+            self._collection_execute(plan, company, today, stats, demands, call_day)
+            stats["customers"] += len(plan.by_partner)
+        reached = {
+            line_id: (level_id, position)
+            for (level_id, position), line_ids in plan.reached.items()
+            for line_id in line_ids
+        }
+        if reached:
+            stats["items"] += len(reached)
+        lines._collection_schedule_company(company, workdays, reached, today)
+        return done
+
+    @api.model
+    def _collection_plan(self, lines, company, today, workdays, escalate=()):
+        """Which level each due item reaches today, grouped per customer.
+
+        An item already on the ladder climbs one level at a time: the next one, whose
+        working day has come (its schedule keeps the ladder's spacing), or whatever its
+        date when it is in `escalate` (a broken promise). An item meeting the ladder for
+        the first time, late (imported, or the addon installed on a live database), goes to
+        the furthest level its dates call for, but never past a written step (e-mail or
+        letter): the demand is always sent before the claim, the claim before the hand-over,
+        each on its working day. Levels that wait for a call outcome hold the item while
+        the customer still has an open collection call (escalations do not wait).
+        """
+        plan = CollectionPlan()
+        waiting = self._collection_partners_with_open_call(lines.partner_id.commercial_partner_id.ids)
+        lines.fetch(
+            [
+                "collection_ladder_id",
+                "collection_level_id",
+                "date",
+                "invoice_date",
+                "date_maturity",
+                "partner_id",
+            ]
+        )
+        levels_of = {}
+        for line in lines:
+            ladder = line.collection_ladder_id
+            if ladder not in levels_of:
+                levels_of[ladder] = ladder.sudo()._ordered_levels()
+            levels = levels_of[ladder]
+            start = ladder._collection_climbed(levels, line.collection_level_id)
+            if start >= len(levels):
+                continue
+            forced = line.id in escalate
+            target, position = None, 0
+            if line.collection_level_id or forced:
+                target, position = levels[start], start + 1
+            else:
+                for index, level in enumerate(levels[start:], start + 1):
+                    level_date = level._date_for(line, workdays)
+                    if not level_date or level_date > today:
+                        break
+                    target, position = level, index
+                    if level._collection_is_written():
+                        break
+            if not target:
+                continue
+            partner = line.partner_id.commercial_partner_id
+            if target.wait_for_outcome and partner.id in waiting and not forced:
+                continue
+            plan.add(partner, target, position, line)
+        return plan
+
+    @api.model
+    def _collection_partners_with_open_call(self, partner_ids):
+        if not partner_ids:
+            return set()
+        groups = (
+            self.env["mail.activity"]
+            .sudo()
+            ._read_group(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", partner_ids),
+                    ("activity_type_id", "=", self.env.ref(CALL_TYPE).id),
+                ],
+                ["res_id"],
+            )
+        )
+        return {res_id for (res_id,) in groups}
+
+    # ------------------------------------------------------------------
+    # Carrying out a batch's plan
+    # ------------------------------------------------------------------
+    @api.model
+    def _collection_execute(self, plan, company, today, stats, demands, call_day=None):
+        """Create the calls, e-mails, letters, notifications and history rows of a plan.
+
+        Everything is created in batches: one activity per customer per day for all the
+        items it has at any level, one e-mail per customer and level. `demands` are the
+        customers' ``CollectionDemand`` of the day: what letters, e-mails and calls state.
+        """
+        all_lines = (
+            self.env["account.move.line"]
+            .sudo()
+            .with_company(company)
+            .browse(
+                [line_id for levels in plan.by_partner.values() for ids in levels.values() for line_id in ids]
+            )
+        )
+        # Amounts, names and due dates of every item in the batch, in one query.
+        all_lines.fetch(
+            [
+                "amount_residual",
+                "amount_residual_currency",
+                "move_name",
+                "date_maturity",
+                "date",
+                "currency_id",
+                "move_id",
+            ]
+        )
+        Line = all_lines.browse()
+        partners = self.env["res.partner"].sudo().with_company(company).browse(list(plan.by_partner))
+        owners = self._collection_assign_collectors(partners, plan, demands, company)
+        history_vals, calls, emails, letters, notices, legal = (
+            [],
+            defaultdict(list),
+            defaultdict(list),
+            [],
+            [],
+            [],
+        )
+        for partner in partners:
+            overdue = demands[partner.id].net_company
+            for level_id, line_ids in plan.by_partner[partner.id].items():
+                level = plan.levels[level_id]
+                lines = Line.browse(line_ids)
+                vals = {
+                    "date": today,
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "ladder_id": level.ladder_id.id,
+                    "level_id": level.id,
+                    "user_id": owners[partner.id].id,
+                    "move_ids": lines.move_id.ids,
+                    "line_ids": lines.ids,
+                    "amount": sum(lines.mapped("amount_residual")),
+                }
+                if level.min_amount and company.currency_id.compare_amounts(overdue, level.min_amount) < 0:
+                    vals["note"] = self.env._(
+                        "Skipped: overdue amount below the level's minimum of %(amount)s.",
+                        amount=company.currency_id.format(level.min_amount),
+                    )
+                    history_vals.append(vals)
+                    continue
+                vals.update(
+                    did_call=level.action_call,
+                    did_email=level.action_email,
+                    did_letter=level.action_letter,
+                    did_notify=level.action_notify_manager,
+                    did_legal=level.action_legal,
+                    letter_state="to_post" if level.action_letter else False,
+                )
+                history_vals.append(vals)
+                if level.action_call:
+                    calls[partner.id].append((level, lines))
+                if level.action_email:
+                    emails[level].append((partner, vals))
+                if level.action_letter:
+                    letters.append((partner, level))
+                if level.action_notify_manager:
+                    notices.append((partner, level, lines))
+                if level.action_legal:
+                    legal.append((partner, level, lines))
+        tasks = self._collection_send_emails(emails, owners, stats, demands)
+        tasks += self._collection_letter_tasks(letters)
+        tasks += self._collection_manager_tasks(notices + legal, owners)
+        self._collection_hand_to_lawyers(legal, company)
+        activity_of = self._collection_create_activities(calls, owners, today, tasks, call_day, demands)[0]
+        for vals in history_vals:
+            if vals.get("did_call"):
+                vals["activity_id"] = activity_of[vals["partner_id"]].id
+        histories = self.env["account.collection.history"].sudo()._collection_insert(history_vals)
+        stats["history"] += len(histories)
+        stats["calls"] += len(activity_of)
+        stats["letters"] += len(letters)
+        stats["notifications"] += len(notices)
+        stats["legal"] += len(legal)
+        stats["tasks"] += len(tasks)
+        return histories
+
+    @api.model
+    def _collection_assign_collectors(self, partners, plan, demands, company):
+        """{partner id: collector}: the partner's collector, else its salesperson, else the ladder's.
+
+        A ladder's hand-over rule moves the customer to its escalation collector when the
+        overdue amount or the level reached crosses the threshold; the change is tracked.
+        """
+        owners, handed = {}, defaultdict(list)
+        for partner in partners:
+            ladder = next(iter(plan.levels[lid] for lid in plan.by_partner[partner.id])).ladder_id
+            owner = partner._collection_collector(ladder)
+            target = ladder.handover_user_id
+            if target and owner != target:
+                overdue = demands[partner.id].net_company
+                top = max(plan.positions[partner.id])
+                if (ladder.handover_amount and overdue > ladder.handover_amount) or (
+                    ladder.handover_level_sequence and top >= ladder.handover_level_sequence
+                ):
+                    handed[target].append(partner.id)
+                    owner = target
+            owners[partner.id] = owner
+        for user, partner_ids in handed.items():
+            # Their open calls and the collector's tasks go with them.
+            partners.browse(partner_ids)._collection_set_collector(
+                user, self.env._("the collection ladder's hand-over rule")
+            )
+        return owners
+
+    @api.model
+    def _collection_item_table(self, lines):
+        """The items of a step, for a call's or a task's note: document, due date, amount."""
+        date_text, amount_text = self.env["res.partner"]._collection_formatters()
+        due = self.env._("due")
+        rows = Markup("").join(
+            Markup("<li>%s, %s %s, %s</li>")
+            % (
+                line.move_name,
+                due,
+                date_text(line.date_maturity or line.date),
+                amount_text(line.currency_id, line.amount_residual_currency),
+            )
+            for line in lines
+        )
+        return Markup("<ul>%s</ul>") % rows
+
+    @api.model
+    def _collection_demand_note(self, demand):
+        """The demand in a call's note: what to ask for, after credits; what not to ask for."""
+        amount_text = self.env["res.partner"]._collection_formatters()[1]
+        currency = self.env["res.currency"].browse(demand.currency_id)
+        parts = [
+            Markup("<p><b>%s</b></p>")
+            % self.env._(
+                "Ask for %(net)s: due %(due)s, credits %(credits)s.",
+                net=amount_text(currency, demand.net),
+                due=amount_text(currency, demand.due_total),
+                credits=amount_text(currency, demand.credit_total),
+            )
+        ]
+        held = [
+            self.env._(
+                "%(name)s (%(amount)s): %(why)s",
+                name=item["name"],
+                amount=amount_text(currency, item["value"]),
+                why=self.env._("disputed") if item["disputed"] else self.env._("promised"),
+            )
+            for item in demand.held
+        ]
+        if held:
+            parts.append(Markup("<p>%s</p>") % self.env._("Do not ask for: %(items)s", items="; ".join(held)))
+        return Markup("").join(parts)
+
+    @api.model
+    def _collection_calls_on(self, partner_ids, day):
+        """{customer id: its open collection call due on `day`}: the call a new one extends."""
+        calls = (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "res.partner"),
+                    ("res_id", "in", partner_ids),
+                    ("activity_type_id", "=", self.env.ref(CALL_TYPE).id),
+                    ("date_deadline", "=", day),
+                ]
+            )
+        )
+        return {activity.res_id: activity for activity in calls}
+
+    @api.model
+    def _collection_create_activities(self, calls, owners, today, tasks=(), call_day=None, demands=None):
+        """Create the day's calls and collection tasks in one go; returns ({customer id: call},
+        tasks).
+
+        `calls` is {customer id: [(level, invoices)]}: one call per customer and day, which
+        extends the customer's open call of that day if there is one. The call is due today,
+        or on `call_day` (escalations plan their call for the
+        next working day). `tasks` are (res_model, res_id, user, summary, note) to-dos due today.
+        A call's note states the customer's demand of the day (`demands`), as its letter does.
+        """
+        call_day = call_day or today
+        existing = self._collection_calls_on(list(calls), call_day) if calls else {}
+        call_type = self.env.ref(CALL_TYPE)
+        vals_list, result = [], {}
+        for partner_id, items in calls.items():
+            note = Markup("").join(
+                Markup("<p><b>%s</b></p>%s") % (level.name, self._collection_item_table(moves))
+                for level, moves in items
+            )
+            if demands and partner_id in demands:
+                note += self._collection_demand_note(demands[partner_id])
+            if partner_id in existing:
+                activity = existing[partner_id]
+                activity.note = (activity.note or Markup("")) + note
+                result[partner_id] = activity
+                continue
+            first_level = min((level for level, _moves in items), key=lambda lvl: lvl.call_time)
+            hours, minutes = divmod(round(first_level.call_time * 60), 60)
+            vals_list.append(
+                {
+                    "res_model": "res.partner",
+                    "res_id": partner_id,
+                    "activity_type_id": call_type.id,
+                    "summary": self.env._(
+                        "%(level)s at %(time)s",
+                        level=first_level.summary or first_level.name,
+                        time=f"{hours:02d}:{minutes:02d}",
+                    ),
+                    "note": note,
+                    "date_deadline": call_day,
+                    "user_id": owners[partner_id].id,
+                    "automated": True,
+                    "collection_call_time": first_level.call_time,
+                }
+            )
+        new_calls = len(vals_list)
+        if tasks:
+            todo_id = self.env.ref(TODO_TYPE).id
+            vals_list += [
+                {
+                    "res_model": model,
+                    "res_id": res_id,
+                    "activity_type_id": todo_id,
+                    "summary": summary,
+                    "note": note,
+                    "date_deadline": today,
+                    "user_id": user.id,
+                    "automated": True,
+                }
+                for model, res_id, user, summary, note in tasks
+            ]
+        activities = self._collection_new_activities(vals_list)
+        result.update({activity.res_id: activity for activity in activities[:new_calls]})
+        return result, activities[new_calls:]
+
+    @api.model
+    def _collection_new_activities(self, vals_list):
+        """Create activities from values naming their document by `res_model` and `res_id`, with
+        the names of the documents given.
+
+        ``mail.activity`` computes its stored document name after inserting, one UPDATE per
+        100 activities; the ladder knows the names (display names read in one batch per model)
+        and inserts them with the rows.
+        """
+        Activity = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True)
+        if not vals_list:
+            return Activity
+        by_model = defaultdict(set)
+        for vals in vals_list:
+            by_model[vals["res_model"]].add(vals["res_id"])
+        names = {
+            (model, record.id): record.display_name
+            for model, ids in by_model.items()
+            for record in self.env[model].sudo().browse(ids)
+        }
+        for vals in vals_list:
+            model = vals.pop("res_model")
+            vals["res_model_id"] = self.env["ir.model"]._get_id(model)
+            vals["res_name"] = names[(model, vals["res_id"])]
+        activities = Activity.create(vals_list)
+        self.env.remove_to_compute(Activity._fields["res_name"], activities)
+        return activities
+
+    @api.model
+    def _collection_todo(self, partner_vals, today):
+        """Create collection tasks from [(res_model, res_id, user, summary, note)] in one go."""
+        return self._collection_create_activities({}, {}, today, partner_vals)[1]
+
+    @api.model
+    def _collection_send_emails(self, emails, owners, stats, demands):
+        """Queue one e-mail per customer and level, stating its demand of the day; returns the
+        tasks for the collectors of customers without an e-mail address."""
+        tasks = []
+        for level, items in emails.items():
+            template = level.mail_template_id or self.env.ref(DEFAULT_TEMPLATE)
+            sendable = []
+            for partner, vals in items:
+                if partner._collection_invoice_contact().email:
+                    sendable.append((partner, vals))
+                    continue
+                vals["did_email"] = False
+                vals["note"] = self.env._("No e-mail address: the reminder was not sent.")
+                tasks.append(
+                    (
+                        "res.partner",
+                        partner.id,
+                        owners[partner.id],
+                        self.env._("Send the reminder by other means: no e-mail address"),
+                        escape(
+                            self.env._(
+                                "Level %(level)s could not e-mail %(partner)s.",
+                                level=level.name,
+                                partner=partner.name,
+                            )
+                        ),
+                    )
+                )
+            if not sendable:
+                continue
+            Partner = self.env["res.partner"]
+            Partner._collection_prefetch_demands(demands)
+            try:
+                mails = (
+                    template.sudo()
+                    .with_context(collection_level_id=level.id)
+                    ._collection_send_batch(
+                        [partner.id for partner, _vals in sendable],
+                        letter=level._collection_has_letter(),
+                        level=level,
+                    )
+                )
+            finally:
+                Partner._collection_forget_demands()
+            mail_of = {mail.res_id: mail for mail in mails}
+            for partner, vals in sendable:
+                vals["mail_id"] = mail_of[partner.id].id
+            stats["emails"] += len(mails)
+        stats["email_tasks"] += len(tasks)
+        return tasks
+
+    @api.model
+    def _collection_letter_tasks(self, letters):
+        """Letters go to the 'Letters to post' list; the ladder's manager gets one task per day."""
+        per_ladder = defaultdict(int)
+        for _, level in letters:
+            per_ladder[level.ladder_id] += 1
+        return [
+            (
+                "account.collection.ladder",
+                ladder.id,
+                ladder.manager_id or ladder.user_id or self.env.ref("base.user_root"),
+                self.env._("%(count)s letters to print and post", count=count),
+                escape(self.env._("See Collections / Letters to Post.")),
+            )
+            for ladder, count in per_ladder.items()
+        ]
+
+    @api.model
+    def _collection_manager_tasks(self, items, owners):
+        """One task per customer and day for the ladder's manager (else the collector) about the
+        levels that ask for one, [(customer, level, invoices)]: review them, or confirm the
+        hand-over to lawyers when one of them hands the customer over."""
+        by_partner = defaultdict(dict)
+        for partner, level, moves in items:
+            by_partner[partner].setdefault(level, moves)
+        tasks = []
+        for partner, levels in by_partner.items():
+            ordered = sorted(levels, key=lambda lvl: (lvl.sequence, lvl.id))
+            top = ordered[-1]
+            if any(level.action_legal for level in ordered):
+                summary = self.env._(
+                    "Confirm the hand-over of %(partner)s to lawyers (firm, date, amount)",
+                    partner=partner.name,
+                )
+            else:
+                summary = self.env._(
+                    "Review: %(partner)s reached %(level)s", partner=partner.name, level=top.name
+                )
+            note = Markup("").join(
+                Markup("<p><b>%s</b></p>%s") % (level.name, self._collection_item_table(levels[level]))
+                for level in ordered
+            )
+            user = top.ladder_id.manager_id or owners[partner.id]
+            tasks.append(("res.partner", partner.id, user, summary, note))
+        return tasks
+
+    @api.model
+    def _collection_hand_to_lawyers(self, legal, company):
+        """Stop automatic actions for these customers in `company`: their stage becomes "legal".
+
+        The stage is company-dependent (a jsonb value per company) and the ORM writes it 100
+        customers at a time; one UPDATE sets it for the whole batch. The history row and the
+        manager's confirmation task say when and why.
+        """
+        partners = self.env["res.partner"].sudo().browse(sorted({partner.id for partner, _l, _m in legal}))
+        if not partners:
+            return
+        partners.flush_recordset(["collection_stage"])
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE res_partner
+                   SET collection_stage = COALESCE(collection_stage, '{}'::jsonb)
+                                          || jsonb_build_object(%s::text, 'legal'),
+                       write_uid = %s,
+                       write_date = NOW() AT TIME ZONE 'UTC'
+                 WHERE id = ANY(%s)
+                """,
+                company.id,
+                self.env.uid,
+                partners.ids,
+            )
+        )
+        partners.invalidate_recordset(["collection_stage", "write_uid", "write_date"])
+        partners.modified(["collection_stage"])
+
+
+class CollectionPlan:
+    """The day's work for one batch: item ids per customer and level, and levels reached."""
+
+    def __init__(self):
+        self.by_partner = defaultdict(lambda: defaultdict(list))
+        self.levels = {}
+        self.positions = defaultdict(set)
+        self.reached = defaultdict(list)
+
+    def add(self, partner, level, position, line):
+        self.levels[level.id] = level
+        self.by_partner[partner.id][level.id].append(line.id)
+        self.positions[partner.id].add(position)
+        self.reached[(level.id, position)].append(line.id)
+
+    def hold_payment_steps(self, partner_id):
+        """Take out the customer's steps that ask for payment (see the level's
+        ``_collection_asks_for_payment``); steps before the due date stay."""
+        levels = self.by_partner.get(partner_id, {})
+        for level_id in [lid for lid in levels if self.levels[lid]._collection_asks_for_payment()]:
+            line_ids = set(levels.pop(level_id))
+            for key in [key for key in self.reached if key[0] == level_id]:
+                self.reached[key] = [lid for lid in self.reached[key] if lid not in line_ids]
+                if not self.reached[key]:
+                    del self.reached[key]
+        if levels:
+            self.positions[partner_id] = {pos for lid, pos in self.reached if lid in levels}
+        else:
+            self.by_partner.pop(partner_id, None)
+            self.positions.pop(partner_id, None)

@@ -1,0 +1,304 @@
+"""Open receivable items: the unit the collection ladder follows.
+
+Every posted, unreconciled journal item with something still owed on a receivable account is
+chased on its own: each instalment of an invoice, a debit note, an opening balance, a manual
+entry. An item has its level, the day it reached it, its next step and that step's working day.
+The invoice shows what its items say (``account.move._collection_derive_from_items``).
+"""
+
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Domain
+from odoo.tools import SQL, split_every
+
+from ..grant import CLOSE_CALL, grant
+
+# The ladder's bookkeeping on an item: written by the engine only (one UPDATE per batch).
+LADDER_FIELDS = (
+    "collection_ladder_id",
+    "collection_level_id",
+    "collection_level_date",
+    "collection_level_sequence",
+    "collection_next_level_id",
+    "collection_next_date",
+)
+
+
+class AccountMoveLine(models.Model):
+    _inherit = "account.move.line"
+
+    collection_ladder_id = fields.Many2one(
+        "account.collection.ladder", copy=False, readonly=True, index="btree_not_null"
+    )
+    collection_level_id = fields.Many2one(
+        "account.collection.ladder.level", copy=False, readonly=True, index="btree_not_null"
+    )
+    collection_level_date = fields.Date(string="Level Reached On", copy=False, readonly=True)
+    collection_level_sequence = fields.Integer(
+        string="Level Number",
+        copy=False,
+        readonly=True,
+        help="Position of the current level in its ladder (1 = first).",
+    )
+    collection_next_level_id = fields.Many2one(
+        "account.collection.ladder.level", string="Next Collection Step", copy=False, readonly=True
+    )
+    collection_next_date = fields.Date(
+        string="Next Step On", copy=False, readonly=True, index="btree_not_null"
+    )
+
+    def write(self, vals):
+        if not self.env.su and not vals.keys().isdisjoint(LADDER_FIELDS):
+            raise UserError(self.env._("The collection ladder's steps are set by the ladder, not by hand."))
+        return super().write(vals)
+
+    # ------------------------------------------------------------------
+    # What an open item is (the Python twin of res.partner._collection_open_items_sql)
+    # ------------------------------------------------------------------
+    def _collection_is_open(self):
+        self.ensure_one()
+        return (
+            self.parent_state == "posted"
+            and self.account_type == "asset_receivable"
+            and bool(self.partner_id)
+            and not self.reconciled
+            and self.company_currency_id.compare_amounts(self.amount_residual, 0.0) > 0
+        )
+
+    @api.model
+    def _collection_open_domain(self, company):
+        """Open receivable items of `company` that something is still owed on."""
+        return Domain(
+            [
+                ("company_id", "=", company.id),
+                ("parent_state", "=", "posted"),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("partner_id", "!=", False),
+                ("reconciled", "=", False),
+                ("amount_residual", ">", 0),
+            ]
+        )
+
+    def _collection_reference(self, reference):
+        """The date a level counts from for this item: its maturity (``due_date``), else the
+        document's date (``invoice_date``: the invoice date, or the entry's date)."""
+        self.ensure_one()
+        if reference == "invoice_date":
+            return self.invoice_date or self.date
+        return self.date_maturity or self.date
+
+    # ------------------------------------------------------------------
+    # Schedule: each item's next level and its working day
+    # ------------------------------------------------------------------
+    def _collection_ladder_for_partners(self, company):
+        """{commercial partner id: ladder}: the customer's ladder, else the company default."""
+        partners = self.partner_id.commercial_partner_id.sudo().with_company(company)
+        default = company.sudo().collection_ladder_id or self.env["account.collection.ladder"].sudo().search(
+            [("company_id", "=", company.id)], limit=1
+        )
+        return {partner.id: partner.collection_ladder_id or default for partner in partners}
+
+    def _collection_schedule(self, workdays=None):
+        """Set the next level and its working-day date of open items; clear it on the others."""
+        for company, lines in self.grouped("company_id").items():
+            lines._collection_schedule_company(company, workdays)
+
+    def _collection_schedule_company(self, company, workdays=None, reached=None, today=None):
+        """Schedule these items of `company`. `reached` is {item id: (level id, position)}: the
+        items a run moved to a level `today`, written with the schedule in one UPDATE."""
+        reached = reached or {}
+        self.fetch(
+            [
+                "parent_state",
+                "account_id",
+                "partner_id",
+                "reconciled",
+                "amount_residual",
+                "date",
+                "invoice_date",
+                "date_maturity",
+                *LADDER_FIELDS,
+            ]
+        )
+        ladders = self._collection_ladder_for_partners(company)
+        open_items = self.filtered(lambda line: line._collection_is_open())
+        closed = self - open_items
+        if reached and closed:
+            closed._collection_write_states(self._collection_level_values(closed, reached, today))
+        closed.filtered("collection_next_date")._collection_leave_ladder()
+        if not open_items:
+            return
+        if workdays is None:
+            workdays = open_items._collection_workdays(company)
+        levels_of = {}
+        Level = self.env["account.collection.ladder.level"].sudo()
+        updates = self._collection_level_values(open_items, reached, today)
+        for line in open_items:
+            ladder = line.collection_ladder_id or ladders.get(line.partner_id.commercial_partner_id.id)
+            if not ladder:
+                updates.pop(line.id)
+                continue
+            if ladder not in levels_of:
+                levels_of[ladder] = ladder.sudo()._ordered_levels()
+            levels = levels_of[ladder]
+            current = Level.browse(updates[line.id]["collection_level_id"])
+            position = ladder._collection_climbed(levels, current)
+            following = levels[position : position + 1]
+            next_date = following._date_for(line, workdays) if following else False
+            level_date = updates[line.id]["collection_level_date"]
+            if next_date and level_date:
+                # The ladder's spacing holds from the day the current level was reached: a
+                # late item walks the remaining steps each on its own working day, and at
+                # most one step per item and working day, so a second run finds nothing.
+                next_date = max(
+                    next_date, workdays.shift(level_date, following._collection_gap_after(current))
+                )
+            updates[line.id].update(
+                {
+                    "collection_ladder_id": ladder.id,
+                    "collection_next_level_id": following.id or None,
+                    "collection_next_date": next_date or None,
+                }
+            )
+        self._collection_write_states(updates)
+
+    @api.model
+    def _collection_level_values(self, lines, reached, today):
+        """{item id: its level fields}: the level `reached` today, else the current one."""
+        values = {}
+        for line in lines:
+            if line.id in reached:
+                level_id, position = reached[line.id]
+                values[line.id] = {
+                    "collection_level_id": level_id,
+                    "collection_level_sequence": position,
+                    "collection_level_date": today,
+                }
+            else:
+                values[line.id] = {
+                    "collection_level_id": line.collection_level_id.id or None,
+                    "collection_level_sequence": line.collection_level_sequence,
+                    "collection_level_date": line.collection_level_date or None,
+                }
+        return values
+
+    def _collection_write_state(self, vals):
+        """Write the same ladder bookkeeping values on all these items (one UPDATE)."""
+        self._collection_write_states(dict.fromkeys(self.ids, vals))
+
+    @api.model
+    def _collection_write_states(self, values_by_id):
+        """Write the ladder's bookkeeping fields, {item id: {field: value}}, in one UPDATE, then
+        derive their documents' fields from them.
+
+        ``account.move.line.write`` re-checks balances, taxes and reconciliation of every entry
+        it touches; the ladder's state never affects them. Every dict has the same keys; the
+        values travel in a VALUES list joined on the id.
+        """
+        if not values_by_id:
+            return
+        names = list(next(iter(values_by_id.values())))
+        lines = self.browse(list(values_by_id))
+        lines.flush_recordset(names)
+        rows = SQL(", ").join(
+            SQL("(%s)", SQL(", ").join([SQL("%s", line_id), *(SQL("%s", vals[name]) for name in names)]))
+            for line_id, vals in values_by_id.items()
+        )
+        assignments = SQL(", ").join(
+            SQL(
+                "%s = new.%s::%s",
+                SQL.identifier(name),
+                SQL.identifier(name),
+                SQL(self._fields[name].column_type[1]),
+            )
+            for name in names
+        )
+        columns = SQL(", ").join(SQL.identifier(name) for name in ["id", *names])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                UPDATE account_move_line SET %s FROM (VALUES %s) AS new(%s)
+                 WHERE account_move_line.id = new.id
+             RETURNING account_move_line.move_id
+                """,
+                assignments,
+                rows,
+                columns,
+            )
+        )
+        lines.invalidate_recordset(names)
+        self.env["account.move"]._collection_derive_from_items({row[0] for row in rows})
+
+    def _collection_workdays(self, company, today=None):
+        """Working days covering every date these items' ladders can reach."""
+        today = today or fields.Date.context_today(self)
+        dates = [d for line in self for d in (line.invoice_date, line.date, line.date_maturity) if d] or [
+            today
+        ]
+        offsets = self.env["account.collection.ladder.level"].sudo().search(
+            [("company_id", "=", company.id)]
+        ).mapped("offset_days") or [0]
+        # Three calendar days per working day leave room for weekends and long holidays.
+        start = min(*dates, today) + timedelta(days=3 * min(0, *offsets) - 30)
+        stop = max(*dates, today) + timedelta(days=3 * max(0, *offsets) + 30)
+        return company._collection_workdays(start, stop)
+
+    def _collection_bring_forward(self, day):
+        """Escalations: the next step of these open items falls due on `day` at the latest."""
+        self.filtered(
+            lambda line: line.collection_next_level_id
+            and line._collection_is_open()
+            and (not line.collection_next_date or line.collection_next_date > day)
+        ).sudo()._collection_write_state({"collection_next_date": day})
+
+    def _collection_leave_ladder(self):
+        """Paid or cancelled items leave the ladder; close the collection tasks about them once
+        none of their items is still owed."""
+        self._collection_write_state({"collection_next_date": None, "collection_next_level_id": None})
+        histories = (
+            self.env["account.collection.history"]
+            .sudo()
+            .search(
+                [
+                    "|",
+                    ("line_ids", "in", self.ids),
+                    ("move_ids", "in", self.move_id.ids),
+                    ("activity_id", "!=", False),
+                ]
+            )
+        )
+        done = self.env["mail.activity"]
+        for history in histories.filtered("activity_id.active"):
+            if not any(line._collection_is_open() for line in history._collection_items()):
+                done |= history.activity_id
+        if done:
+            with grant(self.env, CLOSE_CALL, done.ids):
+                done.action_feedback(feedback=self.env._("Closed automatically: the invoices are paid."))
+
+    @api.model
+    def _collection_adopt_open_items(self, company):
+        """Open items that never met the engine (installed later, imported) get a schedule."""
+        lines = self.search(
+            self._collection_open_domain(company) & Domain("collection_ladder_id", "=", False)
+        )
+        for batch in split_every(5000, lines.ids, self.browse):
+            batch._collection_schedule_company(company)
+
+    @api.model
+    def _collection_release_closed_items(self, company):
+        """Items paid, reconciled or cancelled since the last run leave the ladder."""
+        lines = self.search(
+            [
+                ("company_id", "=", company.id),
+                ("collection_next_date", "!=", False),
+                "|",
+                "|",
+                ("parent_state", "!=", "posted"),
+                ("reconciled", "=", True),
+                ("amount_residual", "<=", 0),
+            ]
+        )
+        if lines:
+            lines._collection_leave_ladder()
