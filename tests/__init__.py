@@ -6,3 +6,4 @@ from . import test_letters
 from . import test_security
 from . import test_tour
 from . import test_trust
+from . import test_items

@@ -19,10 +19,11 @@ def migrate(cr, version):
                collection_level_id = move.collection_level_id,
                collection_level_date = move.collection_level_date,
                collection_level_sequence = move.collection_level_sequence,
-               collection_next_level_id = CASE WHEN open_item THEN move.collection_next_level_id END,
-               collection_next_date = CASE WHEN open_item THEN move.collection_next_date END
-          FROM account_move move, account_account account,
-               LATERAL (SELECT NOT aml.reconciled AND aml.amount_residual > 0 AS open_item) item
+               collection_next_level_id = CASE WHEN NOT aml.reconciled AND aml.amount_residual > 0
+                                               THEN move.collection_next_level_id END,
+               collection_next_date = CASE WHEN NOT aml.reconciled AND aml.amount_residual > 0
+                                           THEN move.collection_next_date END
+          FROM account_move move, account_account account
          WHERE aml.move_id = move.id
            AND account.id = aml.account_id
            AND account.account_type = 'asset_receivable'

@@ -1,0 +1,286 @@
+"""The unit of the ladder is the open receivable item: instalments, entries, currencies, the
+migration from invoice levels, and the record each run leaves."""
+
+import importlib.util
+from datetime import date
+from pathlib import Path
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+from odoo.tools import SQL
+
+from odoo.addons.account_collections.models.account_move_line import LADDER_FIELDS
+
+from .common import CollectionsCommon, prepare_invoice_vals
+
+MONDAY = date(2026, 6, 15)
+
+
+@tagged("post_install", "-at_install")
+class TestItems(CollectionsCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.half_half = cls.env["account.payment.term"].create(
+            {
+                "name": "50% now, 50% in 45 days",
+                "line_ids": [
+                    Command.create({"value": "percent", "value_amount": 50.0, "nb_days": 0}),
+                    Command.create({"value": "percent", "value_amount": 50.0, "nb_days": 45}),
+                ],
+            }
+        )
+
+    def _run(self, day, **kwargs):
+        with freeze_time(day):
+            return self.env["account.collection.run"]._collection_run(self.company, today=day, **kwargs)
+
+    def _history(self, partner):
+        return self.env["account.collection.history"].search([("partner_id", "=", partner.id)])
+
+    def _instalment_invoice(self, amount=1000.0):
+        """Invoiced Friday 15 May: half due that day, half on Monday 29 June."""
+        vals = prepare_invoice_vals(self.customer, amount, date(2026, 5, 15), invoice_date=date(2026, 5, 15))
+        vals.pop("invoice_date_due")
+        vals["invoice_payment_term_id"] = self.half_half.id
+        with freeze_time(date(2026, 5, 15)):
+            invoice = self.env["account.move"].create(vals)
+            self._post_as_data(invoice)
+        first, second = invoice._collection_items().sorted("date_maturity")
+        self.assertEqual((first.date_maturity, second.date_maturity), (date(2026, 5, 15), date(2026, 6, 29)))
+        return invoice, first, second
+
+    def _opening_balance(self, amount, maturity):
+        """An opening balance of the customer, as a company migrating to Odoo books it."""
+        receivable = self.customer.property_account_receivable_id
+        entry = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "date": date(2026, 5, 1),
+                "journal_id": self.company_data["default_journal_misc"].id,
+                "line_ids": [
+                    Command.create(
+                        {
+                            "account_id": receivable.id,
+                            "partner_id": self.customer.id,
+                            "debit": amount,
+                            "date_maturity": maturity,
+                            "name": "Opening balance",
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "account_id": self.company_data["default_account_revenue"].id,
+                            "credit": amount,
+                            "name": "Opening balance",
+                        }
+                    ),
+                ],
+            }
+        )
+        entry.action_post()
+        return entry
+
+    # ------------------------------------------------------------------
+    # Instalments and partial payments
+    # ------------------------------------------------------------------
+    def test_each_instalment_climbs_on_its_own(self):
+        """The overdue first half is demanded alone; the second half, not yet due, waits for its
+        own courtesy call. The invoice shows the level of its furthest item and its first step."""
+        invoice, first, second = self._instalment_invoice()
+        stats = self._run(MONDAY)
+        self.assertEqual(stats["items"], 1)
+        demand = self.levels[2]
+        self.assertEqual(first.collection_level_id, demand)  # first contact stops at the written step
+        self.assertEqual(first.collection_level_date, MONDAY)
+        self.assertEqual(first.collection_next_level_id, self.levels[3])
+        self.assertEqual(first.collection_next_date, date(2026, 6, 19))  # the ladder's 4-day spacing
+        self.assertFalse(second.collection_level_id)
+        self.assertEqual(second.collection_next_level_id, self.levels[0])
+        self.assertEqual(second.collection_next_date, date(2026, 6, 24))  # 3 working days before 29 June
+        # The invoice shows what its items say.
+        self.assertEqual(invoice.collection_level_id, demand)
+        self.assertEqual(invoice.collection_level_sequence, 3)
+        self.assertEqual(invoice.collection_next_date, date(2026, 6, 19))
+        self.assertEqual(invoice.collection_next_level_id, self.levels[3])
+        history = self._history(self.customer)
+        self.assertEqual(history.level_id, demand)
+        self.assertEqual(history.line_ids, first)
+        self.assertEqual(history.move_ids, invoice)
+        self.assertEqual(history.amount, 500.0)
+        self.assertEqual(self.customer._collection_demand(MONDAY).net, 500.0)
+        # The second half's own steps come on their days: its courtesy call on 24 June.
+        self._run(date(2026, 6, 19))  # the first half's claim
+        self.assertEqual(first.collection_level_id, self.levels[3])
+        self.assertFalse(second.collection_level_id)
+        self._run(date(2026, 6, 24))
+        self.assertEqual(second.collection_level_id, self.levels[0])
+        self.assertEqual(invoice.collection_level_id, self.levels[3], "the furthest item")
+
+    def test_partial_payment_leaves_the_rest_demanded(self):
+        invoice, first, second = self._instalment_invoice()
+        with freeze_time(date(2026, 6, 10)):
+            self._pay(invoice, 300.0, date(2026, 6, 10))
+        # The payment settles the oldest instalment first.
+        self.assertEqual((first.amount_residual, second.amount_residual), (200.0, 500.0))
+        self._run(MONDAY)
+        history = self._history(self.customer)
+        self.assertEqual(history.line_ids, first)
+        self.assertEqual(history.amount, 200.0)
+        mail = history.mail_id
+        self.assertTrue(mail)
+        self.assertEqual(self.customer._collection_demand(MONDAY).net, 200.0)
+        # Paying the rest of the first half takes it off the ladder; the second half stays on.
+        with freeze_time(date(2026, 6, 16)):
+            self._pay(invoice, 200.0, date(2026, 6, 16))
+        self.assertTrue(first.reconciled)
+        self.assertFalse(first.collection_next_date)
+        self.assertEqual(second.collection_next_date, date(2026, 6, 24))
+        self.assertEqual(invoice.collection_next_date, date(2026, 6, 24))
+
+    # ------------------------------------------------------------------
+    # Entries that are not invoices, and currencies
+    # ------------------------------------------------------------------
+    def test_opening_balance_is_chased(self):
+        entry = self._opening_balance(700.0, date(2026, 5, 20))
+        item = entry._collection_items()
+        stats = self._run(MONDAY)
+        self.assertEqual(stats["emails"], 1)
+        self.assertEqual(item.collection_level_id, self.levels[2])
+        self.assertEqual(entry.collection_level_id, self.levels[2])
+        history = self._history(self.customer)
+        self.assertEqual(history.move_ids, entry)
+        self.assertEqual(history.line_ids, item)
+        self.assertEqual(history.amount, 700.0)
+        demand = self.customer._collection_demand(MONDAY)
+        self.assertEqual([line["id"] for line in demand.due], item.ids)
+        self.assertEqual(demand.net, 700.0)
+        self.assertIn(entry.name, history.mail_id.body_html)
+
+    def test_items_in_two_currencies(self):
+        """A customer owing in euros and in the company currency: each item is chased, the step
+        and the demand count them in company currency."""
+        euro = self.setup_other_currency("EUR")  # 2 EUR per company unit
+        self.assertNotEqual(euro, self.currency)
+        in_euro = self._invoice(self.customer, 1000.0, date(2026, 5, 20), currency=euro)
+        local = self._invoice(self.customer, 300.0, date(2026, 5, 20))
+        self.assertEqual(in_euro._collection_items().amount_residual, 500.0)
+        self._run(MONDAY)
+        history = self._history(self.customer)
+        self.assertEqual(history.line_ids, (in_euro | local)._collection_items())
+        self.assertEqual(history.amount, 800.0)
+        demand = self.customer._collection_demand(MONDAY)
+        self.assertEqual(demand.currency_id, self.currency.id)
+        self.assertEqual(demand.net, 800.0)
+
+    # ------------------------------------------------------------------
+    # Upgrade from invoice levels
+    # ------------------------------------------------------------------
+    def test_migration_moves_invoice_levels_to_items(self):
+        """A database that ran the invoice-level engine keeps its levels: the invoice's level goes
+        to the items it was taken for, the history names them, and the ladder goes on from
+        there (no step is taken again)."""
+        invoice, first, second = self._instalment_invoice()
+        self._run(MONDAY)
+        history = self._history(self.customer)
+        # What 19.0.1.0.0 left: levels on the invoice only, history naming invoices only.
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE account_move_line SET %s WHERE move_id = %s",
+                SQL(", ").join(SQL("%s = NULL", SQL.identifier(name)) for name in LADDER_FIELDS),
+                invoice.id,
+            )
+        )
+        self.env.cr.execute(
+            "DELETE FROM account_collection_history_line_rel WHERE history_id = %s", history.ids
+        )
+        self.env.invalidate_all()
+        self.assertFalse(first.collection_level_id)
+        self.assertEqual(invoice.collection_level_id, self.levels[2])
+
+        path = Path(__file__).parents[1] / "migrations" / "19.0.1.1.0" / "post-migrate.py"
+        spec = importlib.util.spec_from_file_location("collections_migrate_1_1", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.migrate(self.env.cr, "19.0.1.0.0")
+        self.env.invalidate_all()
+
+        self.assertEqual(first.collection_level_id, self.levels[2])
+        self.assertEqual(first.collection_level_date, MONDAY)
+        self.assertEqual(first.collection_level_sequence, 3)
+        self.assertEqual(first.collection_next_date, date(2026, 6, 19))
+        self.assertFalse(second.collection_ladder_id, "due later: it meets the ladder at the next run")
+        self.assertEqual(history.line_ids, first)
+        cron = self.env.ref("account_collections.ir_cron_collection_ladder")
+        self.assertEqual(cron.model_id.model, "account.collection.run")
+        # The next run goes on from the level reached: the claim, not the demand again.
+        self._run(date(2026, 6, 19))
+        self.assertEqual(first.collection_level_id, self.levels[3])
+        self.assertEqual(second.collection_next_date, date(2026, 6, 24))
+        self.assertEqual(self._history(self.customer).level_id, self.levels[2] | self.levels[3])
+
+    def test_ladder_fields_are_the_ladders(self):
+        """Nobody sets a level by hand, on the invoice or on its items, whatever the role."""
+        invoice, first = self._instalment_invoice()[:2]
+        accountant = self.env.user.copy({"login": "items_accountant"})
+        for record in (invoice, first):
+            for user in (self.manager, accountant):
+                with self.assertRaisesRegex(UserError, "set by the ladder"):
+                    record.with_user(user).write({"collection_level_id": self.levels[4].id})
+        self.assertFalse(first.collection_level_id)
+
+    # ------------------------------------------------------------------
+    # The record of a run
+    # ------------------------------------------------------------------
+    def test_each_run_leaves_a_record(self):
+        self._instalment_invoice()
+        Run = self.env["account.collection.run"]
+        stats = self._run(MONDAY)
+        record = Run.search([("company_id", "=", self.company.id)])
+        self.assertEqual(len(record), 1)
+        self.assertEqual(record.state, "done")
+        self.assertEqual(record.date, MONDAY)
+        self.assertEqual(record.trigger, "cron")
+        self.assertEqual(
+            (record.customer_count, record.item_count, record.email_count, record.history_count),
+            (stats["customers"], stats["items"], stats["emails"], stats["history"]),
+        )
+        self.assertEqual((record.customer_count, record.item_count, record.email_count), (1, 1, 1))
+        # Saturday: nothing runs, nothing is recorded.
+        self.assertEqual(self._run(date(2026, 6, 20)), {})
+        self.assertEqual(Run.search_count([("company_id", "=", self.company.id)]), 1)
+        # Managers see the runs; collectors do not.
+        self.assertEqual(Run.with_user(self.manager).search([("id", "=", record.id)]), record)
+        with self.assertRaises(AccessError):
+            Run.with_user(self.collector).search([])
+        # "Run now" names the manager who asked; collectors cannot ask.
+        with self.assertRaises(AccessError):
+            Run.with_user(self.collector).action_collection_run_now()
+        with freeze_time(MONDAY):
+            Run.with_user(self.manager).action_collection_run_now()
+        queued = Run.search([("state", "=", "queued"), ("company_id", "=", self.company.id)])
+        self.assertEqual((queued.trigger, queued.user_id), ("manual", self.manager))
+
+    def test_a_failed_run_names_its_customers(self):
+        self._instalment_invoice()
+        Run = type(self.env["account.collection.run"])
+
+        def failing(*args, **kwargs):
+            raise RuntimeError("worker killed")
+
+        with patch.object(Run, "_collection_run_batch", failing):
+            try:
+                self._run(MONDAY)
+            except RuntimeError:
+                pass
+            else:
+                self.fail("the run should have died")
+        record = self.env["account.collection.run"].search([("company_id", "=", self.company.id)])
+        self.assertEqual(record.state, "failed")
+        self.assertIn("worker killed", record.error)
+        self.assertIn(self.customer.name, record.error)
