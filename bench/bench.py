@@ -132,7 +132,8 @@ def measure(env, label, per=None):
 
 
 def build(env, size, seed=42):
-    """Customers, invoices and partial payments over two companies and two currencies."""
+    """Customers, invoices (a fifth of them in two instalments), partial payments, open credit
+    notes and payments not yet matched, over two companies and two currencies."""
     # Imported here: odoo.addons only knows this addon once the configuration is parsed.
     from odoo.addons.account_collections.tests.common import prepare_invoice_vals  # noqa: PLC0415
 
@@ -177,19 +178,32 @@ def build(env, size, seed=42):
     for company, share in ((main, 0.7), (second, 0.3)):
         count = int(size * share)
         Move = env["account.move"].with_company(company)
+        # Half on the invoice date, half 30 days later (the invoice's due date).
+        instalments = env["account.payment.term"].create(
+            {
+                "name": "Bench 50/50",
+                "company_id": company.id,
+                "line_ids": [
+                    Command.create({"value": "percent", "value_amount": 50.0, "nb_days": 0}),
+                    Command.create({"value": "percent", "value_amount": 50.0, "nb_days": 30}),
+                ],
+            }
+        )
         for chunk in split_every(BATCH, range(count)):
             vals = []
             for _ in chunk:
                 due = TODAY + timedelta(days=rng.randint(-120, 30))
-                vals.append(
-                    prepare_invoice_vals(
-                        rng.choice(customers),
-                        rng.randint(100, 5000),
-                        due,
-                        invoice_date=due - timedelta(days=30),
-                        currency=eur if rng.random() < 0.2 else None,
-                    )
+                invoice = prepare_invoice_vals(
+                    rng.choice(customers),
+                    rng.randint(100, 5000),
+                    due,
+                    invoice_date=due - timedelta(days=30),
+                    currency=eur if rng.random() < 0.2 else None,
                 )
+                if rng.random() < 0.2:
+                    del invoice["invoice_date_due"]
+                    invoice["invoice_payment_term_id"] = instalments.id
+                vals.append(invoice)
             created = Move.create(vals)
             created.action_post()
             moves |= created
@@ -199,7 +213,63 @@ def build(env, size, seed=42):
     partial = moves.browse(rng.sample(moves.ids, len(moves) // 10))
     pay_partially(env, partial)
     print(f"  {len(partial)} invoices partially paid", flush=True)
+    add_credits(env, rng, customers, (main, second), size // 50)
+    print(f"  {size // 50} open credit notes and as many payments not yet matched", flush=True)
     return main, second
+
+
+def add_credits(env, rng, customers, companies, count):
+    """Open credit notes and payments received but not matched (one bank entry per company):
+    what the run deducts from what customers owe."""
+    from odoo.addons.account_collections.tests.common import prepare_invoice_vals  # noqa: PLC0415
+
+    for company in companies:
+        share = count // len(companies)
+        refunds = (
+            env["account.move"]
+            .with_company(company)
+            .create(
+                [
+                    prepare_invoice_vals(
+                        rng.choice(customers),
+                        rng.randint(50, 1500),
+                        TODAY - timedelta(days=rng.randint(1, 60)),
+                        move_type="out_refund",
+                    )
+                    for _ in range(share)
+                ]
+            )
+        )
+        refunds.action_post()
+        journal = env["account.journal"].search(
+            [("company_id", "=", company.id), ("type", "=", "bank")], limit=1
+        )
+        receivable = env["account.account"].search(
+            [("company_ids", "in", company.id), ("account_type", "=", "asset_receivable")], limit=1
+        )
+        amounts = [rng.randint(100, 3000) for _ in range(share)]
+        lines = [
+            Command.create(
+                {"account_id": receivable.id, "partner_id": rng.choice(customers).id, "balance": -amount}
+            )
+            for amount in amounts
+        ]
+        lines.append(Command.create({"account_id": journal.default_account_id.id, "balance": sum(amounts)}))
+        entry = (
+            env["account.move"]
+            .with_company(company)
+            .create(
+                {
+                    "move_type": "entry",
+                    "journal_id": journal.id,
+                    "date": TODAY - timedelta(days=3),
+                    "line_ids": lines,
+                }
+            )
+        )
+        entry.action_post()
+        env.cr.commit()
+        env.invalidate_all()
 
 
 def pay_partially(env, invoices):
@@ -266,9 +336,30 @@ def counts(env):
     }
 
 
+def steady_day(env, companies, open_items, walked=30):
+    """A working day once the backlog has been walked: the ladder runs the following working
+    days (not measured), the collectors dealing with each day's calls and tasks, then one more
+    day is measured."""
+    workdays = companies[0]._collection_workdays(
+        TODAY + timedelta(days=2), TODAY + timedelta(days=3 * walked)
+    )
+    days = [day for day in workdays.dates if day > TODAY + timedelta(days=1)][: walked + 1]
+    Run = env["account.collection.run"]
+    started = time.perf_counter()
+    for day in days[:-1]:
+        for company in companies:
+            Run.with_company(company)._collection_run(company, today=day, commit=True)
+        env["mail.activity"].search([("automated", "=", True), ("date_deadline", "<=", day)]).unlink()
+        env.cr.commit()
+        env.invalidate_all()
+    print(f"  walked {len(days) - 1} working days in {time.perf_counter() - started:.0f} s", flush=True)
+    run_day(env, companies, days[-1], f"a working day in the steady state ({days[-1]})", open_items)
+    env.cr.commit()
+
+
 def run_day(env, companies, day, label, invoices):
     before = counts(env)
-    with measure(env, label, per=(invoices, "invoices")):
+    with measure(env, label, per=(invoices, "items")):
         Run = env["account.collection.run"]
         for company in companies:
             Run.with_company(company)._collection_run(company, today=day, commit=True)
@@ -285,12 +376,12 @@ def run_ladder_and_promises(env, size):
     cr.commit()
     print(f"  built in {time.perf_counter() - started:.0f} s", flush=True)
     companies = main_co | second
-    open_invoices = env["account.move"].search_count(
-        [("move_type", "=", "out_invoice"), ("payment_state", "in", ("not_paid", "partial"))]
-    )
-    run_day(env, companies, TODAY, "first run (backlog)", open_invoices)
-    run_day(env, companies, TODAY, "second run, same day", open_invoices)
-    run_day(env, companies, TODAY + timedelta(days=1), "next working day", open_invoices)
+    Line = env["account.move.line"]
+    open_items = sum(Line.search_count(Line._collection_open_domain(company)) for company in companies)
+    print(f"  {open_items} open receivable items", flush=True)
+    run_day(env, companies, TODAY, "first run (backlog)", open_items)
+    run_day(env, companies, TODAY, "second run, same day", open_items)
+    run_day(env, companies, TODAY + timedelta(days=1), "next working day", open_items)
     cr.commit()
 
     # 5,000 open promises whose date has passed, evaluated at once.
@@ -317,6 +408,7 @@ def run_ladder_and_promises(env, size):
         broken = promises._evaluate(TODAY)
         extra["broken"] = len(broken)
     cr.commit()
+    steady_day(env, companies, open_items)
     return main_co
 
 
