@@ -9,7 +9,9 @@ paths and prints a table: wall seconds, SQL queries, peak memory of the process.
 """
 
 import argparse
+import cProfile
 import os
+import pstats
 import random
 import threading
 import time
@@ -336,33 +338,83 @@ def counts(env):
     }
 
 
-def steady_day(env, companies, open_items, walked=30):
+def daily_flow(env, rng, companies, day, count):
+    """A working day's business: `count` new invoices (due in 30 days) and as many open invoices
+    paid in full, half of them the oldest due, half at random."""
+    from odoo.addons.account_collections.tests.common import prepare_invoice_vals  # noqa: PLC0415
+
+    customers = env["res.partner"].search([("name", "=like", "Bench customer %")])
+    for company in companies:
+        share = count // len(companies)
+        Move = env["account.move"].with_company(company)
+        invoices = Move.create(
+            [
+                prepare_invoice_vals(
+                    rng.choice(customers), rng.randint(100, 5000), day + timedelta(days=30), invoice_date=day
+                )
+                for _ in range(share)
+            ]
+        )
+        invoices.action_post()
+        open_moves = Move.search(
+            [
+                ("company_id", "=", company.id),
+                ("move_type", "=", "out_invoice"),
+                ("payment_state", "in", ("not_paid", "partial")),
+            ],
+            order="invoice_date_due, id",
+            limit=4 * share,
+        )
+        oldest = open_moves[: share // 2]
+        paid = oldest | open_moves.browse(rng.sample((open_moves - oldest).ids, share - len(oldest)))
+        pay_partially(env, paid, share=1.0, date=day)
+    env.cr.commit()
+    env.invalidate_all()
+
+
+def steady_day(env, companies, open_items, size, walked=30):
     """A working day once the backlog has been walked: the ladder runs the following working
-    days (not measured), the collectors dealing with each day's calls and tasks, then one more
-    day is measured."""
+    days (not measured) with each day's new invoices and payments, the collectors dealing with
+    each day's calls and tasks; then one more such day is measured."""
+    rng = random.Random(7)
     workdays = companies[0]._collection_workdays(
         TODAY + timedelta(days=2), TODAY + timedelta(days=3 * walked)
     )
     days = [day for day in workdays.dates if day > TODAY + timedelta(days=1)][: walked + 1]
     Run = env["account.collection.run"]
     started = time.perf_counter()
-    for day in days[:-1]:
+    for day in days:
+        daily_flow(env, rng, companies, day, size // 100)
+        if day == days[-1]:
+            break
         for company in companies:
             Run.with_company(company)._collection_run(company, today=day, commit=True)
         env["mail.activity"].search([("automated", "=", True), ("date_deadline", "<=", day)]).unlink()
         env.cr.commit()
         env.invalidate_all()
-    print(f"  walked {len(days) - 1} working days in {time.perf_counter() - started:.0f} s", flush=True)
+    print(
+        f"  walked {len(days) - 1} working days, {size // 100} new invoices and as many paid each day, "
+        f"in {time.perf_counter() - started:.0f} s",
+        flush=True,
+    )
     run_day(env, companies, days[-1], f"a working day in the steady state ({days[-1]})", open_items)
     env.cr.commit()
 
 
 def run_day(env, companies, day, label, invoices):
     before = counts(env)
+    # BENCH_CPROFILE=<part of a step's name>: where that step spends its Python time.
+    profiler = cProfile.Profile() if os.environ.get("BENCH_CPROFILE", "\0") in label else None
     with measure(env, label, per=(invoices, "items")):
         Run = env["account.collection.run"]
+        if profiler:
+            profiler.enable()
         for company in companies:
             Run.with_company(company)._collection_run(company, today=day, commit=True)
+        if profiler:
+            profiler.disable()
+    if profiler:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
     after = counts(env)
     ROWS[-1].update({key: after[key] - before[key] for key in after})
 
@@ -408,7 +460,7 @@ def run_ladder_and_promises(env, size):
         broken = promises._evaluate(TODAY)
         extra["broken"] = len(broken)
     cr.commit()
-    steady_day(env, companies, open_items)
+    steady_day(env, companies, open_items, size)
     return main_co
 
 

@@ -121,15 +121,19 @@ class AccountCollectionCall(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _collection_check_moves(self, partner, moves):
-        """Invoices discussed must be open customer invoices of this customer and company."""
+        """Entries discussed must be customer invoices, or entries on the customer's receivable
+        (opening balances, manual entries), of this customer and company."""
         commercial = partner.commercial_partner_id
         if not commercial.active:
             raise ValidationError(self.env._("%(partner)s is archived.", partner=commercial.display_name))
-        if moves.filtered(lambda m: m.move_type != "out_invoice"):
+        if moves.filtered(lambda m: m.move_type not in ("out_invoice", "entry") or not m._collection_items()):
             raise ValidationError(
-                self.env._("Only customer invoices can be discussed, not credit notes or bills.")
+                self.env._(
+                    "Only customer invoices and entries on the customer's receivable can be discussed, "
+                    "not credit notes or bills."
+                )
             )
-        if moves.filtered(lambda m: m.commercial_partner_id != commercial):
+        if moves.filtered(lambda m: m._collection_customer() != commercial):
             raise ValidationError(
                 self.env._("Every invoice must belong to %(partner)s.", partner=commercial.display_name)
             )

@@ -360,8 +360,8 @@ class AccountCollectionPromise(models.Model):
         call_type, todo_type = self.env.ref(CALL_TYPE), self.env.ref(TODO_TYPE)
         root = self.env.ref("base.user_root")
         vals_list, bodies, calls = [], {}, {}
-        Run = self.env["account.collection.run"].sudo()
         for company, company_promises in self.grouped("company_id").items():
+            Run = self.env["account.collection.run"].sudo().with_company(company)
             moves = company_promises.move_ids.sudo().with_company(company)
             lines = moves._collection_items().filtered(lambda line: line._collection_is_open())
             workdays = lines._collection_workdays(company, today)
@@ -370,9 +370,11 @@ class AccountCollectionPromise(models.Model):
             tomorrow = workdays.shift(workday + timedelta(days=1), 0) or workday + timedelta(days=1)
             partner_ids = lines.partner_id.commercial_partner_id.ids
             excluded = Run._collection_excluded_partner_ids(company, partner_ids)
+            # Only the items due by then: an instalment not yet due keeps its own steps.
             escalated = lines.filtered(
-                lambda line, skip=excluded: line.partner_id.commercial_partner_id.id not in skip
+                lambda line, skip=excluded, day=workday: line.partner_id.commercial_partner_id.id not in skip
                 and not line.move_id.collection_disputed
+                and (line.date_maturity or line.date) <= day
             )
             escalated._collection_bring_forward(workday)
             if workday == today:
@@ -428,7 +430,7 @@ class AccountCollectionPromise(models.Model):
             activity.write(
                 {"summary": summary, "note": Markup("<p>%s</p>") % summary + (activity.note or "")}
             )
-        Run._collection_new_activities(vals_list)
+        self.env["account.collection.run"].sudo()._collection_new_activities(vals_list)
         self.env["res.partner"].sudo().browse(list(bodies))._message_log_batch(bodies=bodies)
 
     @api.model

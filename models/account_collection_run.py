@@ -91,15 +91,24 @@ class AccountCollectionRun(models.Model):
     def _cron_collection_ladder(self):
         """Daily job: run every company's ladder, committing per batch of customers; forget
         run records older than each company's retention."""
+        # The job never runs twice at a time: a record still running is a worker that died.
+        self.sudo().search([("state", "=", "running")]).write(
+            {"state": "failed", "error": self.env._("The run stopped before its end (worker stopped).")}
+        )
         queued = self.sudo().search([("state", "=", "queued")])
         for company in self.env["res.company"].sudo().search([], limit=None):
             record = queued.filtered(lambda run, c=company: run.company_id == c)[:1]
             (queued.filtered(lambda run, c=company: run.company_id == c) - record).unlink()
             self.sudo().with_company(company)._collection_run(company, commit=True, record=record)
-            days = company.collection_run_retention_days
-            if days:
-                limit = fields.Date.context_today(self) - timedelta(days=days)
-                self.sudo().search([("company_id", "=", company.id), ("date", "<", limit)]).unlink()
+            self._collection_forget_old_runs(company, fields.Date.context_today(self))
+
+    @api.model
+    def _collection_forget_old_runs(self, company, today):
+        """Delete the company's run records older than its retention (none when it is 0)."""
+        days = company.sudo().collection_run_retention_days
+        if days:
+            limit = today - timedelta(days=days)
+            self.sudo().search([("company_id", "=", company.id), ("date", "<", limit)]).unlink()
 
     @api.model
     def action_collection_run_now(self):
@@ -265,15 +274,20 @@ class AccountCollectionRun(models.Model):
                     workdays = Line.search(
                         self._collection_due_domain(company, today), limit=1
                     )._collection_workdays(company, today)
+                # Counted once the batch holds: a batch rolled back and retried counts once.
+                batch_stats = defaultdict(int)
                 try:
                     with self.env.cr.savepoint(flush=True):
-                        done = self._collection_run_batch(company, today, chunk, workdays, stats)
+                        done = self._collection_run_batch(company, today, chunk, workdays, batch_stats)
                 except (SerializationFailure, LockNotAvailable):
                     done = set()
                 except Exception as error:
                     # The run's record names the customers of the batch that failed.
                     error.collection_partner_ids = chunk
                     raise
+                else:
+                    for key, value in batch_stats.items():
+                        stats[key] += value
                 skipped += [pid for pid in chunk if pid not in done]
                 remaining -= len(chunk)
                 if commit:
@@ -393,7 +407,9 @@ class AccountCollectionRun(models.Model):
         # one began (a payment reconciled) raises a serialization error instead of being
         # processed twice.
         candidates = Line.search(domain, order="partner_id, date_maturity, id")
-        locked = candidates.try_lock_for_update()
+        # Payments may still reference the items (a reconciliation inserts its partials); what
+        # they may not do meanwhile is change them.
+        locked = candidates.try_lock_for_update(allow_referencing=True)
         # A customer with an item locked elsewhere waits for the retry, whole.
         busy = set((candidates - locked).partner_id.commercial_partner_id.ids)
         lines = locked.filtered(lambda line: line.partner_id.commercial_partner_id.id not in busy)
@@ -401,7 +417,7 @@ class AccountCollectionRun(models.Model):
         if not lines:
             return done
         plan = self._collection_plan(lines, company, today, workdays, escalate)
-        partners = self.env["res.partner"].browse(list(plan.by_partner))
+        partners = self.env["res.partner"].with_company(company).browse(list(plan.by_partner))
         demands = partners._collection_demands(today)
         threshold = company.sudo().collection_demand_threshold
         for partner_id, demand in demands.items():

@@ -33,6 +33,12 @@ class AccountMove(models.Model):
     collection_next_date = fields.Date(
         string="Next Step On", copy=False, readonly=True, index="btree_not_null"
     )
+    collection_item_ids = fields.One2many(
+        "account.move.line",
+        compute="_compute_collection_item_ids",
+        string="Collection Items",
+        help="The receivable items of the entry (one per instalment), each on its own step of the ladder.",
+    )
     collection_disputed = fields.Boolean(
         copy=False, tracking=True, help="Disputed invoices pause the ladder."
     )
@@ -62,14 +68,19 @@ class AccountMove(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        self.env["account.move.line"]._collection_check_ladder_vals(vals_list)
         self.env["res.partner"]._collection_check_override_vals(vals_list)
         return super().create(vals_list)
 
     def write(self, vals):
-        if not self.env.su and not vals.keys().isdisjoint(LADDER_FIELDS):
-            raise UserError(self.env._("The collection ladder's steps are set by the ladder, not by hand."))
+        self.env["account.move.line"]._collection_check_ladder_vals([vals])
         self.env["res.partner"]._collection_check_override_vals([vals])
         return super().write(vals)
+
+    @api.depends("line_ids.account_id", "line_ids.partner_id")
+    def _compute_collection_item_ids(self):
+        for move in self:
+            move.collection_item_ids = move._collection_items()
 
     def _compute_collection_promise_count(self):
         groups = self.env["account.collection.promise"]._read_group(
@@ -172,6 +183,20 @@ class AccountMove(models.Model):
             lambda line: line.account_type == "asset_receivable" and line.partner_id
         )
 
+    def _collection_customer(self):
+        """The customer the entry's items belong to: its commercial partner, else its receivable
+        items' (opening balances and manual entries carry the partner on their items only)."""
+        self.ensure_one()
+        return self.commercial_partner_id or self._collection_items().partner_id.commercial_partner_id[:1]
+
+    def _collection_open_amount(self):
+        """What is still owed on the entry's items, in the entry's currency (an entry that is
+        not an invoice has no residual amount of its own)."""
+        self.ensure_one()
+        return sum(
+            line.amount_residual_currency for line in self._collection_items() if line._collection_is_open()
+        )
+
     def _collection_is_open(self):
         """Something is still owed on one of the entry's receivable items."""
         self.ensure_one()
@@ -241,8 +266,73 @@ class AccountMove(models.Model):
         )
         self.browse(move_ids).invalidate_recordset(list(LADDER_FIELDS))
 
+    @api.model
+    def _collection_give_level_to_items(self, move_ids=None):
+        """Items that have no level of their own take their entry's: those due on or before the
+        day the entry reached it, and the entry's first item in any case (the one a level
+        before the due date was taken for). For all entries (the upgrade from 19.0.1.0.0, where
+        the invoice was the unit), or for these entries, whose items Odoo made again (an invoice
+        reset to draft and posted with another date or payment term): their items all start
+        again from the entry's level, since Odoo may have kept an item for another instalment.
+        """
+        self.env["account.move.line"].flush_model()
+        self.flush_model(list(LADDER_FIELDS))
+        if move_ids is not None:
+            self.env.execute_query(
+                SQL(
+                    "UPDATE account_move_line SET %s "
+                    "WHERE move_id = ANY(%s) AND collection_ladder_id IS NOT NULL",
+                    SQL(", ").join(SQL("%s = NULL", SQL.identifier(name)) for name in LADDER_FIELDS),
+                    list(move_ids),
+                )
+            )
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE account_move_line aml
+                   SET collection_ladder_id = move.collection_ladder_id,
+                       collection_level_id = move.collection_level_id,
+                       collection_level_date = move.collection_level_date,
+                       collection_level_sequence = move.collection_level_sequence,
+                       collection_next_level_id = CASE WHEN NOT aml.reconciled AND aml.amount_residual > 0
+                                                       THEN move.collection_next_level_id END,
+                       collection_next_date = CASE WHEN NOT aml.reconciled AND aml.amount_residual > 0
+                                                   THEN move.collection_next_date END
+                  FROM account_move move, account_account account
+                 WHERE aml.move_id = move.id
+                   AND %s
+                   AND account.id = aml.account_id
+                   AND account.account_type = 'asset_receivable'
+                   AND aml.partner_id IS NOT NULL
+                   AND aml.balance > 0
+                   AND aml.collection_ladder_id IS NULL
+                   AND move.collection_level_id IS NOT NULL
+                   AND (COALESCE(aml.date_maturity, aml.date) <= move.collection_level_date
+                        OR aml.id = (SELECT first.id
+                                       FROM account_move_line first
+                                       JOIN account_account first_account
+                                            ON first_account.id = first.account_id
+                                      WHERE first.move_id = move.id
+                                        AND first_account.account_type = 'asset_receivable'
+                                        AND first.balance > 0
+                                   ORDER BY COALESCE(first.date_maturity, first.date), first.id
+                                      LIMIT 1))
+                """,
+                SQL("move.id = ANY(%s)", list(move_ids)) if move_ids is not None else SQL("TRUE"),
+            )
+        )
+        self.env["account.move.line"].invalidate_model(list(LADDER_FIELDS))
+
     def _post(self, soft=True):
         self._collection_check_credit_hold()
         posted = super()._post(soft=soft)
+        # An entry on the ladder posted again with new items (Odoo makes them when the date or
+        # the payment term changed): its items take its level again.
+        remade = posted.filtered(
+            lambda move: move.collection_level_id
+            and any(not line.collection_ladder_id and line.balance > 0 for line in move._collection_items())
+        )
+        if remade:
+            self._collection_give_level_to_items(remade.ids)
         posted._collection_items()._collection_schedule()
         return posted

@@ -49,10 +49,21 @@ class AccountMoveLine(models.Model):
         string="Next Step On", copy=False, readonly=True, index="btree_not_null"
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._collection_check_ladder_vals(vals_list)
+        return super().create(vals_list)
+
     def write(self, vals):
-        if not self.env.su and not vals.keys().isdisjoint(LADDER_FIELDS):
-            raise UserError(self.env._("The collection ladder's steps are set by the ladder, not by hand."))
+        self._collection_check_ladder_vals([vals])
         return super().write(vals)
+
+    @api.model
+    def _collection_check_ladder_vals(self, vals_list):
+        """The ladder's fields of items and invoices are the ladder's: the engine writes them
+        (as superuser, in SQL); no user sets them, whatever the role."""
+        if not self.env.su and any(not vals.keys().isdisjoint(LADDER_FIELDS) for vals in vals_list):
+            raise UserError(self.env._("The collection ladder's steps are set by the ladder, not by hand."))
 
     # ------------------------------------------------------------------
     # What an open item is (the Python twin of res.partner._collection_open_items_sql)
@@ -246,10 +257,12 @@ class AccountMoveLine(models.Model):
         return company._collection_workdays(start, stop)
 
     def _collection_bring_forward(self, day):
-        """Escalations: the next step of these open items falls due on `day` at the latest."""
+        """Escalations: the next step of these open items due by `day` falls due on `day` at
+        the latest (an instalment not yet due keeps its own steps)."""
         self.filtered(
             lambda line: line.collection_next_level_id
             and line._collection_is_open()
+            and (line.date_maturity or line.date) <= day
             and (not line.collection_next_date or line.collection_next_date > day)
         ).sudo()._collection_write_state({"collection_next_date": day})
 

@@ -256,11 +256,14 @@ class ResPartner(models.Model):
         return columns
 
     def _collection_open_items_sql(self, partner_condition):
-        """FROM and WHERE of the open receivable lines of the current company."""
+        """FROM and WHERE of the open receivable items of the current company: the one rule of
+        what a customer owes. ``customer.commercial_partner_id`` is the customer an item belongs
+        to (an item booked on a contact person is its company's)."""
         return SQL(
             """
               FROM account_move_line aml
               JOIN account_account account ON account.id = aml.account_id
+              JOIN res_partner customer ON customer.id = aml.partner_id
              WHERE %s
                AND aml.company_id = %s
                AND aml.parent_state = 'posted'
@@ -286,9 +289,10 @@ class ResPartner(models.Model):
         today = today or fields.Date.context_today(self)
         columns = self._collection_exposure_columns(today)
         query = SQL(
-            "SELECT aml.partner_id, %s %s GROUP BY aml.partner_id",
+            "SELECT customer.commercial_partner_id AS partner_id, %s %s "
+            "GROUP BY customer.commercial_partner_id",
             SQL(", ").join(columns[name] for name in EXPOSURE_FIELDS),
-            self._collection_open_items_sql(SQL("aml.partner_id = ANY(%s)", partner_ids)),
+            self._collection_open_items_sql(SQL("customer.commercial_partner_id = ANY(%s)", partner_ids)),
         )
         names = list(EXPOSURE_FIELDS)
         if broken_promises:
@@ -329,7 +333,7 @@ class ResPartner(models.Model):
             return super()._order_field_to_sql(alias, field_name, direction, nulls, query)
         self._collection_flush_open_items()
         column = self._collection_exposure_columns(fields.Date.context_today(self))[field_name]
-        partner = SQL("aml.partner_id = %s", SQL.identifier(alias, "commercial_partner_id"))
+        partner = SQL("customer.commercial_partner_id = %s", SQL.identifier(alias, "commercial_partner_id"))
         return SQL("(SELECT %s %s) %s %s", column, self._collection_open_items_sql(partner), direction, nulls)
 
     def _collection_flush_open_items(self):
@@ -337,12 +341,12 @@ class ResPartner(models.Model):
         self.env["account.move.line"].flush_model(
             ["partner_id", "company_id", "parent_state", "account_id", "reconciled", "amount_residual"]
         )
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
 
     def _collection_receivable_partner_ids(self):
         """Commercial partners with an open receivable in the current company."""
         query = SQL(
-            "SELECT DISTINCT aml.partner_id %s",
-            self._collection_open_items_sql(SQL("aml.partner_id IS NOT NULL")),
+            "SELECT DISTINCT customer.commercial_partner_id %s", self._collection_open_items_sql(SQL("TRUE"))
         )
         self._collection_flush_open_items()
         return [row[0] for row in self.env.execute_query(query)]

@@ -1,7 +1,7 @@
 """Dunning letters and reminders: what a demand states, and how it reaches the customer."""
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL, format_date, split_every
@@ -78,7 +78,7 @@ class ResPartner(models.Model):
         self.env["account.collection.promise"].flush_model(["state", "move_ids"])
         query = SQL(
             """
-            SELECT aml.partner_id, aml.id, aml.move_name, aml.date,
+            SELECT customer.commercial_partner_id, aml.id, aml.move_name, aml.date,
                    COALESCE(aml.date_maturity, aml.date), aml.amount_residual,
                    aml.amount_residual_currency, aml.currency_id,
                    aml.collection_level_id, aml.collection_level_sequence,
@@ -88,9 +88,9 @@ class ResPartner(models.Model):
                             JOIN account_collection_promise promise ON promise.id = rel.promise_id
                            WHERE rel.move_id = aml.move_id AND promise.state = 'open')
             %s
-            ORDER BY aml.partner_id, COALESCE(aml.date_maturity, aml.date), aml.id
+            ORDER BY customer.commercial_partner_id, COALESCE(aml.date_maturity, aml.date), aml.id
             """,
-            self._collection_open_items_sql(SQL("aml.partner_id = ANY(%s)", partner_ids)),
+            self._collection_open_items_sql(SQL("customer.commercial_partner_id = ANY(%s)", partner_ids)),
         )
         items = defaultdict(list)
         names = (
@@ -127,36 +127,29 @@ class ResPartner(models.Model):
 
     @api.model
     def _collection_prefetch_open_moves(self, partners):
-        """Find and load the customers' open invoices in two queries before reminders render.
+        """Find the customers' entries with open items in one query before reminders render.
 
         Rendering goes customer by customer; ``_collection_overdue_moves`` reads the result
         from the cursor's cache (until ``_collection_forget_open_moves``).
         """
         partners = self.env["res.partner"].browse([p.id for p in partners]).commercial_partner_id
-        moves = self.env["account.move"].search(
-            [
-                ("commercial_partner_id", "in", partners.ids),
-                ("company_id", "=", self.env.company.id),
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("payment_state", "in", ("not_paid", "partial")),
-            ],
-            order="invoice_date_due, id",
-        )
-        moves.fetch(
-            [
-                "name",
-                "invoice_date",
-                "invoice_date_due",
-                "amount_residual",
-                "currency_id",
-                "commercial_partner_id",
-            ]
-        )
         by_partner = {partner_id: [] for partner_id in partners.ids}
-        for move in moves:
-            by_partner[move.commercial_partner_id.id].append(move.id)
+        for partner_id, move_id in self._collection_open_move_rows(partners.ids):
+            if move_id not in by_partner[partner_id]:
+                by_partner[partner_id].append(move_id)
         self.env.cr.cache.setdefault("collection_open_moves", {}).update(by_partner)
+
+    @api.model
+    def _collection_open_move_rows(self, partner_ids):
+        """[(customer id, entry id)] of the customers' open items, earliest due first."""
+        self._collection_flush_open_items()
+        return self.env.execute_query(
+            SQL(
+                "SELECT customer.commercial_partner_id, aml.move_id %s AND aml.amount_residual > 0 "
+                "ORDER BY customer.commercial_partner_id, COALESCE(aml.date_maturity, aml.date), aml.id",
+                self._collection_open_items_sql(SQL("customer.commercial_partner_id = ANY(%s)", partner_ids)),
+            )
+        )
 
     @api.model
     def _collection_forget_open_moves(self):
@@ -180,7 +173,8 @@ class ResPartner(models.Model):
         return contact or commercial
 
     def _collection_overdue_moves(self):
-        """Open customer invoices of this customer, oldest due first (for letters and e-mails).
+        """Entries this customer still owes on in the current company (invoices, debit notes,
+        opening balances, manual entries), earliest item due first (for calls and reminders).
 
         Batch senders load them beforehand for all their customers
         (``_collection_prefetch_open_moves``).
@@ -188,16 +182,10 @@ class ResPartner(models.Model):
         self.ensure_one()
         commercial = self.commercial_partner_id
         prefetched = self.env.cr.cache.get("collection_open_moves", {}).get(commercial.id)
-        if prefetched is not None:
-            return self.env["account.move"].browse(prefetched)
-        company = self.env.company
-        moves = (commercial.invoice_ids | commercial.child_ids.invoice_ids).filtered(
-            lambda m: m.move_type == "out_invoice"
-            and m.state == "posted"
-            and m.payment_state in ("not_paid", "partial")
-            and m.company_id == company
-        )
-        return moves.sorted(lambda m: (m.invoice_date_due or date.max, m.id))
+        if prefetched is None:
+            rows = self._collection_open_move_rows([commercial.id])
+            prefetched = list(dict.fromkeys(move_id for _partner_id, move_id in rows))
+        return self.env["account.move"].browse(prefetched)
 
     def _collection_letter_level(self):
         """Level a reminder speaks for: the one in the context (a ladder step sending it), else

@@ -50,6 +50,7 @@ class AccountCollectionWorklist(models.Model):
             "collection_level_sequence",
             "collection_next_date",
         ],
+        "res.partner": ["commercial_partner_id"],
         "account.collection.promise": ["state", "state_date", "amount"],
         "account.collection.call": ["outcome_id", "date"],
     }
@@ -60,7 +61,7 @@ class AccountCollectionWorklist(models.Model):
         return SQL(
             """
             WITH debt AS (
-                SELECT aml.partner_id, aml.company_id,
+                SELECT customer.commercial_partner_id AS partner_id, aml.company_id,
                        SUM(aml.amount_residual) AS open_amount,
                        GREATEST(SUM(aml.amount_residual) FILTER (
                            WHERE aml.amount_residual < 0 OR aml.date_maturity < %(today)s
@@ -70,21 +71,26 @@ class AccountCollectionWorklist(models.Model):
                        ), 0) AS overdue_days
                   FROM account_move_line aml
                   JOIN account_account account ON account.id = aml.account_id
+                  JOIN res_partner customer ON customer.id = aml.partner_id
                  WHERE account.account_type = 'asset_receivable' AND aml.parent_state = 'posted'
                    AND NOT aml.reconciled AND aml.amount_residual != 0
-              GROUP BY aml.partner_id, aml.company_id
+              GROUP BY customer.commercial_partner_id, aml.company_id
             ), ladder AS (
-                SELECT DISTINCT ON (aml.partner_id, aml.company_id)
-                       aml.partner_id, aml.company_id, aml.collection_level_id AS level_id
+                SELECT DISTINCT ON (customer.commercial_partner_id, aml.company_id)
+                       customer.commercial_partner_id AS partner_id, aml.company_id,
+                       aml.collection_level_id AS level_id
                   FROM account_move_line aml
+                  JOIN res_partner customer ON customer.id = aml.partner_id
                  WHERE aml.collection_level_id IS NOT NULL AND NOT aml.reconciled
                    AND aml.amount_residual > 0 AND aml.parent_state = 'posted'
-              ORDER BY aml.partner_id, aml.company_id, aml.collection_level_sequence DESC
+              ORDER BY customer.commercial_partner_id, aml.company_id, aml.collection_level_sequence DESC
             ), next_step AS (
-                SELECT aml.partner_id, aml.company_id, MIN(aml.collection_next_date) AS next_date
+                SELECT customer.commercial_partner_id AS partner_id, aml.company_id,
+                       MIN(aml.collection_next_date) AS next_date
                   FROM account_move_line aml
+                  JOIN res_partner customer ON customer.id = aml.partner_id
                  WHERE aml.collection_next_date IS NOT NULL
-              GROUP BY aml.partner_id, aml.company_id
+              GROUP BY customer.commercial_partner_id, aml.company_id
             ), promises AS (
                 SELECT promise.partner_id, promise.company_id,
                        COUNT(*) FILTER (WHERE promise.state = 'broken'

@@ -54,9 +54,10 @@ class TestItems(CollectionsCommon):
         self.assertEqual((first.date_maturity, second.date_maturity), (date(2026, 5, 15), date(2026, 6, 29)))
         return invoice, first, second
 
-    def _opening_balance(self, amount, maturity):
+    def _opening_balance(self, amount, maturity, partner=None):
         """An opening balance of the customer, as a company migrating to Odoo books it."""
-        receivable = self.customer.property_account_receivable_id
+        partner = partner or self.customer
+        receivable = partner.property_account_receivable_id
         entry = self.env["account.move"].create(
             {
                 "move_type": "entry",
@@ -66,7 +67,7 @@ class TestItems(CollectionsCommon):
                     Command.create(
                         {
                             "account_id": receivable.id,
-                            "partner_id": self.customer.id,
+                            "partner_id": partner.id,
                             "debit": amount,
                             "date_maturity": maturity,
                             "name": "Opening balance",
@@ -84,6 +85,18 @@ class TestItems(CollectionsCommon):
         )
         entry.action_post()
         return entry
+
+    def _outcome_of(self, kind):
+        return self.env["account.collection.outcome"].search([("outcome_type", "=", kind)], limit=1)
+
+    def _migrate(self):
+        """Run the upgrade script of 19.0.1.1.0 as Odoo would from 19.0.1.0.0."""
+        path = Path(__file__).parents[1] / "migrations" / "19.0.1.1.0" / "post-migrate.py"
+        spec = importlib.util.spec_from_file_location("collections_migrate_1_1", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.migrate(self.env.cr, "19.0.1.0.0")
+        self.env.invalidate_all()
 
     # ------------------------------------------------------------------
     # Instalments and partial payments
@@ -161,6 +174,45 @@ class TestItems(CollectionsCommon):
         self.assertEqual(demand.net, 700.0)
         self.assertIn(entry.name, history.mail_id.body_html)
 
+    def test_an_opening_balance_is_discussed_and_disputed(self):
+        """A collector calls about an opening balance like about an invoice: the wizard offers it
+        with its amount; disputed, it pauses; resolved, it climbs."""
+        entry = self._opening_balance(700.0, date(2026, 5, 20))
+        invoice = self._invoice(self.customer, 300.0, date(2026, 5, 20))
+        self.assertEqual(self.customer._collection_overdue_moves(), entry | invoice)
+        self.assertEqual(entry._collection_customer(), self.customer)
+        Wizard = self.env["account.collection.call.register"].with_user(self.collector)
+        with freeze_time(MONDAY):
+            wizard = Wizard.with_context(default_partner_id=self.customer.id).create(
+                {"outcome_id": self._outcome_of("dispute").id}
+            )
+        self.assertEqual(wizard.move_ids, entry | invoice)
+        self.assertEqual(wizard.open_amount, 1000.0)
+        with freeze_time(MONDAY):
+            self.env["account.collection.call"].with_user(self.collector)._collection_log(
+                self.customer, self._outcome_of("dispute"), entry, details={"reason": "Never delivered"}
+            )
+        self.assertTrue(entry.collection_disputed)
+        self._run(MONDAY)
+        self.assertFalse(entry._collection_items().collection_level_id, "disputed: paused")
+        self.assertEqual(invoice.collection_level_id, self.levels[2])
+        self.assertEqual(self.customer._collection_demand(MONDAY).net, 300.0)
+        entry.action_collection_resolve_dispute()
+        self._run(date(2026, 6, 16))
+        self.assertEqual(entry._collection_items().collection_level_id, self.levels[2])
+
+    def test_an_entry_on_a_contact_is_the_customers(self):
+        """A manual entry booked on a contact person of the customer is the customer's debt:
+        demanded with the rest, in the customer's step."""
+        contact = self.env["res.partner"].create({"name": "Accounts clerk", "parent_id": self.customer.id})
+        invoice = self._invoice(self.customer, 300.0, date(2026, 5, 20))
+        entry = self._opening_balance(200.0, date(2026, 5, 20), partner=contact)
+        self._run(MONDAY)
+        history = self._history(self.customer)
+        self.assertEqual(history.line_ids, (invoice | entry)._collection_items())
+        self.assertEqual(self.customer._collection_demand(MONDAY).net, 500.0)
+        self.assertEqual(contact._collection_demand(MONDAY).net, 500.0)
+
     def test_items_in_two_currencies(self):
         """A customer owing in euros and in the company currency: each item is chased, the step
         and the demand count them in company currency."""
@@ -203,12 +255,7 @@ class TestItems(CollectionsCommon):
         self.assertFalse(first.collection_level_id)
         self.assertEqual(invoice.collection_level_id, self.levels[2])
 
-        path = Path(__file__).parents[1] / "migrations" / "19.0.1.1.0" / "post-migrate.py"
-        spec = importlib.util.spec_from_file_location("collections_migrate_1_1", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        module.migrate(self.env.cr, "19.0.1.0.0")
-        self.env.invalidate_all()
+        self._migrate()
 
         self.assertEqual(first.collection_level_id, self.levels[2])
         self.assertEqual(first.collection_level_date, MONDAY)
@@ -224,6 +271,77 @@ class TestItems(CollectionsCommon):
         self.assertEqual(second.collection_next_date, date(2026, 6, 24))
         self.assertEqual(self._history(self.customer).level_id, self.levels[2] | self.levels[3])
 
+    def test_migration_keeps_a_level_reached_before_the_due_date(self):
+        """An invoice that had its courtesy call (before its due date) keeps it: the call is not
+        made again after the upgrade."""
+        invoice = self._invoice(self.customer, 100.0, date(2026, 6, 18))
+        self._run(MONDAY)  # the courtesy call, 3 working days before 18 June
+        item = invoice._collection_items()
+        self.assertEqual(item.collection_level_id, self.levels[0])
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE account_move_line SET %s WHERE id = %s",
+                SQL(", ").join(SQL("%s = NULL", SQL.identifier(name)) for name in LADDER_FIELDS),
+                item.id,
+            )
+        )
+        self.env.invalidate_all()
+        self._migrate()
+        self.assertEqual(item.collection_level_id, self.levels[0])
+        self.assertEqual(item.collection_next_date, date(2026, 6, 18))
+        self._run(date(2026, 6, 16))
+        self.assertEqual(len(self._history(self.customer)), 1, "no second courtesy call")
+
+    def test_an_invoice_posted_again_keeps_its_level(self):
+        """Reset to draft and posted again with another invoice date and payment term, an
+        invoice gets new items from Odoo: those the level was taken for keep it, the ladder goes
+        on from there, and the new half falling due later starts on its own."""
+        invoice = self._invoice(self.customer, 100.0, date(2026, 5, 20))
+        self._run(MONDAY)
+        self.assertEqual(invoice.collection_level_id, self.levels[2])
+        old_items = invoice._collection_items()
+        with freeze_time(date(2026, 6, 16)):
+            invoice.button_draft()
+            invoice.write({"invoice_date": date(2026, 5, 19), "invoice_payment_term_id": self.half_half.id})
+            self._post_as_data(invoice)
+        first, second = invoice._collection_items().sorted("date_maturity")
+        self.assertEqual((first.date_maturity, second.date_maturity), (date(2026, 5, 19), date(2026, 7, 3)))
+        self.assertTrue((first | second) - old_items, "Odoo made new items")
+        self.assertEqual(first.collection_level_id, self.levels[2])
+        self.assertFalse(second.collection_level_id)
+        self.assertEqual(invoice.collection_level_id, self.levels[2])
+        self._run(date(2026, 6, 19))
+        self.assertEqual(first.collection_level_id, self.levels[3], "the claim, not the demand again")
+        demands = self._history(self.customer).filtered(lambda h: h.level_id == self.levels[2])
+        self.assertEqual(demands.date, MONDAY)
+
+    def test_broken_promise_leaves_instalments_not_yet_due(self):
+        """A broken promise raises the items that were due one level; the half not yet due keeps
+        its own steps."""
+        invoice, first, second = self._instalment_invoice()
+        self._run(MONDAY)
+        with freeze_time(MONDAY):
+            promise = (
+                self.env["account.collection.call"]
+                .with_user(self.collector)
+                ._collection_log(
+                    self.customer,
+                    self.env["account.collection.outcome"].search(
+                        [("outcome_type", "=", "promise")], limit=1
+                    ),
+                    invoice,
+                    details={"lines": [(500.0, date(2026, 6, 17))]},
+                )
+                .promise_ids
+            )
+        with freeze_time(date(2026, 6, 23)):
+            self.env["account.collection.promise"]._cron_evaluate()
+        self.assertEqual(promise.state, "broken")
+        self.assertEqual(first.collection_level_id, self.levels[3])
+        self.assertFalse(second.collection_level_id)
+        self.assertEqual(second.collection_next_date, date(2026, 6, 24))
+
     def test_ladder_fields_are_the_ladders(self):
         """Nobody sets a level by hand, on the invoice or on its items, whatever the role."""
         invoice, first = self._instalment_invoice()[:2]
@@ -233,6 +351,11 @@ class TestItems(CollectionsCommon):
                 with self.assertRaisesRegex(UserError, "set by the ladder"):
                     record.with_user(user).write({"collection_level_id": self.levels[4].id})
         self.assertFalse(first.collection_level_id)
+        vals = prepare_invoice_vals(self.customer, 100.0, date(2026, 6, 30))
+        with self.assertRaisesRegex(UserError, "set by the ladder"):
+            self.env["account.move"].with_user(self.manager).create(
+                {**vals, "collection_next_date": date(2026, 6, 16)}
+            )
 
     # ------------------------------------------------------------------
     # The record of a run
@@ -265,6 +388,20 @@ class TestItems(CollectionsCommon):
             Run.with_user(self.manager).action_collection_run_now()
         queued = Run.search([("state", "=", "queued"), ("company_id", "=", self.company.id)])
         self.assertEqual((queued.trigger, queued.user_id), ("manual", self.manager))
+
+    def test_run_records_are_kept_for_the_retention(self):
+        Run = self.env["account.collection.run"]
+        self._instalment_invoice()
+        self._run(date(2026, 6, 1))
+        self._run(MONDAY)
+        old, recent = Run.search([("company_id", "=", self.company.id)], order="date")
+        self.company.sudo().collection_run_retention_days = 0
+        Run._collection_forget_old_runs(self.company, date(2027, 6, 1))
+        self.assertEqual(len(old | recent), 2, "0 keeps them all")
+        self.company.sudo().collection_run_retention_days = 10
+        Run._collection_forget_old_runs(self.company, date(2026, 6, 16))
+        self.assertFalse(old.exists())
+        self.assertTrue(recent.exists())
 
     def test_a_failed_run_names_its_customers(self):
         self._instalment_invoice()

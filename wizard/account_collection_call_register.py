@@ -19,9 +19,12 @@ class AccountCollectionCallRegister(models.TransientModel):
     move_ids = fields.Many2many(
         "account.move",
         string="Invoices",
-        domain="[('commercial_partner_id', '=', partner_id), ('move_type', '=', 'out_invoice'), "
-        "('state', '=', 'posted'), ('payment_state', 'in', ('not_paid', 'partial')), "
-        "('company_id', '=', company_id)]",
+        # Invoices and entries (opening balances, manual entries) the customer still owes on.
+        domain="[('move_type', 'in', ('out_invoice', 'entry')), ('state', '=', 'posted'), "
+        "('company_id', '=', company_id), ('line_ids', 'any', ["
+        "('partner_id.commercial_partner_id', '=', partner_id), "
+        "('account_id.account_type', '=', 'asset_receivable'), "
+        "('reconciled', '=', False), ('amount_residual', '>', 0)])]",
     )
     open_amount = fields.Monetary(compute="_compute_open_amount", currency_field="currency_id")
     currency_id = fields.Many2one("res.currency", compute="_compute_open_amount")
@@ -66,7 +69,7 @@ class AccountCollectionCallRegister(models.TransientModel):
     def _compute_open_amount(self):
         for wizard in self:
             wizard.currency_id = wizard.move_ids[:1].currency_id or wizard.company_id.currency_id
-            wizard.open_amount = sum(wizard.move_ids.mapped("amount_residual"))
+            wizard.open_amount = sum(move._collection_open_amount() for move in wizard.move_ids)
 
     @api.model
     def _action_open_for_activity(self, activity):
