@@ -274,10 +274,9 @@ def add_credits(env, rng, customers, companies, count):
         env.invalidate_all()
 
 
-def pay_partially(env, invoices):
-    """A third of each invoice paid: one bank entry per company and currency, then one batched
-    reconciliation (the payment wizard, one invoice at a time, takes minutes at this scale)."""
-    date = TODAY - timedelta(days=5)
+def pay_partially(env, invoices, share=1 / 3, date=TODAY - timedelta(days=5)):
+    """A share of what is left of each invoice paid: one bank entry per company and currency, then
+    one batched reconciliation (the payment wizard, one invoice at a time, takes minutes here)."""
     for company in invoices.company_id:
         journal = env["account.journal"].search(
             [("company_id", "=", company.id), ("type", "=", "bank")], limit=1
@@ -288,10 +287,12 @@ def pay_partially(env, invoices):
             )
             if not group:
                 continue
-            receivables = group.line_ids.filtered(lambda line: line.account_type == "asset_receivable")
+            receivables = group.line_ids.filtered(
+                lambda line: line.account_type == "asset_receivable" and not line.reconciled
+            )
             lines, total = [], 0.0
             for line in receivables:
-                amount = currency.round(line.amount_currency / 3)
+                amount = currency.round(line.amount_residual_currency * share)
                 balance = currency._convert(amount, company.currency_id, company, date)
                 total += balance
                 lines.append(

@@ -237,6 +237,12 @@ class AccountCollectionLadderLevel(models.Model):
         self.ensure_one()
         return self.reference == "due_date" and self.offset_days >= 0
 
+    def _collection_below_minimum(self, amount):
+        """Whether a customer owing `amount` (net, company currency) is below the level's
+        minimum: the step is skipped."""
+        self.ensure_one()
+        return bool(self.min_amount) and self.currency_id.compare_amounts(amount, self.min_amount) < 0
+
     def _collection_has_letter(self):
         """E-mails of a level with a letter (to post, or a title or text) carry it as a PDF."""
         self.ensure_one()

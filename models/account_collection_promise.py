@@ -369,7 +369,7 @@ class AccountCollectionPromise(models.Model):
             workday = workdays.next_workday(today) or today
             tomorrow = workdays.shift(workday + timedelta(days=1), 0) or workday + timedelta(days=1)
             partner_ids = lines.partner_id.commercial_partner_id.ids
-            excluded = Run._collection_excluded_partner_ids(company, partner_ids)
+            excluded = Run._collection_excluded_partner_ids(company, partner_ids, workday)
             # Only the items due by then: an instalment not yet due keeps its own steps.
             escalated = lines.filtered(
                 lambda line, skip=excluded, day=workday: line.partner_id.commercial_partner_id.id not in skip

@@ -21,6 +21,7 @@ from odoo.fields import Domain
 from odoo.tools import SQL, split_every
 
 from ..const import CALL_TYPE, MANAGER, TODO_TYPE
+from .account_collection_ladder import LEVEL_ACTIONS
 
 _logger = logging.getLogger(__name__)
 
@@ -263,7 +264,7 @@ class AccountCollectionRun(models.Model):
         Line._collection_adopt_open_items(company)
         Line._collection_release_closed_items(company)
         partner_ids = self._collection_due_partner_ids(company, today)
-        excluded = self._collection_excluded_partner_ids(company, partner_ids)
+        excluded = self._collection_excluded_partner_ids(company, partner_ids, today)
         pending = [pid for pid in partner_ids if pid not in excluded]
         workdays = None
         skipped = []
@@ -310,13 +311,17 @@ class AccountCollectionRun(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _collection_due_domain(self, company, today):
-        """Open items whose next step is due and that nothing pauses (a dispute, an open promise)."""
+        """Open items whose next step is due and that nothing pauses (a dispute, an open promise,
+        a manager's exclusion of the item)."""
         domain = self.env["account.move.line"]._collection_open_domain(company) & Domain(
             [("collection_next_date", "<=", today), ("move_id.collection_disputed", "=", False)]
         )
         paused = self._collection_paused_move_ids(company)
         if paused:
             domain &= Domain("move_id", "not in", paused)
+        excluded_items = self.env["account.collection.exclusion"]._collection_active(company, today)[1]
+        if excluded_items:
+            domain &= Domain("id", "not in", list(excluded_items))
         return domain
 
     @api.model
@@ -337,15 +342,17 @@ class AccountCollectionRun(models.Model):
         return [row[0] for row in rows]
 
     @api.model
-    def _collection_excluded_partner_ids(self, company, partner_ids):
-        """Customers without automatic actions: those handed to lawyers."""
+    def _collection_excluded_partner_ids(self, company, partner_ids, today):
+        """Customers without automatic actions: those handed to lawyers, and those a manager
+        keeps out of the day's run."""
         partners = (
             self.env["res.partner"]
             .sudo()
             .with_company(company)
             .search([("id", "in", partner_ids), ("collection_stage", "=", "legal")])
         )
-        return set(partners.ids)
+        kept_out = self.env["account.collection.exclusion"]._collection_active(company, today)[0]
+        return set(partners.ids) | (kept_out & set(partner_ids))
 
     @api.model
     def _collection_due_partner_ids(self, company, today):
@@ -385,6 +392,65 @@ class AccountCollectionRun(models.Model):
         return 0x436F6C6C + company.id
 
     # ------------------------------------------------------------------
+    # Preview: what a run will do
+    # ------------------------------------------------------------------
+    @api.model
+    def _collection_preview(self, company, day):
+        """What the run of `day` will do for `company`, without changing anything: one dict per
+        customer and level (customer, level, items, what the step does, the items' amount, the
+        amount demanded and its currency, collector).
+
+        It follows the run's own rules, through the same methods: the items due, exclusions,
+        the plan, netting against credits and the collectors. Items that never met the ladder
+        are placed as the run would place them, in a savepoint rolled back before returning.
+        """
+        if not company._collection_workdays(day, day).dates:
+            return []
+        Run = self.sudo().with_company(company)
+        Line = self.env["account.move.line"].sudo().with_company(company)
+        rows = []
+        with self.env.cr.savepoint() as savepoint:
+            Line._collection_adopt_open_items(company)
+            partner_ids = Run._collection_due_partner_ids(company, day)
+            excluded = Run._collection_excluded_partner_ids(company, partner_ids, day)
+            partner_ids = [pid for pid in partner_ids if pid not in excluded]
+            lines = Run._collection_due_items(company, day, partner_ids) if partner_ids else Line
+            if lines:
+                workdays = lines._collection_workdays(company, day)
+                plan, demands = Run._collection_batch_plan(lines, company, day, workdays)
+                partners = self.env["res.partner"].sudo().with_company(company).browse(list(plan.by_partner))
+                owners = Run._collection_owners(partners, plan, demands)[0]
+                for partner in partners:
+                    demand = demands[partner.id]
+                    for level_id, line_ids in plan.by_partner[partner.id].items():
+                        level = plan.levels[level_id]
+                        items = Line.browse(line_ids)
+                        rows.append(
+                            {
+                                "partner_id": partner.id,
+                                "level_id": level.id,
+                                "user_id": owners[partner.id].id,
+                                "item_ids": items.ids,
+                                "amount": sum(items.mapped("amount_residual")),
+                                "demanded": demand.net,
+                                "demand_currency_id": demand.currency_id,
+                                "action": self._collection_step_text(level, demand),
+                                "skipped": level._collection_below_minimum(demand.net_company),
+                            }
+                        )
+            savepoint.close(rollback=True)
+        return rows
+
+    @api.model
+    def _collection_step_text(self, level, demand):
+        """What a level's step does for a customer, in words."""
+        if level._collection_below_minimum(demand.net_company):
+            return self.env._("Skipped: below the level's minimum")
+        return ", ".join(
+            level._fields[name]._description_string(self.env) for name, _label in LEVEL_ACTIONS if level[name]
+        )
+
+    # ------------------------------------------------------------------
     # One batch: plan, net, execute, schedule
     # ------------------------------------------------------------------
     @api.model
@@ -397,16 +463,10 @@ class AccountCollectionRun(models.Model):
         partner_ids = self._collection_lock_partners(company, partner_ids)
         if not partner_ids:
             return set()
-        Line = self.env["account.move.line"].sudo().with_company(company)
-        domain = Domain(self._collection_due_domain(company, today))
-        if escalate:
-            # A broken promise escalates its items even while another instalment is open.
-            domain |= Domain("id", "in", list(escalate))
-        domain &= Domain("partner_id.commercial_partner_id", "in", partner_ids)
         # Row locks too: under REPEATABLE READ, an item another transaction changed since this
         # one began (a payment reconciled) raises a serialization error instead of being
         # processed twice.
-        candidates = Line.search(domain, order="partner_id, date_maturity, id")
+        candidates = self._collection_due_items(company, today, partner_ids, escalate)
         # Payments may still reference the items (a reconciliation inserts its partials); what
         # they may not do meanwhile is change them.
         locked = candidates.try_lock_for_update(allow_referencing=True)
@@ -416,16 +476,7 @@ class AccountCollectionRun(models.Model):
         done = set(partner_ids) - busy
         if not lines:
             return done
-        plan = self._collection_plan(lines, company, today, workdays, escalate)
-        partners = self.env["res.partner"].with_company(company).browse(list(plan.by_partner))
-        demands = partners._collection_demands(today)
-        threshold = company.sudo().collection_demand_threshold
-        for partner_id, demand in demands.items():
-            if company.currency_id.compare_amounts(demand.net_company, threshold) <= 0:
-                # Nothing (or too little) is owed once credits are deducted and disputed and
-                # promised items left out: no demand, no call about money already paid. The
-                # items stay where they are, and are looked at again on the next run.
-                plan.hold_payment_steps(partner_id)
+        plan, demands = self._collection_batch_plan(lines, company, today, workdays, escalate)
         if plan.by_partner:
             self._collection_execute(plan, company, today, stats, demands, call_day)
             stats["customers"] += len(plan.by_partner)
@@ -438,6 +489,34 @@ class AccountCollectionRun(models.Model):
             stats["items"] += len(reached)
         lines._collection_schedule_company(company, workdays, reached, today)
         return done
+
+    @api.model
+    def _collection_due_items(self, company, today, partner_ids, escalate=()):
+        """The items of these customers whose step is due today, and those in `escalate`."""
+        domain = Domain(self._collection_due_domain(company, today))
+        if escalate:
+            # A broken promise escalates its items even while another instalment is open.
+            domain |= Domain("id", "in", list(escalate))
+        domain &= Domain("partner_id.commercial_partner_id", "in", partner_ids)
+        Line = self.env["account.move.line"].sudo().with_company(company)
+        return Line.search(domain, order="partner_id, date_maturity, id")
+
+    @api.model
+    def _collection_batch_plan(self, lines, company, today, workdays, escalate=()):
+        """(plan, demands): the level each item reaches today, less the steps that ask for
+        payment of customers who owe nothing (or too little), and the customers' demands.
+        Reads only: the run carries the plan out, the preview shows it."""
+        plan = self._collection_plan(lines, company, today, workdays, escalate)
+        partners = self.env["res.partner"].with_company(company).browse(list(plan.by_partner))
+        demands = partners._collection_demands(today)
+        threshold = company.sudo().collection_demand_threshold
+        for partner_id, demand in demands.items():
+            if company.currency_id.compare_amounts(demand.net_company, threshold) <= 0:
+                # Nothing (or too little) is owed once credits are deducted and disputed and
+                # promised items left out: no demand, no call about money already paid. The
+                # items stay where they are, and are looked at again on the next run.
+                plan.hold_payment_steps(partner_id)
+        return plan, demands
 
     @api.model
     def _collection_plan(self, lines, company, today, workdays, escalate=()):
@@ -544,7 +623,7 @@ class AccountCollectionRun(models.Model):
         )
         Line = all_lines.browse()
         partners = self.env["res.partner"].sudo().with_company(company).browse(list(plan.by_partner))
-        owners = self._collection_assign_collectors(partners, plan, demands, company)
+        owners = self._collection_assign_collectors(partners, plan, demands)
         history_vals, calls, emails, letters, notices, legal = (
             [],
             defaultdict(list),
@@ -569,7 +648,7 @@ class AccountCollectionRun(models.Model):
                     "line_ids": lines.ids,
                     "amount": sum(lines.mapped("amount_residual")),
                 }
-                if level.min_amount and company.currency_id.compare_amounts(overdue, level.min_amount) < 0:
+                if level._collection_below_minimum(overdue):
                     vals["note"] = self.env._(
                         "Skipped: overdue amount below the level's minimum of %(amount)s.",
                         amount=company.currency_id.format(level.min_amount),
@@ -613,12 +692,11 @@ class AccountCollectionRun(models.Model):
         return histories
 
     @api.model
-    def _collection_assign_collectors(self, partners, plan, demands, company):
-        """{partner id: collector}: the partner's collector, else its salesperson, else the ladder's.
-
-        A ladder's hand-over rule moves the customer to its escalation collector when the
-        overdue amount or the level reached crosses the threshold; the change is tracked.
-        """
+    def _collection_owners(self, partners, plan, demands):
+        """({partner id: collector}, {collector: [partner ids handed to them]}): the partner's
+        collector, else its salesperson, else the ladder's. A ladder's hand-over rule moves the
+        customer to its escalation collector when the overdue amount or the level reached
+        crosses the threshold. Reads only."""
         owners, handed = {}, defaultdict(list)
         for partner in partners:
             ladder = next(iter(plan.levels[lid] for lid in plan.by_partner[partner.id])).ladder_id
@@ -633,6 +711,13 @@ class AccountCollectionRun(models.Model):
                     handed[target].append(partner.id)
                     owner = target
             owners[partner.id] = owner
+        return owners, handed
+
+    @api.model
+    def _collection_assign_collectors(self, partners, plan, demands):
+        """{partner id: collector} of the day; customers the hand-over rule moves change collector
+        (tracked, their open work moving with them)."""
+        owners, handed = self._collection_owners(partners, plan, demands)
         for user, partner_ids in handed.items():
             # Their open calls and the collector's tasks go with them.
             partners.browse(partner_ids)._collection_set_collector(

@@ -7,3 +7,4 @@ from . import test_security
 from . import test_tour
 from . import test_trust
 from . import test_items
+from . import test_run

@@ -4,12 +4,11 @@ migration from invoice levels, and the record each run leaves."""
 import importlib.util
 from datetime import date
 from pathlib import Path
-from unittest.mock import patch
 
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
@@ -356,69 +355,3 @@ class TestItems(CollectionsCommon):
             self.env["account.move"].with_user(self.manager).create(
                 {**vals, "collection_next_date": date(2026, 6, 16)}
             )
-
-    # ------------------------------------------------------------------
-    # The record of a run
-    # ------------------------------------------------------------------
-    def test_each_run_leaves_a_record(self):
-        self._instalment_invoice()
-        Run = self.env["account.collection.run"]
-        stats = self._run(MONDAY)
-        record = Run.search([("company_id", "=", self.company.id)])
-        self.assertEqual(len(record), 1)
-        self.assertEqual(record.state, "done")
-        self.assertEqual(record.date, MONDAY)
-        self.assertEqual(record.trigger, "cron")
-        self.assertEqual(
-            (record.customer_count, record.item_count, record.email_count, record.history_count),
-            (stats["customers"], stats["items"], stats["emails"], stats["history"]),
-        )
-        self.assertEqual((record.customer_count, record.item_count, record.email_count), (1, 1, 1))
-        # Saturday: nothing runs, nothing is recorded.
-        self.assertEqual(self._run(date(2026, 6, 20)), {})
-        self.assertEqual(Run.search_count([("company_id", "=", self.company.id)]), 1)
-        # Managers see the runs; collectors do not.
-        self.assertEqual(Run.with_user(self.manager).search([("id", "=", record.id)]), record)
-        with self.assertRaises(AccessError):
-            Run.with_user(self.collector).search([])
-        # "Run now" names the manager who asked; collectors cannot ask.
-        with self.assertRaises(AccessError):
-            Run.with_user(self.collector).action_collection_run_now()
-        with freeze_time(MONDAY):
-            Run.with_user(self.manager).action_collection_run_now()
-        queued = Run.search([("state", "=", "queued"), ("company_id", "=", self.company.id)])
-        self.assertEqual((queued.trigger, queued.user_id), ("manual", self.manager))
-
-    def test_run_records_are_kept_for_the_retention(self):
-        Run = self.env["account.collection.run"]
-        self._instalment_invoice()
-        self._run(date(2026, 6, 1))
-        self._run(MONDAY)
-        old, recent = Run.search([("company_id", "=", self.company.id)], order="date")
-        self.company.sudo().collection_run_retention_days = 0
-        Run._collection_forget_old_runs(self.company, date(2027, 6, 1))
-        self.assertEqual(len(old | recent), 2, "0 keeps them all")
-        self.company.sudo().collection_run_retention_days = 10
-        Run._collection_forget_old_runs(self.company, date(2026, 6, 16))
-        self.assertFalse(old.exists())
-        self.assertTrue(recent.exists())
-
-    def test_a_failed_run_names_its_customers(self):
-        self._instalment_invoice()
-        Run = type(self.env["account.collection.run"])
-
-        def failing(*args, **kwargs):
-            raise RuntimeError("worker killed")
-
-        # Not assertRaises: Odoo's version rolls back to a savepoint taken before the run.
-        with patch.object(Run, "_collection_run_batch", failing):
-            try:
-                self._run(MONDAY)
-            except RuntimeError as error:
-                self.assertEqual(str(error), "worker killed")
-            else:
-                self.fail("the run should have died")
-        record = self.env["account.collection.run"].search([("company_id", "=", self.company.id)])
-        self.assertEqual(record.state, "failed")
-        self.assertIn("worker killed", record.error)
-        self.assertIn(self.customer.name, record.error)

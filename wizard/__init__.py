@@ -3,3 +3,4 @@ from . import account_collection_hold_override
 from . import account_collection_reassign
 from . import account_collection_reminder_send
 from . import account_move_hold_override
+from . import account_collection_preview

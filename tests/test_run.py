@@ -1,0 +1,217 @@
+"""The daily run's record, its preview and the customers a manager keeps out of it."""
+
+from datetime import date
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import tagged
+from odoo.tools import SQL
+
+from odoo.addons.account_collections.models.account_move_line import LADDER_FIELDS
+
+from .common import CollectionsCommon
+
+MONDAY = date(2026, 6, 15)
+
+
+@tagged("post_install", "-at_install")
+class TestRun(CollectionsCommon):
+    def _run(self, day, **kwargs):
+        with freeze_time(day):
+            return self.env["account.collection.run"]._collection_run(self.company, today=day, **kwargs)
+
+    @staticmethod
+    def _steps(rows):
+        """{(customer, level, items, amount, collector)} of preview rows or history steps."""
+        return {
+            (
+                row["partner_id"],
+                row["level_id"],
+                frozenset(row["item_ids"]),
+                round(row["amount"], 2),
+                row["user_id"],
+            )
+            for row in rows
+        }
+
+    def _history_steps(self):
+        histories = self.env["account.collection.history"].search([("company_id", "=", self.company.id)])
+        return self._steps(
+            {
+                "partner_id": h.partner_id.id,
+                "level_id": h.level_id.id,
+                "item_ids": h.line_ids.ids,
+                "amount": h.amount,
+                "user_id": h.user_id.id,
+            }
+            for h in histories
+        )
+
+    def _customers(self):
+        """A: overdue (demand), B: due Thursday (courtesy call), C: overdue but paid on account
+        (no demand), D: overdue, its item never met the ladder (imported)."""
+        names = ("Alpha", "Bravo", "Charlie", "Delta")
+        a, b, c, d = self.env["res.partner"].create(
+            [{"name": name, "is_company": True, "email": f"{name.lower()}@x.example"} for name in names]
+        )
+        self._invoice(a, 400.0, date(2026, 5, 20))
+        self._invoice(a, 250.0, date(2026, 5, 27))
+        self._invoice(b, 300.0, date(2026, 6, 18))
+        self._invoice(c, 500.0, date(2026, 5, 20))
+        self._unmatched_credit(c, 500.0, date(2026, 6, 1))
+        imported = self._invoice(d, 800.0, date(2026, 5, 20))
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE account_move_line SET %s WHERE move_id = %s",
+                SQL(", ").join(SQL("%s = NULL", SQL.identifier(name)) for name in LADDER_FIELDS),
+                imported.id,
+            )
+        )
+        self.env.invalidate_all()
+        return a, b, c, d
+
+    # ------------------------------------------------------------------
+    # Preview
+    # ------------------------------------------------------------------
+    def test_preview_and_the_run_agree(self):
+        a, b, _, d = self._customers()
+        Run = self.env["account.collection.run"]
+        activities = self.env["mail.activity"].search_count([])
+        with freeze_time(MONDAY):
+            rows = Run._collection_preview(self.company, MONDAY)
+        # Nothing changed: no step, no activity, the imported item still off the ladder.
+        self.assertFalse(self.env["account.collection.history"].search_count([]))
+        self.assertEqual(self.env["mail.activity"].search_count([]), activities)
+        self.assertFalse(d.invoice_ids._collection_items().collection_ladder_id)
+        by_customer = {row["partner_id"]: row for row in rows}
+        self.assertEqual(set(by_customer), {a.id, b.id, d.id}, "C owes nothing after its payment")
+        self.assertEqual(by_customer[a.id]["level_id"], self.levels[2].id)
+        self.assertEqual(by_customer[a.id]["demanded"], 650.0)
+        self.assertEqual(by_customer[b.id]["level_id"], self.levels[0].id)
+        self.assertEqual(by_customer[d.id]["amount"], 800.0)
+        self._run(MONDAY)
+        self.assertEqual(self._steps(rows), self._history_steps())
+        # The day after: the preview of a day already run shows what is left (nothing today).
+        with freeze_time(MONDAY):
+            self.assertEqual(Run._collection_preview(self.company, MONDAY), [])
+        self.assertEqual(Run._collection_preview(self.company, date(2026, 6, 20)), [], "Saturday")
+
+    def test_kept_out_customers_and_items_are_skipped(self):
+        a, b = self._customers()[:2]
+        Exclusion = self.env["account.collection.exclusion"].with_user(self.manager)
+        first = a.invoice_ids.filtered(lambda m: m.invoice_date_due == date(2026, 5, 20))._collection_items()
+        with self.assertRaisesRegex(ValidationError, "Say why"):
+            Exclusion.create({"partner_id": b.id, "reason": " ", "date_from": MONDAY, "date_to": MONDAY})
+        with self.assertRaises(AccessError):
+            Exclusion.with_user(self.collector).create(
+                {"partner_id": b.id, "reason": "Meeting", "date_from": MONDAY, "date_to": MONDAY}
+            )
+        Exclusion.create(
+            {"partner_id": b.id, "reason": "Visit on Tuesday", "date_from": MONDAY, "date_to": MONDAY}
+        )
+        Exclusion.create(
+            {
+                "partner_id": a.id,
+                "line_ids": [(6, 0, first.ids)],
+                "reason": "Credit note coming",
+                "date_from": MONDAY,
+                "date_to": date(2026, 6, 16),
+            }
+        )
+        self.assertIn("Visit on Tuesday", b.message_ids[0].body)
+        with freeze_time(MONDAY):
+            preview = self.env["account.collection.preview"].with_user(self.manager).create({"date": MONDAY})
+        self.assertNotIn(b, preview.line_ids.partner_id)
+        row = preview.line_ids.filtered(lambda line: line.partner_id == a)
+        self.assertNotIn(first, row.item_ids)
+        self.assertTrue(row.item_ids)
+        self._run(MONDAY)
+        steps = self._history_steps()
+        self.assertEqual(
+            self._steps(
+                {
+                    "partner_id": line.partner_id.id,
+                    "level_id": line.level_id.id,
+                    "item_ids": line.item_ids.ids,
+                    "amount": line.amount,
+                    "user_id": line.user_id.id,
+                }
+                for line in preview.line_ids
+            ),
+            steps,
+        )
+        self.assertFalse(first.collection_level_id)
+        # Kept out for Monday only: Tuesday's run takes B's courtesy call.
+        self._run(date(2026, 6, 16))
+        self.assertTrue(b.invoice_ids._collection_items().collection_level_id)
+        with self.assertRaises(AccessError):
+            self.env["account.collection.preview"].with_user(self.collector).create({"date": MONDAY})
+
+    # ------------------------------------------------------------------
+    # The record of a run
+    # ------------------------------------------------------------------
+    def test_each_run_leaves_a_record(self):
+        self._invoice(self.customer, 1000.0, date(2026, 5, 15))
+        Run = self.env["account.collection.run"]
+        stats = self._run(MONDAY)
+        record = Run.search([("company_id", "=", self.company.id)])
+        self.assertEqual(len(record), 1)
+        self.assertEqual(record.state, "done")
+        self.assertEqual(record.date, MONDAY)
+        self.assertEqual(record.trigger, "cron")
+        self.assertEqual(
+            (record.customer_count, record.item_count, record.email_count, record.history_count),
+            (stats["customers"], stats["items"], stats["emails"], stats["history"]),
+        )
+        self.assertEqual((record.customer_count, record.item_count, record.email_count), (1, 1, 1))
+        # Saturday: nothing runs, nothing is recorded.
+        self.assertEqual(self._run(date(2026, 6, 20)), {})
+        self.assertEqual(Run.search_count([("company_id", "=", self.company.id)]), 1)
+        # Managers see the runs; collectors do not.
+        self.assertEqual(Run.with_user(self.manager).search([("id", "=", record.id)]), record)
+        with self.assertRaises(AccessError):
+            Run.with_user(self.collector).search([])
+        # "Run now" names the manager who asked; collectors cannot ask.
+        with self.assertRaises(AccessError):
+            Run.with_user(self.collector).action_collection_run_now()
+        with freeze_time(MONDAY):
+            Run.with_user(self.manager).action_collection_run_now()
+        queued = Run.search([("state", "=", "queued"), ("company_id", "=", self.company.id)])
+        self.assertEqual((queued.trigger, queued.user_id), ("manual", self.manager))
+
+    def test_run_records_are_kept_for_the_retention(self):
+        Run = self.env["account.collection.run"]
+        self._invoice(self.customer, 1000.0, date(2026, 5, 15))
+        self._run(date(2026, 6, 1))
+        self._run(MONDAY)
+        old, recent = Run.search([("company_id", "=", self.company.id)], order="date")
+        self.company.sudo().collection_run_retention_days = 0
+        Run._collection_forget_old_runs(self.company, date(2027, 6, 1))
+        self.assertEqual(len(old | recent), 2, "0 keeps them all")
+        self.company.sudo().collection_run_retention_days = 10
+        Run._collection_forget_old_runs(self.company, date(2026, 6, 16))
+        self.assertFalse(old.exists())
+        self.assertTrue(recent.exists())
+
+    def test_a_failed_run_names_its_customers(self):
+        self._invoice(self.customer, 1000.0, date(2026, 5, 15))
+        Run = type(self.env["account.collection.run"])
+
+        def failing(*args, **kwargs):
+            raise RuntimeError("worker killed")
+
+        # Not assertRaises: Odoo's version rolls back to a savepoint taken before the run.
+        with patch.object(Run, "_collection_run_batch", failing):
+            try:
+                self._run(MONDAY)
+            except RuntimeError as error:
+                self.assertEqual(str(error), "worker killed")
+            else:
+                self.fail("the run should have died")
+        record = self.env["account.collection.run"].search([("company_id", "=", self.company.id)])
+        self.assertEqual(record.state, "failed")
+        self.assertIn("worker killed", record.error)
+        self.assertIn(self.customer.name, record.error)

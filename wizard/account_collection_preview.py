@@ -1,0 +1,88 @@
+from datetime import timedelta
+
+from odoo import Command, api, fields, models
+
+
+class AccountCollectionPreview(models.TransientModel):
+    """What the next collection run will do, customer by customer: the run's own plan
+    (``account.collection.run._collection_preview``), shown to a manager who can keep a customer
+    or some of its items out of it."""
+
+    _name = "account.collection.preview"
+    _description = "Collection Run Preview"
+
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    date = fields.Date(string="Run of", required=True, default=lambda self: self._default_date())
+    line_ids = fields.One2many("account.collection.preview.line", "preview_id", string="Steps")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+
+    @api.model
+    def _default_date(self):
+        """The next run: today's if it has not run yet on a working day, else the next working day's."""
+        company = self.env.company
+        today = fields.Date.context_today(self)
+        workdays = company._collection_workdays(today, today + timedelta(days=30))
+        done_today = self.env["account.collection.run"].sudo().search_count(
+            [("company_id", "=", company.id), ("date", "=", today), ("state", "=", "done")], limit=1
+        )
+        start = today + timedelta(days=1) if done_today else today
+        return workdays.next_workday(start) or start
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        previews = super().create(vals_list)
+        previews._compute_steps()
+        return previews
+
+    def _compute_steps(self):
+        for preview in self:
+            rows = self.env["account.collection.run"]._collection_preview(preview.company_id, preview.date)
+            preview.line_ids = [Command.clear()] + [
+                Command.create({**row, "item_ids": [Command.set(row["item_ids"])]}) for row in rows
+            ]
+
+    def action_refresh(self):
+        self._compute_steps()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+
+class AccountCollectionPreviewLine(models.TransientModel):
+    _name = "account.collection.preview.line"
+    _description = "Collection Run Preview Step"
+    _order = "partner_id, level_id"
+
+    preview_id = fields.Many2one("account.collection.preview", required=True, ondelete="cascade")
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    level_id = fields.Many2one("account.collection.ladder.level", string="Level", readonly=True)
+    user_id = fields.Many2one("res.users", string="Collector", readonly=True)
+    item_ids = fields.Many2many("account.move.line", string="Items", readonly=True)
+    action = fields.Char(string="Step", readonly=True)
+    skipped = fields.Boolean(readonly=True)
+    currency_id = fields.Many2one(related="preview_id.currency_id")
+    amount = fields.Monetary(string="Items' Amount", readonly=True)
+    demand_currency_id = fields.Many2one("res.currency", readonly=True)
+    demanded = fields.Monetary(string="Demanded", currency_field="demand_currency_id", readonly=True)
+
+    def action_keep_out(self):
+        """Open the exclusion form for this customer's items of the step, on the run's day."""
+        self.ensure_one()
+        return {
+            "name": self.env._("Keep Out of the Run"),
+            "type": "ir.actions.act_window",
+            "res_model": "account.collection.exclusion",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_partner_id": self.partner_id.id,
+                "default_line_ids": [Command.set(self.item_ids.ids)],
+                "default_date_from": self.preview_id.date,
+                "default_date_to": self.preview_id.date,
+            },
+        }
