@@ -2,7 +2,10 @@ import logging
 
 from markupsafe import escape
 
-from odoo import Command, fields, models
+from odoo import Command, api, fields, models
+from odoo.tools import split_every
+
+from .res_partner_dunning import LETTER_CHUNK
 
 _logger = logging.getLogger(__name__)
 
@@ -17,8 +20,8 @@ class MailMail(models.Model):
         ondelete="set null",
         readonly=True,
         copy=False,
-        help="Set while the customer's dunning letter (for this company's invoices) waits to be "
-        "rendered and attached; the e-mail's sending does it.",
+        help="Set while the customer's dunning letter (for this company's items) waits to be "
+        "rendered and attached by the letters' job; the mail queue leaves the e-mail alone meanwhile.",
     )
     collection_letter_level_id = fields.Many2one(
         "account.collection.ladder.level",
@@ -29,6 +32,39 @@ class MailMail(models.Model):
         help="Level whose title and text the letter uses; empty: the customer's current level.",
     )
 
+    @api.model
+    def process_email_queue(self, email_ids=(), batch_size=1000):
+        """E-mails whose dunning letter is not rendered yet are not the queue's to send: the
+        letters' job renders them in batches, then hands them over (``_cron_collection_letters``).
+        Other e-mail of the database never waits behind letters."""
+        filters = [*self.env.context.get("filters", []), ("collection_letter_company_id", "=", False)]
+        return super(MailMail, self.with_context(filters=filters)).process_email_queue(
+            email_ids=email_ids, batch_size=batch_size
+        )
+
+    @api.model
+    def _cron_collection_letters(self, limit=500):
+        """The letters' job: render the pending dunning letters of queued e-mails, a batch at a
+        time (one wkhtmltopdf run per batch when it is built on patched Qt), attach them and let
+        the mail queue send the e-mails. Each batch is committed when run by the scheduler, which
+        calls the job again while letters remain."""
+        domain = [("collection_letter_company_id", "!=", False), ("state", "=", "outgoing")]
+        Mail = self.sudo()
+        pending = Mail.search(domain, order="id", limit=limit)
+        remaining = Mail.search_count(domain) - len(pending) if len(pending) == limit else 0
+        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
+        done = Mail.browse()
+        for chunk in split_every(LETTER_CHUNK, pending.ids, Mail.browse):
+            chunk._collection_attach_letters()
+            done |= chunk
+            if in_cron:
+                left = remaining + len(pending) - len(done)
+                if self.env["ir.cron"]._commit_progress(len(chunk), remaining=left) < 60:
+                    break
+        if done:
+            self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
+        return done
+
     def send(self, auto_commit=False, raise_exception=False, post_send_callback=None):
         failed = self._collection_attach_letters()
         return super(MailMail, self - failed).send(
@@ -36,7 +72,8 @@ class MailMail(models.Model):
         )
 
     def _collection_attach_letters(self):
-        """Render the pending dunning letters of these e-mails, one batch per level.
+        """Render the pending dunning letters of these e-mails, one batch per level (the letters'
+        job does it; sending an e-mail at once, *Send Now*, does it too).
 
         A letter that cannot be rendered (wkhtmltopdf missing or failing) puts its e-mail in
         exception with the reason (*Retry* on the e-mail renders it again) and logs the failure

@@ -25,9 +25,10 @@ class MailTemplate(models.Model):
     def _collection_send_batch(self, res_ids, letter=False, level=None):
         """Queue the template for partners `res_ids`, with their dunning letter (of `level`) if asked.
 
-        The e-mails are rendered and created in one batch; the letters are rendered when the
-        mail queue sends them (``mail.mail._collection_attach_letters``), so queueing stays
-        cheap and the letter lists the invoices still open on the day it leaves.
+        The e-mails are rendered and created in one batch; their letters are rendered by the
+        letters' job (``mail.mail._cron_collection_letters``, started at once), which hands the
+        e-mails to the mail queue: queueing stays cheap, and other e-mail never waits behind
+        letters.
         """
         self.ensure_one()
         extra = {}
@@ -36,6 +37,7 @@ class MailTemplate(models.Model):
                 "collection_letter_company_id": (level.sudo().company_id or self.env.company).id,
                 "collection_letter_level_id": level.id if level else False,
             }
+            self.env.ref("account_collections.ir_cron_collection_letters").sudo()._trigger()
         if self.email_layout_xmlid or self.report_template_ids:
             # Layouts and report attachments: Odoo's own way, 50 e-mails per create.
             return self.send_mail_batch(res_ids, email_values=extra)

@@ -270,6 +270,41 @@ class TestLettersAndViews(CollectionsCommon):
         mail.send()
         self.assertEqual(len(mail.attachment_ids), 1)
 
+    def test_letters_render_off_the_mail_queue(self):
+        """The mail queue never renders a letter: it sends the other e-mail at once and leaves
+        letter e-mails to the letters' job, which renders them and hands them back."""
+        self._wkhtmltopdf_or_skip()
+        letters_job = self.env.ref("account_collections.ir_cron_collection_letters")
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", letters_job.id)])
+        self.env["account.collection.reminder.send"].create(
+            {"partner_ids": self.customer.ids, "attach_letter": True}
+        ).action_send()
+        self.assertGreater(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", letters_job.id)]), triggers
+        )
+        letter_mail = self.env["mail.mail"].search(
+            [("model", "=", "res.partner"), ("res_id", "=", self.customer.id)]
+        )
+        other = self.env["mail.mail"].create(
+            {"subject": "Password reset", "email_to": "someone@x.example", "body_html": "<p>Reset</p>"}
+        )
+        Mail = self.env["mail.mail"]
+        sent = []
+
+        def send(mails, *args, **kwargs):
+            sent.append(mails)
+
+        with patch.object(type(Mail), "send", send):
+            Mail.process_email_queue()
+            self.assertIn(other, sent[0])
+            self.assertNotIn(letter_mail, sent[0], "the queue leaves letter e-mails to the letters' job")
+            done = Mail._cron_collection_letters()
+            self.assertEqual(done, letter_mail)
+            self.assertEqual(len(letter_mail.attachment_ids), 1)
+            self.assertFalse(letter_mail.collection_letter_company_id)
+            Mail.process_email_queue()
+            self.assertIn(letter_mail, sent[1], "then the queue sends it with its letter")
+
     def test_batch_sending_is_bounded(self):
         def send(count):
             partners = self.env["res.partner"].create(
