@@ -358,7 +358,6 @@ class AccountCollectionPromise(models.Model):
         Customers handed to lawyers only get the call and the task.
         """
         call_type, todo_type = self.env.ref(CALL_TYPE), self.env.ref(TODO_TYPE)
-        root = self.env.ref("base.user_root")
         vals_list, bodies, calls = [], {}, {}
         for company, company_promises in self.grouped("company_id").items():
             Run = self.env["account.collection.run"].sudo().with_company(company)
@@ -391,7 +390,7 @@ class AccountCollectionPromise(models.Model):
             for partner, promises in company_promises.grouped(
                 lambda p: p.partner_id.commercial_partner_id
             ).items():
-                collector = promises[0].user_id or root
+                collector = promises[0].user_id or partner.with_company(company)._collection_collector()
                 manager = moves._collection_manager(company, collector)
                 summary = self.env._(
                     "Promise broken: %(promises)s",

@@ -800,7 +800,7 @@ class AccountCollectionRun(models.Model):
         call_day = call_day or today
         existing = self._collection_calls_on(list(calls), call_day) if calls else {}
         call_type = self.env.ref(CALL_TYPE)
-        vals_list, result = [], {}
+        vals_list, result, extended = [], {}, {}
         for partner_id, items in calls.items():
             note = Markup("").join(
                 Markup("<p><b>%s</b></p>%s") % (level.name, self._collection_item_table(moves))
@@ -810,7 +810,7 @@ class AccountCollectionRun(models.Model):
                 note += self._collection_demand_note(demands[partner_id])
             if partner_id in existing:
                 activity = existing[partner_id]
-                activity.note = (activity.note or Markup("")) + note
+                extended[activity.id] = (activity.note or Markup("")) + note
                 result[partner_id] = activity
                 continue
             first_level = min((level for level, _moves in items), key=lambda lvl: lvl.call_time)
@@ -849,6 +849,7 @@ class AccountCollectionRun(models.Model):
                 for model, res_id, user, summary, note in tasks
             ]
         activities = self._collection_new_activities(vals_list)
+        self._collection_set_notes(extended)
         result.update({activity.res_id: activity for activity in activities[:new_calls]})
         return result, activities[new_calls:]
 
@@ -872,13 +873,44 @@ class AccountCollectionRun(models.Model):
             for model, ids in by_model.items()
             for record in self.env[model].sudo().browse(ids)
         }
+        notes = []
         for vals in vals_list:
             model = vals.pop("res_model")
             vals["res_model_id"] = self.env["ir.model"]._get_id(model)
             vals["res_name"] = names[(model, vals["res_id"])]
+            notes.append(vals.pop("note", None))
         activities = Activity.create(vals_list)
         self.env.remove_to_compute(Activity._fields["res_name"], activities)
+        self._collection_set_notes(
+            {activity.id: note for activity, note in zip(activities, notes, strict=True) if note}
+        )
         return activities
+
+    @api.model
+    def _collection_set_notes(self, notes):
+        """Write activity notes, {activity id: note}, in one UPDATE.
+
+        The engine builds its notes as ``Markup`` from escaped values (plain text is escaped
+        here): there is nothing to sanitize, and the ORM's sanitizer, one HTML parse per note,
+        was a tenth of a busy day's run. ``mail.activity`` keeps nothing else in step with a
+        note.
+        """
+        if not notes:
+            return
+        Activity = self.env["mail.activity"]
+        Activity.flush_model(["note"])
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE mail_activity SET note = new.note
+                  FROM unnest(%s::int[], %s::text[]) AS new(id, note)
+                 WHERE mail_activity.id = new.id
+                """,
+                list(notes),
+                [str(note if isinstance(note, Markup) else escape(note)) for note in notes.values()],
+            )
+        )
+        Activity.browse(list(notes)).invalidate_recordset(["note"])
 
     @api.model
     def _collection_todo(self, partner_vals, today):
@@ -947,7 +979,7 @@ class AccountCollectionRun(models.Model):
             (
                 "account.collection.ladder",
                 ladder.id,
-                ladder.manager_id or ladder.user_id or self.env.ref("base.user_root"),
+                ladder.manager_id or ladder.user_id or ladder.company_id._collection_fallback_user(),
                 self.env._("%(count)s letters to print and post", count=count),
                 escape(self.env._("See Collections / Letters to Post.")),
             )

@@ -3,7 +3,7 @@ from datetime import datetime, time, timedelta
 
 from pytz import timezone
 
-from odoo import fields, models
+from odoo import SUPERUSER_ID, fields, models
 
 from ..const import MANAGER
 
@@ -87,6 +87,30 @@ class ResCompany(models.Model):
         groups=MANAGER,
         help="Unanswered calls retried on the next working day before escalating.",
     )
+
+    def _collection_fallback_user(self):
+        """Who gets the collection work nobody is named for (no collector, salesperson, ladder
+        collector or manager, default collector): the company's first collections manager, never
+        OdooBot, whose activities nobody sees. Looked up once per transaction and company."""
+        self.ensure_one()
+        cache = self.env.cr.cache.setdefault("collection_fallback_user", {})
+        if self.id not in cache:
+            user = (
+                self.env["res.users"]
+                .sudo()
+                .search(
+                    [
+                        ("all_group_ids", "in", self.env.ref(MANAGER).id),
+                        ("company_ids", "in", self.id),
+                        ("share", "=", False),
+                        ("id", "!=", SUPERUSER_ID),
+                    ],
+                    order="id",
+                    limit=1,
+                )
+            )
+            cache[self.id] = user.id or SUPERUSER_ID
+        return self.env["res.users"].browse(cache[self.id])
 
     def _collection_calendar(self):
         """Working calendar of the collection schedule (company calendar by default)."""

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from markupsafe import escape
 
-from odoo import SUPERUSER_ID, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
@@ -574,8 +574,7 @@ class ResPartner(models.Model):
             or ladder.user_id
             or ladder.manager_id
             or company.collection_user_id
-            # OdooBot (base.user_root), without env.ref's query per customer.
-            or self.env["res.users"].browse(SUPERUSER_ID)
+            or company._collection_fallback_user()
         )
 
     def _collection_set_collector(self, user, reason):
@@ -724,19 +723,22 @@ class ResPartner(models.Model):
     def _collection_log_status_changes(self):
         """Post on the chatter when a customer goes on hold or is released, once per change."""
         reasons = self._collection_hold_reasons()
+        # Bookkeeping, not a change anyone made: no tracking (it would also compare the
+        # company-dependent collector of one company with another's, "A → None").
+        untracked = self.sudo().with_context(mail_notrack=True)
         for partner in self:
             hold, warn = reasons[partner.id]
             status = "hold" if hold else "warning" if warn else "normal"
             previous = partner.sudo().collection_logged_status or "normal"
             if (status == "hold") == (previous == "hold"):
                 if status != previous:
-                    partner.sudo().collection_logged_status = status
+                    untracked.browse(partner.id).collection_logged_status = status
                 continue
             if status == "hold":
                 body = self.env._("Credit hold: %(reasons)s", reasons="; ".join(hold))
             else:
                 body = self.env._("Credit hold released: the customer is back within its terms.")
-            partner.sudo().collection_logged_status = status
+            untracked.browse(partner.id).collection_logged_status = status
             partner.message_post(body=body)
 
     # ------------------------------------------------------------------
@@ -825,7 +827,9 @@ class ResPartner(models.Model):
                         date=partner.collection_tolerance_until,
                     )
                 )
-            expired.sudo().write(
+            # The message above says it; tracking would also compare the company-dependent
+            # fields of one company with another's.
+            expired.sudo().with_context(mail_notrack=True).write(
                 {
                     "collection_tolerance_days": 0,
                     "collection_tolerance_amount": 0.0,

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import fields, models, tools
+from odoo import api, fields, models, tools
 from odoo.tools import SQL
 
 from ..models.res_partner import BROKEN_PROMISE_DAYS
@@ -21,6 +21,7 @@ class AccountCollectionWorklist(models.Model):
     _order = "broken_promises desc, priority desc, call_at, id"
 
     activity_id = fields.Many2one("mail.activity", string="Planned Call", readonly=True)
+    name = fields.Char(compute="_compute_name", string="Call")
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     user_id = fields.Many2one("res.users", string="Collector", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
@@ -50,10 +51,24 @@ class AccountCollectionWorklist(models.Model):
             "collection_level_sequence",
             "collection_next_date",
         ],
-        "res.partner": ["commercial_partner_id"],
+        "res.partner": ["commercial_partner_id", "tz"],
+        "res.company": ["collection_calendar_id", "resource_calendar_id"],
+        "resource.calendar": ["tz"],
         "account.collection.promise": ["state", "state_date", "amount"],
         "account.collection.call": ["outcome_id", "date"],
     }
+
+    _rec_name = "name"
+
+    @api.depends("partner_id", "summary")
+    def _compute_name(self):
+        # Calendar events and breadcrumbs read "Customer: summary", not the model and id.
+        for row in self:
+            row.name = (
+                f"{row.partner_id.display_name}: {row.summary}"
+                if row.summary
+                else row.partner_id.display_name
+            )
 
     @property
     def _table_query(self):
@@ -112,8 +127,12 @@ class AccountCollectionWorklist(models.Model):
                    company.currency_id,
                    activity.summary,
                    activity.date_deadline,
-                   activity.date_deadline
-                       + make_interval(mins => ROUND(COALESCE(activity.collection_call_time, 9) * 60)::int)
+                   -- The call time is a wall-clock time where the customer is (its time zone when
+                   -- set, else the collection calendar's): stored in UTC like every datetime, so
+                   -- that each user sees it in their own time zone.
+                   (activity.date_deadline
+                       + make_interval(mins => ROUND(COALESCE(activity.collection_call_time, 9) * 60)::int))
+                       AT TIME ZONE COALESCE(NULLIF(partner.tz, ''), calendar.tz, 'UTC') AT TIME ZONE 'UTC'
                        AS call_at,
                    COALESCE(debt.open_amount, 0) AS open_amount,
                    COALESCE(debt.overdue_amount, 0) AS overdue_amount,
@@ -128,6 +147,8 @@ class AccountCollectionWorklist(models.Model):
               JOIN res_partner partner ON partner.id = activity.res_id AND activity.res_model = 'res.partner'
               JOIN res_users collector ON collector.id = activity.user_id
               JOIN res_company company ON company.id = collector.company_id
+         LEFT JOIN resource_calendar calendar
+                ON calendar.id = COALESCE(company.collection_calendar_id, company.resource_calendar_id)
               -- by xml id: the view is created before the activity type's data is loaded
               JOIN ir_model_data call_type ON call_type.model = 'mail.activity.type'
                    AND call_type.res_id = activity.activity_type_id

@@ -208,6 +208,32 @@ class TestCreditTerms(CollectionsCommon):
             self.assertIn("has lapsed", bodies)
             self.assertIn("Credit hold", bodies)
 
+    def test_credit_review_tracks_no_change_nobody_made(self):
+        """The daily review across companies posts what happened (a hold, a lapsed tolerance),
+        never a collector change nobody made ("Collector A → None")."""
+        main = self.env.ref("base.main_company")
+        # The review goes through the test company first, then the main one.
+        self.company.sudo().sequence, main.sudo().sequence = 1, 2
+        self._invoice(self.customer, 300, days(-5))  # goes on hold in the test company
+        other = self.env["res.partner"].create({"name": "Other Customer", "is_company": True})
+        other.with_company(main).sudo().write(
+            {
+                "collection_user_id": self.collector.id,
+                "collection_tolerance_days": 5,
+                "collection_tolerance_until": days(-1),
+            }
+        )
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        before = other.message_ids | self.customer.message_ids
+        self.env["res.partner"]._cron_collection_credit_review()
+        self.env.flush_all()
+        self.env.cr.precommit.run()  # tracking is written when the transaction commits
+        new = (other.message_ids | self.customer.message_ids) - before
+        self.assertIn("has lapsed", " ".join(new.mapped("body")))
+        self.assertIn("Credit hold", " ".join(new.mapped("body")))
+        self.assertFalse(new.tracking_value_ids, new.tracking_value_ids.mapped("field_id.name"))
+
     def test_collector_cannot_change_terms(self):
         as_collector = self.customer.with_user(self.collector)
         for vals in (

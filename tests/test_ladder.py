@@ -372,7 +372,7 @@ class TestLadder(CollectionsCommon):
         self.assertIn("Credit in your favour", history.mail_id.body_html)
         # The claim's call says what to ask for.
         self._run(date(2026, 6, 19))
-        self.assertIn("Ask for $&nbsp;300.00", str(self._calls(self.customer).note))
+        self.assertIn("Ask for $\xa0300.00", str(self._calls(self.customer).note))
 
     def test_steps_before_the_due_date_ignore_credits(self):
         """The courtesy call before the due date is not a demand: it happens even when an

@@ -1,5 +1,5 @@
 import ast
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from unittest.mock import patch
 
 from freezegun import freeze_time
@@ -400,6 +400,36 @@ class TestReportViews(CollectionsCommon):
             self.assertEqual(later.overdue_days, 31)
             aging = self.env["account.collection.aging"].search([("partner_id", "=", self.customer.id)])
             self.assertEqual(set(aging.mapped("bucket")), {"1_30", "31_60"})
+
+    def test_call_times_are_wall_clock_times_of_the_customer(self):
+        """A 10:00 call is 10:00 where the customer is: in its time zone when it has one, else in
+        the collection calendar's; stored in UTC, each user's browser shows it in their own."""
+        self.company.resource_calendar_id.tz = "Europe/Moscow"  # UTC+3 all year
+        budapest = self.env["res.partner"].create({"name": "Budapest Debtor", "tz": "Europe/Budapest"})
+        Activity = self.env["mail.activity"].sudo()
+        call_type = self.env.ref("account_collections.mail_activity_type_collection_call")
+        for partner in (self.customer, budapest):
+            Activity.create(
+                {
+                    "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+                    "res_id": partner.id,
+                    "activity_type_id": call_type.id,
+                    "date_deadline": date(2026, 6, 15),
+                    "user_id": self.collector.id,
+                    "summary": "Due call at 10:00",
+                    "collection_call_time": 10.0,
+                }
+            )
+        rows = self.env["account.collection.worklist"].search(
+            [("partner_id", "in", (self.customer | budapest).ids)]
+        )
+        call_at = {row.partner_id: row.call_at for row in rows}
+        self.assertEqual(call_at[self.customer], datetime(2026, 6, 15, 7, 0))  # 10:00 in Moscow
+        self.assertEqual(call_at[budapest], datetime(2026, 6, 15, 8, 0))  # 10:00 in Budapest (summer)
+        self.assertEqual(
+            rows.filtered(lambda r: r.partner_id == budapest).display_name,
+            "Budapest Debtor: Due call at 10:00",
+        )
 
     def test_aging_report_and_dso(self):
         rows = self.env["account.collection.aging"].search([("partner_id", "=", self.customer.id)])

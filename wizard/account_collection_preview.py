@@ -22,8 +22,12 @@ class AccountCollectionPreview(models.TransientModel):
         company = self.env.company
         today = fields.Date.context_today(self)
         workdays = company._collection_workdays(today, today + timedelta(days=30))
-        done_today = self.env["account.collection.run"].sudo().search_count(
-            [("company_id", "=", company.id), ("date", "=", today), ("state", "=", "done")], limit=1
+        done_today = (
+            self.env["account.collection.run"]
+            .sudo()
+            .search_count(
+                [("company_id", "=", company.id), ("date", "=", today), ("state", "=", "done")], limit=1
+            )
         )
         start = today + timedelta(days=1) if done_today else today
         return workdays.next_workday(start) or start
