@@ -18,6 +18,7 @@
         "data/mail_template_data.xml",
         "data/account_collection_ladder_data.xml",
         "data/account_collection_outcome_data.xml",
+        "data/account_collection_reason_data.xml",
         "data/ir_cron_data.xml",
         # reports
         "report/account_collection_letter_reports.xml",

@@ -1,5 +1,6 @@
 from . import account_collection_ladder
 from . import account_collection_outcome
+from . import account_collection_reason
 from . import account_collection_call
 from . import account_collection_promise
 from . import account_collection_credit_request

@@ -1,8 +1,10 @@
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import format_date
+from odoo.tools import format_date, html2plaintext
 
 from ..const import CALL_TYPE, MANAGER, TODO_TYPE
 from ..grant import CLOSE_CALL, grant
@@ -43,6 +45,12 @@ class AccountCollectionCall(models.Model):
     )
     outcome_id = fields.Many2one("account.collection.outcome", required=True, index=True)
     outcome_type = fields.Selection(related="outcome_id.outcome_type", store=True)
+    reason_id = fields.Many2one(
+        "account.collection.reason",
+        string="Reason Given",
+        index="btree_not_null",
+        help="What the customer says keeps it from paying.",
+    )
     notes = fields.Html()
     next_step = fields.Char()
     next_date = fields.Date(string="Next Step On")
@@ -185,20 +193,37 @@ class AccountCollectionCall(models.Model):
         )
         follow_up = getattr(call, f"_collection_follow_up_{kind}")
         follow_up(moves, details, currency)
-        call._collection_post_summary(details)
+        summary = call._collection_summary_text()
         if activity:
+            # The planned call's "done" message on the customer is the call's one message.
             with grant(self.env, CLOSE_CALL, activity.ids):
-                activity.action_feedback(feedback=self.env._("Outcome: %(outcome)s", outcome=outcome.name))
+                activity.action_feedback(feedback=summary)
+        body = Markup("<br/>").join(summary.split("\n"))
+        if not activity:
+            partner.message_post(body=body)
+        for move in moves:
+            move.message_post(body=body)
         return call
 
-    def _collection_post_summary(self, details):
+    def _collection_summary_text(self):
+        """The call in the chatter: who, the outcome, the reason given, the next step and the
+        notes (as text)."""
         self.ensure_one()
-        body = self.env._(
-            "Collection call by %(user)s: %(outcome)s", user=self.user_id.name, outcome=self.outcome_id.name
-        )
-        self.partner_id.message_post(body=body)
-        for move in self.move_ids:
-            move.message_post(body=body)
+        parts = [
+            self.env._(
+                "Collection call by %(user)s: %(outcome)s",
+                user=self.user_id.name,
+                outcome=self.outcome_id.name,
+            )
+        ]
+        if self.reason_id:
+            parts.append(self.env._("Reason given: %(reason)s", reason=self.reason_id.name))
+        if self.next_step:
+            parts.append(self.env._("Next step: %(step)s", step=self.next_step))
+        notes = html2plaintext(self.notes or "").strip()
+        if notes:
+            parts.append(notes)
+        return "\n".join(parts)
 
     def _collection_next_workday(self, moves):
         today = fields.Date.context_today(self)

@@ -159,6 +159,11 @@ class AccountCollectionLadderLevel(models.Model):
         help="Do not climb to this level while the previous level's call has no outcome.",
     )
     summary = fields.Char(translate=True, help="Summary of the call activity; defaults to the level name.")
+    talking_points = fields.Html(
+        translate=True,
+        help="What the collector says on this level's call: the arguments for paying on time and "
+        "the reminders of the agreement made. Shown in the call wizard.",
+    )
 
     _ladder_reference_offset_unique = models.Constraint(
         "UNIQUE(ladder_id, reference, offset_days)",

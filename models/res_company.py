@@ -88,6 +88,12 @@ class ResCompany(models.Model):
         help="Unanswered calls retried on the next working day before escalating.",
     )
 
+    def _collection_blocks_on_hold(self):
+        """Whether anything is refused to this company's customers on credit hold (posting
+        invoices here; the bridges add sales orders and deliveries)."""
+        self.ensure_one()
+        return bool(self.sudo().collection_credit_hold)
+
     def _collection_fallback_user(self):
         """Who gets the collection work nobody is named for (no collector, salesperson, ladder
         collector or manager, default collector): the company's first collections manager, never

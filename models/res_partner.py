@@ -1,10 +1,10 @@
 from datetime import timedelta
 
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from ..const import CALL_TYPE, COLLECTOR, MANAGER, TODO_TYPE
 from ..grant import SET_COLLECTOR, grant, granted
@@ -172,7 +172,9 @@ class ResPartner(models.Model):
         string="DSO (days)",
         compute="_compute_collection_dso",
         digits=(16, 1),
-        help="Days sales outstanding: open receivable divided by the last 90 days' invoicing, times 90.",
+        help="Days sales outstanding: open receivable divided by the last 90 days' invoicing, times "
+        "90 (times the days since the first invoice, for a customer invoiced for the first time "
+        "within those 90 days).",
         groups=COLLECTOR,
     )
     collection_credit_status = fields.Selection(
@@ -397,18 +399,43 @@ class ResPartner(models.Model):
             ["amount_total_signed:sum"],
         )
         sales = {partner.id: amount for partner, amount in groups}
+        # A customer invoiced for the first time within the period is measured over the days
+        # it has been a customer: invoiced yesterday, its DSO is a day, not 90.
+        firsts = self.env["account.move"]._read_group(
+            [
+                ("commercial_partner_id", "in", [pid for pid, amount in sales.items() if amount > 0]),
+                ("company_id", "=", self.env.company.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+            ],
+            ["commercial_partner_id"],
+            ["invoice_date:min"],
+        )
+        today = fields.Date.context_today(self)
+        days = {partner.id: min(90, (today - first).days + 1) for partner, first in firsts if first}
         for partner in self:
             commercial = partner.commercial_partner_id.id
             invoiced = sales.get(commercial, 0.0)
             open_amount = exposure.get(commercial, {}).get("collection_open_amount", 0.0)
-            partner.collection_dso = open_amount / invoiced * 90 if invoiced > 0 else 0.0
+            period = max(days.get(commercial, 90), 1)
+            partner.collection_dso = open_amount / invoiced * period if invoiced > 0 else 0.0
+
+    @api.model
+    def _collection_status(self, hold, warn):
+        """The credit status of a customer with these hold and warning reasons in the current
+        company: *hold* only where the company blocks something for customers on hold (invoices,
+        or with the bridges orders or deliveries); elsewhere nothing is held, and the reasons are
+        a warning."""
+        if hold and self.env.company.sudo()._collection_blocks_on_hold():
+            return "hold"
+        return "warning" if hold or warn else "normal"
 
     @api.depends_context("company")
     def _compute_collection_credit_status(self):
         reasons = self._collection_hold_reasons(text=False, exposure=self._collection_exposure_from_fields())
         for partner in self:
             hold, warn = reasons.get(partner.id, ([], []))
-            partner.collection_credit_status = "hold" if hold else "warning" if warn else "normal"
+            partner.collection_credit_status = self._collection_status(hold, warn)
 
     @api.depends_context("company")
     def _compute_collection_hold_reasons(self):
@@ -425,7 +452,7 @@ class ResPartner(models.Model):
         candidates |= self.with_context(active_test=False).search([("collection_hold_manual", "=", True)])
         statuses = dict.fromkeys(candidates.ids, "normal")
         for partner_id, (hold, warn) in candidates._collection_hold_reasons(text=False).items():
-            statuses[partner_id] = "hold" if hold else "warning" if warn else "normal"
+            statuses[partner_id] = self._collection_status(hold, warn)
         matching = [pid for pid, status in statuses.items() if status in values]
         positive = operator in ("=", "in")
         if "normal" in values:
@@ -576,6 +603,45 @@ class ResPartner(models.Model):
             or company.collection_user_id
             or company._collection_fallback_user()
         )
+
+    def _collection_last_time(self):
+        """What the collector needs before calling, as HTML: the customer's open promises and its
+        last call (date, outcome, reason given, next step)."""
+        self.ensure_one()
+        commercial = self.commercial_partner_id
+        company = self.env.company
+        promises = self.env["account.collection.promise"].search(
+            [("partner_id", "=", commercial.id), ("company_id", "=", company.id), ("state", "=", "open")],
+            order="date",
+        )
+        last = self.env["account.collection.call"].search(
+            [("partner_id", "=", commercial.id), ("company_id", "=", company.id)],
+            order="date desc, id desc",
+            limit=1,
+        )
+        lines = [
+            self.env._(
+                "Promised %(amount)s by %(date)s",
+                amount=promise.currency_id.format(promise.amount),
+                date=format_date(self.env, promise.date),
+            )
+            for promise in promises
+        ]
+        if last:
+            text = self.env._(
+                "Last call %(date)s by %(user)s: %(outcome)s",
+                date=format_date(self.env, last.date.date()),
+                user=last.user_id.name,
+                outcome=last.outcome_id.name,
+            )
+            if last.reason_id:
+                text += " (" + last.reason_id.name + ")"
+            if last.next_step:
+                text += "; " + self.env._("next step: %(step)s", step=last.next_step)
+            lines.append(text)
+        if not lines:
+            return False
+        return Markup("<ul>%s</ul>") % Markup("").join(Markup("<li>%s</li>") % line for line in lines)
 
     def _collection_set_collector(self, user, reason):
         """Give these customers to collector `user` in the current company, with their open
@@ -728,7 +794,7 @@ class ResPartner(models.Model):
         untracked = self.sudo().with_context(mail_notrack=True)
         for partner in self:
             hold, warn = reasons[partner.id]
-            status = "hold" if hold else "warning" if warn else "normal"
+            status = self._collection_status(hold, warn)
             previous = partner.sudo().collection_logged_status or "normal"
             if (status == "hold") == (previous == "hold"):
                 if status != previous:

@@ -18,7 +18,7 @@ class AccountCollectionWorklist(models.Model):
     _name = "account.collection.worklist"
     _description = "Collection Worklist"
     _auto = False
-    _order = "broken_promises desc, priority desc, call_at, id"
+    _order = "priority desc, call_at, id"
 
     activity_id = fields.Many2one("mail.activity", string="Planned Call", readonly=True)
     name = fields.Char(compute="_compute_name", string="Call")
@@ -32,7 +32,21 @@ class AccountCollectionWorklist(models.Model):
     open_amount = fields.Monetary(readonly=True)
     overdue_amount = fields.Monetary(readonly=True)
     overdue_days = fields.Integer(readonly=True)
-    priority = fields.Float(readonly=True, help="Overdue amount times days overdue.")
+    priority = fields.Float(
+        readonly=True,
+        help="Overdue amount x days overdue, times (1 + broken promises of the last 90 days), times "
+        "(1 + average days late over the last 12 months / 30). Why: see the row's reasons.",
+    )
+    days_late = fields.Float(
+        string="Pays Late (days)",
+        readonly=True,
+        digits=(16, 0),
+        help="Average days between due date and payment of the items paid in the last 12 months.",
+    )
+    disputed_count = fields.Integer(string="Disputed", readonly=True)
+    priority_reasons = fields.Char(string="Why", compute="_compute_priority_reasons")
+    phone = fields.Char(related="partner_id.phone")
+    email = fields.Char(related="partner_id.email")
     broken_promises = fields.Integer(readonly=True)
     open_promise_amount = fields.Monetary(string="Open Promise", readonly=True)
     level_id = fields.Many2one("account.collection.ladder.level", readonly=True)
@@ -55,10 +69,31 @@ class AccountCollectionWorklist(models.Model):
         "res.company": ["collection_calendar_id", "resource_calendar_id"],
         "resource.calendar": ["tz"],
         "account.collection.promise": ["state", "state_date", "amount"],
+        "account.partial.reconcile": ["max_date", "debit_move_id"],
         "account.collection.call": ["outcome_id", "date"],
     }
 
     _rec_name = "name"
+
+    def _compute_priority_reasons(self):
+        amount_text = self.env["res.partner"]._collection_formatters()[1]
+        for row in self:
+            reasons = []
+            if row.overdue_amount:
+                reasons.append(
+                    self.env._(
+                        "%(amount)s overdue for %(days)s days",
+                        amount=amount_text(row.currency_id, row.overdue_amount),
+                        days=row.overdue_days,
+                    )
+                )
+            if row.broken_promises:
+                reasons.append(self.env._("%(count)s broken promises", count=row.broken_promises))
+            if row.days_late >= 1:
+                reasons.append(self.env._("pays %(days)s days late on average", days=round(row.days_late)))
+            if row.disputed_count:
+                reasons.append(self.env._("%(count)s disputed", count=row.disputed_count))
+            row.priority_reasons = "; ".join(reasons)
 
     @api.depends("partner_id", "summary")
     def _compute_name(self):
@@ -106,6 +141,29 @@ class AccountCollectionWorklist(models.Model):
                   JOIN res_partner customer ON customer.id = aml.partner_id
                  WHERE aml.collection_next_date IS NOT NULL
               GROUP BY customer.commercial_partner_id, aml.company_id
+            ), history AS (
+                -- How late the customer paid what it paid in the last 12 months.
+                SELECT customer.commercial_partner_id AS partner_id, aml.company_id,
+                       AVG(GREATEST(paid.day - COALESCE(aml.date_maturity, aml.date), 0)) AS days_late
+                  FROM account_move_line aml
+                  JOIN account_account account ON account.id = aml.account_id
+                  JOIN res_partner customer ON customer.id = aml.partner_id
+                  JOIN LATERAL (
+                           SELECT MAX(partial.max_date) AS day
+                             FROM account_partial_reconcile partial
+                            WHERE partial.debit_move_id = aml.id
+                       ) paid ON TRUE
+                 WHERE account.account_type = 'asset_receivable' AND aml.parent_state = 'posted'
+                   AND aml.reconciled AND aml.balance > 0 AND paid.day >= %(year_ago)s
+                   AND customer.commercial_partner_id IN (
+                           SELECT res_id FROM mail_activity WHERE res_model = 'res.partner' AND active)
+              GROUP BY customer.commercial_partner_id, aml.company_id
+            ), disputes AS (
+                SELECT move.commercial_partner_id AS partner_id, move.company_id, COUNT(*) AS disputed
+                  FROM account_move move
+                 WHERE move.collection_disputed AND move.state = 'posted'
+                   AND move.payment_state IN ('not_paid', 'partial')
+              GROUP BY move.commercial_partner_id, move.company_id
             ), promises AS (
                 SELECT promise.partner_id, promise.company_id,
                        COUNT(*) FILTER (WHERE promise.state = 'broken'
@@ -137,7 +195,11 @@ class AccountCollectionWorklist(models.Model):
                    COALESCE(debt.open_amount, 0) AS open_amount,
                    COALESCE(debt.overdue_amount, 0) AS overdue_amount,
                    COALESCE(debt.overdue_days, 0) AS overdue_days,
-                   COALESCE(debt.overdue_amount, 0) * COALESCE(debt.overdue_days, 0) AS priority,
+                   COALESCE(debt.overdue_amount, 0) * GREATEST(COALESCE(debt.overdue_days, 0), 1)
+                       * (1 + COALESCE(promises.broken, 0))
+                       * (1 + COALESCE(history.days_late, 0) / 30.0) AS priority,
+                   COALESCE(history.days_late, 0) AS days_late,
+                   COALESCE(disputes.disputed, 0) AS disputed_count,
                    COALESCE(promises.broken, 0) AS broken_promises,
                    promises.open_amount AS open_promise_amount,
                    ladder.level_id,
@@ -158,11 +220,14 @@ class AccountCollectionWorklist(models.Model):
          LEFT JOIN ladder ON ladder.partner_id = partner.id AND ladder.company_id = company.id
          LEFT JOIN next_step ON next_step.partner_id = partner.id AND next_step.company_id = company.id
          LEFT JOIN promises ON promises.partner_id = partner.id AND promises.company_id = company.id
+         LEFT JOIN history ON history.partner_id = partner.id AND history.company_id = company.id
+         LEFT JOIN disputes ON disputes.partner_id = partner.id AND disputes.company_id = company.id
          LEFT JOIN last_call ON last_call.partner_id = partner.id AND last_call.company_id = company.id
              WHERE activity.active
             """,
             today=today,
             since=today - timedelta(days=BROKEN_PROMISE_DAYS),
+            year_ago=today - timedelta(days=365),
         )
 
     def init(self):

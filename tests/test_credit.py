@@ -122,6 +122,30 @@ class TestCreditTerms(CollectionsCommon):
         self.assertEqual(self._status(partner), "hold")
         self.assertIn("Fraud check", partner.collection_hold_reasons)
 
+    def test_dso_counts_the_days_a_customer_has_been_one(self):
+        """DSO = open receivable / invoicing of the last 90 days x 90; a customer first invoiced
+        within those days is measured over the days since: invoiced yesterday, a day."""
+        new = self.env["res.partner"].create({"name": "New Customer", "is_company": True})
+        self._invoice(new, 1000, days(29), invoice_date=days(-1))
+        self.assertAlmostEqual(new.collection_dso, 2.0)  # yesterday and today, all still open
+        old = self.env["res.partner"].create({"name": "Old Customer", "is_company": True})
+        self._invoice(old, 1000, days(-170), invoice_date=days(-200))  # long paid...
+        self._pay(old.invoice_ids, 1000, days(-170))
+        self._invoice(old, 900, days(-30), invoice_date=days(-60))
+        self._invoice(old, 300, days(0), invoice_date=days(-30))
+        self.assertAlmostEqual(old.collection_dso, 1200 / 1200 * 90)
+
+    def test_nothing_is_on_hold_where_the_company_does_not_block(self):
+        """Without *Block customers on credit hold*, a customer over its terms is in warning, with
+        the reasons; the hold status (and its red badge) belongs to companies that block."""
+        self._invoice(self.customer, 400, days(-1))
+        self.assertEqual(self._status(self.customer), "hold")
+        self.company.sudo().collection_credit_hold = False
+        self.assertEqual(self._status(self.customer), "warning")
+        self.assertIn("overdue", self.customer.collection_hold_reasons.lower())
+        on_hold = self.env["res.partner"].search([("collection_credit_status", "=", "hold")])
+        self.assertNotIn(self.customer, on_hold)
+
     def test_credit_limit_rule_warns_or_blocks(self):
         self.company.account_use_credit_limit = True
         self.customer.with_user(self.manager).write({"credit_limit": 1000})

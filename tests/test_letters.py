@@ -389,6 +389,10 @@ class TestReportViews(CollectionsCommon):
         top = rows[0]
         self.assertAlmostEqual(top.overdue_amount, 1200 + 400)  # the EUR invoice at rate 2
         self.assertEqual(top.overdue_days, 20)
+        # The score says why: amount and days, and how the customer paid before.
+        self.assertIn("overdue for 20 days", top.priority_reasons)
+        self.assertAlmostEqual(top.priority, 1600 * 20)
+        self.assertEqual(top.email, self.customer.email)
         self.assertTrue(top.level_id)
         action = top.action_log_call()
         self.assertEqual(action["res_model"], "account.collection.call.register")

@@ -108,6 +108,33 @@ class TestPromises(CollectionsCommon):
             self.inv1.action_collection_promises()["domain"], [("move_ids", "in", self.inv1.ids)]
         )
 
+    def test_the_wizard_prepares_the_call_and_the_chatter_keeps_it(self):
+        """Before calling: the number to dial, what was agreed last time and what to say. After:
+        one message on the customer with the outcome, the reason given and the notes."""
+        self.customer.phone = "+36 1 555 0100"
+        self.inv1._collection_items()._collection_write_state(
+            {"collection_level_id": self.levels[2].id, "collection_level_sequence": 3}
+        )
+        self.levels[2].talking_points = "<p>Paying today keeps your 2% discount.</p>"
+        self._promise(self.inv2, 400, day(3))
+        activity = self._planned_call()
+        form = self._wizard(activity=activity, outcome_id=self.outcome["refused"])
+        self.assertEqual(form.phone, "+36 1 555 0100")
+        self.assertEqual(form.email, "ap@debtor.example.com")
+        self.assertIn("2% discount", str(form.talking_points))
+        self.assertIn("Promised", str(form.history))
+        self.assertIn("Last call", str(form.history))
+        form.reason_id = self.env.ref("account_collections.account_collection_reason_own_customer")
+        form.notes = "<p>Their client pays on the 20th.</p>"
+        messages = self.customer.message_ids
+        form.save().action_confirm()
+        new = self.customer.message_ids - messages
+        self.assertEqual(len(new), 1, "one message per call")
+        self.assertIn("Waiting for their own customer to pay", new.body)
+        self.assertIn("Their client pays on the 20th.", new.body)
+        call = self.env["account.collection.call"].search([("partner_id", "=", self.customer.id)], limit=1)
+        self.assertEqual(call.reason_id.name, "Waiting for their own customer to pay")
+
     def test_payment_plan_instalments(self):
         form = self._wizard(outcome_id=self.outcome["promise"], use_plan=True, promise_amount=1000)
         with form.line_ids.new() as line:
@@ -200,7 +227,7 @@ class TestPromises(CollectionsCommon):
         self._wizard(activity=activity, outcome_id=self.outcome["satisfied"]).save().action_confirm()
         self.assertFalse(activity.active)
         self.assertTrue(
-            any("Outcome: Satisfied" in body for body in self.customer.message_ids.mapped("body"))
+            any("Satisfied, no complaint" in body for body in self.customer.message_ids.mapped("body"))
         )
 
     # ------------------------------------------------------------------
@@ -395,7 +422,7 @@ class TestPromises(CollectionsCommon):
         self.assertEqual(other.state, "broken")
 
     def test_broken_promises_put_the_customer_on_hold(self):
-        self.company.sudo().collection_broken_promise_limit = 1
+        self.company.sudo().write({"collection_broken_promise_limit": 1, "collection_credit_hold": True})
         self._invoice(self.customer, 10, day(20))
         for invoice in (self.inv1, self.inv2):
             self._promise(invoice, 100, day(1))

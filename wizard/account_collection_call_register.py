@@ -30,6 +30,12 @@ class AccountCollectionCallRegister(models.TransientModel):
     currency_id = fields.Many2one("res.currency", compute="_compute_open_amount")
     outcome_id = fields.Many2one("account.collection.outcome", required=True)
     outcome_type = fields.Selection(related="outcome_id.outcome_type")
+    reason_id = fields.Many2one("account.collection.reason", string="Reason Given")
+    # One click to call or write: the contact person's, else the customer's.
+    phone = fields.Char(compute="_compute_contact_means")
+    email = fields.Char(compute="_compute_contact_means")
+    talking_points = fields.Html(compute="_compute_talking_points", sanitize=False)
+    history = fields.Html(string="Last Time", compute="_compute_history", sanitize=False)
     notes = fields.Html()
     next_step = fields.Char()
     recording = fields.Binary()
@@ -64,6 +70,31 @@ class AccountCollectionCallRegister(models.TransientModel):
                 Command.set(moves.filtered(lambda m: m.currency_id == moves[:1].currency_id).ids)
             ]
         return values
+
+    @api.depends("partner_id", "contact_id")
+    def _compute_contact_means(self):
+        for wizard in self:
+            people = [wizard.contact_id, wizard.partner_id._collection_invoice_contact(), wizard.partner_id]
+            wizard.phone = next((p.phone for p in people if p and p.phone), False)
+            wizard.email = next((p.email for p in people if p and p.email), False)
+
+    @api.depends("partner_id", "move_ids")
+    def _compute_talking_points(self):
+        """What to say: the talking points of the level the discussed items reached (else of
+        the customer's), in the user's language."""
+        for wizard in self:
+            moves = wizard.move_ids.sorted("collection_level_sequence")
+            level = moves[-1:].collection_level_id or (
+                wizard.partner_id and wizard.partner_id._collection_letter_level()
+            )
+            wizard.talking_points = level.sudo().talking_points if level else False
+
+    @api.depends("partner_id")
+    def _compute_history(self):
+        """What was agreed last time: the open promises, the last call's outcome, reason and
+        next step (``res.partner._collection_last_time``)."""
+        for wizard in self:
+            wizard.history = wizard.partner_id and wizard.partner_id._collection_last_time()
 
     @api.depends("move_ids")
     def _compute_open_amount(self):
@@ -118,6 +149,7 @@ class AccountCollectionCallRegister(models.TransientModel):
                 "callback_time": self.callback_time,
             },
             contact_id=self.contact_id.id,
+            reason_id=self.reason_id.id,
             direction=self.direction,
             duration=self.duration,
             notes=self.notes,

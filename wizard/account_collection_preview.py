@@ -63,7 +63,7 @@ class AccountCollectionPreviewLine(models.TransientModel):
 
     preview_id = fields.Many2one("account.collection.preview", required=True, ondelete="cascade")
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    level_id = fields.Many2one("account.collection.ladder.level", string="Level", readonly=True)
+    level_id = fields.Many2one("account.collection.ladder.level", readonly=True)
     user_id = fields.Many2one("res.users", string="Collector", readonly=True)
     item_ids = fields.Many2many("account.move.line", string="Items", readonly=True)
     action = fields.Char(string="Step", readonly=True)
@@ -71,7 +71,7 @@ class AccountCollectionPreviewLine(models.TransientModel):
     currency_id = fields.Many2one(related="preview_id.currency_id")
     amount = fields.Monetary(string="Items' Amount", readonly=True)
     demand_currency_id = fields.Many2one("res.currency", readonly=True)
-    demanded = fields.Monetary(string="Demanded", currency_field="demand_currency_id", readonly=True)
+    demanded = fields.Monetary(currency_field="demand_currency_id", readonly=True)
 
     def action_keep_out(self):
         """Open the exclusion form for this customer's items of the step, on the run's day."""

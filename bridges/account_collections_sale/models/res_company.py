@@ -12,3 +12,6 @@ class ResCompany(models.Model):
         help="Refuse to confirm sales orders of customers on credit hold (orders paid in advance "
         "excepted). Collections managers can still confirm with a reason.",
     )
+
+    def _collection_blocks_on_hold(self):
+        return super()._collection_blocks_on_hold() or bool(self.sudo().collection_sale_hold)

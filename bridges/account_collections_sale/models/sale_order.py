@@ -45,7 +45,9 @@ class SaleOrder(models.Model):
             if order.state not in ("draft", "sent") or not order.partner_id:
                 continue
             hold, warn = order._collection_hold_reasons()
-            order.collection_credit_status = "hold" if hold else "warning" if warn else "normal"
+            order.collection_credit_status = (
+                self.env["res.partner"].with_company(order.company_id)._collection_status(hold, warn)
+            )
             order.collection_hold_reasons = "\n".join(hold + warn) or False
 
     # ------------------------------------------------------------------

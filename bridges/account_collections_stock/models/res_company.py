@@ -12,3 +12,6 @@ class ResCompany(models.Model):
         help="Refuse to validate deliveries to customers on credit hold. Collections managers "
         "can still validate with a reason.",
     )
+
+    def _collection_blocks_on_hold(self):
+        return super()._collection_blocks_on_hold() or bool(self.sudo().collection_delivery_hold)
