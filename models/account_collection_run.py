@@ -509,9 +509,8 @@ class AccountCollectionRun(models.Model):
         plan = self._collection_plan(lines, company, today, workdays, escalate)
         partners = self.env["res.partner"].with_company(company).browse(list(plan.by_partner))
         demands = partners._collection_demands(today)
-        threshold = company.sudo().collection_demand_threshold
         for partner_id, demand in demands.items():
-            if company.currency_id.compare_amounts(demand.net_company, threshold) <= 0:
+            if partners._collection_owes_nothing(demand):
                 # Nothing (or too little) is owed once credits are deducted and disputed and
                 # promised items left out: no demand, no call about money already paid. The
                 # items stay where they are, and are looked at again on the next run.

@@ -298,19 +298,32 @@ class ResPartner(models.Model):
         """Queue a reminder e-mail per customer and log it on the customer and each open invoice.
 
         Rendering, queueing and logging are batched per level; customers without an e-mail
-        address get the log and a task for their collector instead.
+        address get the log and a task for their collector instead. Customers who owe nothing
+        due once credits are deducted (``_collection_owes_nothing``) get no reminder.
         """
-        partners = self.commercial_partner_id
+        today = fields.Date.context_today(self)
+        demands = self.commercial_partner_id._collection_demands(today)
+        partners = self.commercial_partner_id.filtered(
+            lambda p: not self._collection_owes_nothing(demands[p.id])
+        )
         # A level chosen in the wizard: one of the user's companies, or each customer's own.
         level = level and level._collection_of_user()
         self._collection_prefetch_open_moves(partners)
-        today = fields.Date.context_today(self)
-        self._collection_prefetch_demands(partners._collection_demands(today))
+        self._collection_prefetch_demands(demands)
         try:
             return self._collection_send_reminders_prefetched(partners, template, level, attach_letter)
         finally:
             self._collection_forget_open_moves()
             self._collection_forget_demands()
+
+    @api.model
+    def _collection_owes_nothing(self, demand):
+        """Nothing (or no more than the company's *Demand Above*) is due once credits are
+        deducted and disputed and promised items left out: no demand is sent."""
+        company = self.env.company.sudo()
+        return (
+            company.currency_id.compare_amounts(demand.net_company, company.collection_demand_threshold) <= 0
+        )
 
     def _collection_send_reminders_prefetched(self, partners, template, level, attach_letter):
         by_level = defaultdict(lambda: self.browse())

@@ -69,6 +69,7 @@ class TestLadder(CollectionsCommon):
         # Each level has its own XML id, so `make pot` exports its texts for translation.
         ref = lambda name: self.env.ref(f"account_collections.account_collection_level_{name}").sudo()  # noqa: E731
         self.assertEqual(levels[0], ref("delivery_call"))
+        self.assertIn("discount", ref("delivery_call").talking_points)  # what to say, per level
         self.assertEqual(ref("due_date_call").call_time, 12.0)
         demand, claim = ref("payment_demand"), ref("formal_claim")
         self.assertTrue(demand.action_email and demand.action_letter and demand._collection_has_letter())

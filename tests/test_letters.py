@@ -181,6 +181,30 @@ class TestLettersAndViews(CollectionsCommon):
         for record in (self.customer, self.usd_invoice, self.eur_invoice):
             self.assertIn("Reminder e-mailed", record.message_ids[0].body)
 
+    def test_send_reminder_shows_who_gets_what_and_skips_who_owes_nothing(self):
+        paid_up = self.env["res.partner"].create({"name": "Paid Up Ltd", "email": "ap@paidup.example"})
+        self._invoice(paid_up, 300, day(-10))
+        self._unmatched_credit(paid_up, 300, day(-2))
+        form = Form(
+            self.env["account.collection.reminder.send"]
+            .with_user(self.collector)
+            .with_context(active_model="res.partner", active_ids=(self.customer | paid_up).ids)
+        )
+        self.assertIn(self.customer.email, form.recipients)
+        self.assertNotIn("paidup", form.recipients)
+        self.assertIn(self.usd_invoice.name, str(form.preview))
+        wizard = form.save()
+        self.assertEqual(wizard.owing_nothing_ids, paid_up)
+        wizard.attach_letter = False
+        action = wizard.action_send()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertIn("1 reminders queued", action["params"]["message"])
+        self.assertIn("owing nothing", action["params"]["message"])
+        mails = self.env["mail.mail"].search(
+            [("model", "=", "res.partner"), ("res_id", "in", (self.customer | paid_up).ids)]
+        )
+        self.assertEqual(mails.mapped("res_id"), self.customer.ids)
+
     def test_translations_load_and_letter_reads_in_russian(self):
         """ru_RU and hu_HU load from i18n/; a formal claim renders in the customer's language."""
         for code in ("ru_RU", "hu_HU"):

@@ -24,6 +24,14 @@ class AccountCollectionReminderSend(models.TransientModel):
     without_email_ids = fields.Many2many(
         "res.partner", compute="_compute_without_email_ids", string="Customers Without E-mail"
     )
+    owing_nothing_ids = fields.Many2many(
+        "res.partner",
+        compute="_compute_without_email_ids",
+        string="Customers Owing Nothing",
+        help="Nothing is due once their credits are deducted: they get no reminder.",
+    )
+    recipients = fields.Text(compute="_compute_preview")
+    preview = fields.Html(compute="_compute_preview", sanitize=False)
 
     @api.model
     def default_get(self, fields_list):
@@ -41,15 +49,61 @@ class AccountCollectionReminderSend(models.TransientModel):
     @api.depends("partner_ids")
     def _compute_without_email_ids(self):
         for wizard in self:
-            wizard.without_email_ids = wizard.partner_ids.filtered(
+            # The customers as saved (in a form being edited, their new-record copies).
+            partners = wizard.partner_ids._origin.commercial_partner_id
+            demands = partners._collection_demands()
+            wizard.owing_nothing_ids = partners.filtered(
+                lambda p, d=demands: self.env["res.partner"]._collection_owes_nothing(d[p.id])
+            )
+            wizard.without_email_ids = (partners - wizard.owing_nothing_ids).filtered(
                 lambda p: not p._collection_invoice_contact().email
             )
+
+    @api.depends("partner_ids", "template_id", "level_id")
+    def _compute_preview(self):
+        """Who receives what: each customer's recipient, and the e-mail of the first one."""
+        for wizard in self:
+            partners = wizard.partner_ids._origin.commercial_partner_id - wizard.owing_nothing_ids._origin
+            wizard.recipients = "\n".join(
+                f"{partner.display_name}: {partner._collection_invoice_contact().email}"
+                for partner in partners - wizard.without_email_ids._origin
+            )
+            first = partners[:1]
+            if not (first and wizard.template_id):
+                wizard.preview = False
+                continue
+            level = wizard.level_id._collection_of_user() or first._collection_letter_level()
+            template = wizard.template_id.sudo().with_context(collection_level_id=level.id)
+            wizard.preview = template._render_field("body_html", first.ids)[first.id]
 
     def action_send(self):
         self.ensure_one()
         if not self.partner_ids:
             raise UserError(self.env._("Choose at least one customer."))
-        self.env["res.partner"].browse(self.partner_ids.ids)._collection_send_reminders(
-            self.template_id, level=self.level_id, attach_letter=self.attach_letter
+        mails = (
+            self.env["res.partner"]
+            .browse(self.partner_ids.ids)
+            ._collection_send_reminders(
+                self.template_id, level=self.level_id, attach_letter=self.attach_letter
+            )
         )
-        return {"type": "ir.actions.act_window_close"}
+        message = self.env._("%(count)s reminders queued.", count=len(mails))
+        if self.without_email_ids:
+            message += " " + self.env._(
+                "%(count)s customers without an e-mail address: a task for their collector.",
+                count=len(self.without_email_ids),
+            )
+        if self.owing_nothing_ids:
+            message += " " + self.env._(
+                "%(count)s customers owing nothing were left out.", count=len(self.owing_nothing_ids)
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Payment reminders"),
+                "message": message,
+                "type": "success",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
