@@ -16,13 +16,7 @@ class AccountCollectionExclusion(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, index=True, default=lambda self: self.env.company
     )
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Customer",
-        required=True,
-        index=True,
-        domain="[('is_company', '=', True)]",
-    )
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True)
     line_ids = fields.Many2many(
         "account.move.line",
         "account_collection_exclusion_line_rel",
@@ -31,6 +25,11 @@ class AccountCollectionExclusion(models.Model):
         string="Items",
         check_company=True,
         help="Leave empty to keep the whole customer out of the runs.",
+    )
+    whole_customer = fields.Boolean(
+        readonly=True,
+        help="Set when created without items: the whole customer is kept out. Kept as decided, so "
+        "that items Odoo deletes or remakes never widen an exclusion of items to the customer.",
     )
     date_from = fields.Date(string="From", required=True, default=fields.Date.context_today)
     date_to = fields.Date(string="Until", required=True, default=fields.Date.context_today)
@@ -58,8 +57,18 @@ class AccountCollectionExclusion(models.Model):
     def create(self, vals_list):
         exclusions = super().create(vals_list)
         for exclusion in exclusions:
+            exclusion.sudo().whole_customer = not exclusion.line_ids
             exclusion.partner_id.message_post(body=exclusion._collection_log_text(self.env._("Kept out")))
         return exclusions
+
+    def write(self, vals):
+        if "whole_customer" in vals and not self.env.su:
+            vals = {key: value for key, value in vals.items() if key != "whole_customer"}
+        result = super().write(vals)
+        if vals.keys() & {"partner_id", "line_ids", "date_from", "date_to", "reason"}:
+            for exclusion in self:
+                exclusion.partner_id.message_post(body=exclusion._collection_log_text(self.env._("Changed")))
+        return result
 
     def unlink(self):
         for exclusion in self:
@@ -87,5 +96,6 @@ class AccountCollectionExclusion(models.Model):
         exclusions = self.sudo().search(
             Domain([("company_id", "=", company.id), ("date_from", "<=", day), ("date_to", ">=", day)])
         )
-        partner_ids = set(exclusions.filtered(lambda e: not e.line_ids).partner_id.commercial_partner_id.ids)
-        return partner_ids, set(exclusions.line_ids.ids)
+        whole = exclusions.filtered("whole_customer")
+        partner_ids = set(whole.partner_id.commercial_partner_id.ids)
+        return partner_ids, set((exclusions - whole).line_ids.ids)

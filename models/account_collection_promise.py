@@ -369,6 +369,8 @@ class AccountCollectionPromise(models.Model):
             tomorrow = workdays.shift(workday + timedelta(days=1), 0) or workday + timedelta(days=1)
             partner_ids = lines.partner_id.commercial_partner_id.ids
             excluded = Run._collection_excluded_partner_ids(company, partner_ids, workday)
+            kept_out = self.env["account.collection.exclusion"]._collection_active(company, workday)[1]
+            lines = lines.filtered(lambda line, skip=kept_out: line.id not in skip)
             # Only the items due by then: an instalment not yet due keeps its own steps.
             escalated = lines.filtered(
                 lambda line, skip=excluded, day=workday: line.partner_id.commercial_partner_id.id not in skip

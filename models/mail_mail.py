@@ -59,7 +59,7 @@ class MailMail(models.Model):
             done |= chunk
             if in_cron:
                 left = remaining + len(pending) - len(done)
-                if self.env["ir.cron"]._commit_progress(len(chunk), remaining=left) < 60:
+                if not self.env["ir.cron"]._commit_progress(len(chunk), remaining=left):
                     break
         if done:
             self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
@@ -79,10 +79,25 @@ class MailMail(models.Model):
         exception with the reason (*Retry* on the e-mail renders it again) and logs the failure
         on the customer; the ladder step stays recorded. Returns the failed e-mails.
         """
-        pending = self.filtered(
-            lambda mail: mail.collection_letter_company_id and mail.model == "res.partner" and mail.res_id
-        )
+        pending = self.filtered("collection_letter_company_id")
         failed = self.browse()
+        # A letter with no customer to write to (deleted since): the e-mail fails visibly
+        # instead of waiting for ever.
+        orphans = pending.filtered(
+            lambda mail: mail.model != "res.partner"
+            or not self.env["res.partner"].browse(mail.res_id).exists()
+        )
+        if orphans:
+            orphans.write(
+                {
+                    "state": "exception",
+                    "failure_type": "unknown",
+                    "failure_reason": self.env._("The customer of this dunning letter no longer exists."),
+                    "collection_letter_company_id": False,
+                }
+            )
+            failed |= orphans
+            pending -= orphans
         groups = pending.grouped(
             lambda mail: (mail.collection_letter_company_id, mail.collection_letter_level_id)
         )

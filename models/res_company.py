@@ -96,8 +96,9 @@ class ResCompany(models.Model):
 
     def _collection_fallback_user(self):
         """Who gets the collection work nobody is named for (no collector, salesperson, ladder
-        collector or manager, default collector): the company's first collections manager, never
-        OdooBot, whose activities nobody sees. Looked up once per transaction and company."""
+        collector or manager, default collector): the company's first collections manager, else
+        the administrator; never OdooBot, whose activities nobody sees. Looked up once per
+        transaction and company."""
         self.ensure_one()
         cache = self.env.cr.cache.setdefault("collection_fallback_user", {})
         if self.id not in cache:
@@ -115,7 +116,9 @@ class ResCompany(models.Model):
                     limit=1,
                 )
             )
-            cache[self.id] = user.id or SUPERUSER_ID
+            # No collections manager at all: the administrator, who at least sees the work.
+            admin = self.env.ref("base.user_admin", raise_if_not_found=False)
+            cache[self.id] = user.id or (admin and admin.id) or SUPERUSER_ID
         return self.env["res.users"].browse(cache[self.id])
 
     def _collection_calendar(self):

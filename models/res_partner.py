@@ -796,7 +796,9 @@ class ResPartner(models.Model):
             hold, warn = reasons[partner.id]
             status = self._collection_status(hold, warn)
             previous = partner.sudo().collection_logged_status or "normal"
-            if (status == "hold") == (previous == "hold"):
+            # Only a real change is news: a customer still over its terms where the company
+            # stopped blocking is not "released".
+            if (status == "hold") == (previous == "hold") or (previous == "hold" and hold):
                 if status != previous:
                     untracked.browse(partner.id).collection_logged_status = status
                 continue

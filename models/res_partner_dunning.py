@@ -4,6 +4,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date, split_every
 
 from odoo.addons.base.models.ir_actions_report import _wkhtml
@@ -301,6 +302,10 @@ class ResPartner(models.Model):
         address get the log and a task for their collector instead. Customers who owe nothing
         due once credits are deducted (``_collection_owes_nothing``) get no reminder.
         """
+        if template.model != "res.partner":
+            # The template renders the customers: one of another model would render whatever
+            # record shares their ids.
+            raise UserError(self.env._("Choose a template of customers (contacts) for a payment reminder."))
         today = fields.Date.context_today(self)
         demands = self.commercial_partner_id._collection_demands(today)
         partners = self.commercial_partner_id.filtered(

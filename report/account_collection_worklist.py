@@ -54,7 +54,16 @@ class AccountCollectionWorklist(models.Model):
     last_outcome_id = fields.Many2one("account.collection.outcome", readonly=True)
 
     _depends = {
-        "mail.activity": ["res_model", "res_id", "user_id", "summary", "date_deadline", "active"],
+        "mail.activity": [
+            "res_model",
+            "res_id",
+            "user_id",
+            "summary",
+            "date_deadline",
+            "active",
+            "collection_call_time",
+        ],
+        "account.move": ["collection_disputed", "state"],
         "account.move.line": [
             "partner_id",
             "company_id",
@@ -155,15 +164,23 @@ class AccountCollectionWorklist(models.Model):
                        ) paid ON TRUE
                  WHERE account.account_type = 'asset_receivable' AND aml.parent_state = 'posted'
                    AND aml.reconciled AND aml.balance > 0 AND paid.day >= %(year_ago)s
+                   -- Items booked more than two years ago are not what was paid this year.
+                   AND aml.date >= %(two_years_ago)s
                    AND customer.commercial_partner_id IN (
                            SELECT res_id FROM mail_activity WHERE res_model = 'res.partner' AND active)
               GROUP BY customer.commercial_partner_id, aml.company_id
             ), disputes AS (
-                SELECT move.commercial_partner_id AS partner_id, move.company_id, COUNT(*) AS disputed
+                -- Disputed entries still owed on (journal entries have no payment state).
+                SELECT customer.commercial_partner_id AS partner_id, move.company_id,
+                       COUNT(DISTINCT move.id) AS disputed
                   FROM account_move move
+                  JOIN account_move_line aml ON aml.move_id = move.id
+                  JOIN account_account account ON account.id = aml.account_id
+                  JOIN res_partner customer ON customer.id = aml.partner_id
                  WHERE move.collection_disputed AND move.state = 'posted'
-                   AND move.payment_state IN ('not_paid', 'partial')
-              GROUP BY move.commercial_partner_id, move.company_id
+                   AND account.account_type = 'asset_receivable'
+                   AND NOT aml.reconciled AND aml.amount_residual > 0
+              GROUP BY customer.commercial_partner_id, move.company_id
             ), promises AS (
                 SELECT promise.partner_id, promise.company_id,
                        COUNT(*) FILTER (WHERE promise.state = 'broken'
@@ -190,7 +207,10 @@ class AccountCollectionWorklist(models.Model):
                    -- that each user sees it in their own time zone.
                    (activity.date_deadline
                        + make_interval(mins => ROUND(COALESCE(activity.collection_call_time, 9) * 60)::int))
-                       AT TIME ZONE COALESCE(NULLIF(partner.tz, ''), calendar.tz, 'UTC') AT TIME ZONE 'UTC'
+                       AT TIME ZONE COALESCE(
+                           -- A time zone PostgreSQL does not know falls back to the calendar's.
+                           (SELECT zone.name FROM pg_timezone_names zone WHERE zone.name = partner.tz),
+                           calendar.tz, 'UTC') AT TIME ZONE 'UTC'
                        AS call_at,
                    COALESCE(debt.open_amount, 0) AS open_amount,
                    COALESCE(debt.overdue_amount, 0) AS overdue_amount,
@@ -228,6 +248,7 @@ class AccountCollectionWorklist(models.Model):
             today=today,
             since=today - timedelta(days=BROKEN_PROMISE_DAYS),
             year_ago=today - timedelta(days=365),
+            two_years_ago=today - timedelta(days=730),
         )
 
     def init(self):

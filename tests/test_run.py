@@ -149,6 +149,40 @@ class TestRun(CollectionsCommon):
         self.assertTrue(b.invoice_ids._collection_items().collection_level_id)
         with self.assertRaises(AccessError):
             self.env["account.collection.preview"].with_user(self.collector).create({"date": MONDAY})
+        # Nor another company's run, even for a manager.
+        other_company = self.setup_other_company(name="Other Co")["company"]
+        with self.assertRaises(AccessError):
+            self.env["account.collection.preview"].with_user(self.manager).create(
+                {"date": MONDAY, "company_id": other_company.id}
+            )
+
+    def test_an_exclusion_of_items_never_widens_to_the_customer(self):
+        """Items Odoo deletes (an entry reset to draft and remade) leave an exclusion of items
+        empty: it keeps nothing out, rather than the whole customer."""
+        a = self._customers()[0]
+        invoice = a.invoice_ids.filtered(lambda m: m.invoice_date_due == date(2026, 5, 20))
+        exclusion = (
+            self.env["account.collection.exclusion"]
+            .with_user(self.manager)
+            .create(
+                {
+                    "partner_id": a.id,
+                    "line_ids": [(6, 0, invoice._collection_items().ids)],
+                    "reason": "Credit note coming",
+                    "date_from": MONDAY,
+                    "date_to": MONDAY,
+                }
+            )
+        )
+        self.assertFalse(exclusion.whole_customer)
+        with freeze_time(date(2026, 6, 12)):
+            invoice.button_draft()
+            invoice.unlink()
+        self.assertFalse(exclusion.line_ids)
+        partner_ids = self.env["account.collection.exclusion"]._collection_active(self.company, MONDAY)[0]
+        self.assertNotIn(a.id, partner_ids)
+        self._run(MONDAY)
+        self.assertTrue(self.env["account.collection.history"].search([("partner_id", "=", a.id)]))
 
     # ------------------------------------------------------------------
     # The record of a run

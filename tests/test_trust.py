@@ -370,6 +370,23 @@ class TestTrust(CollectionsCommon):
         self.assertNotIn(christmas, days.dates)
         self.assertEqual(days.shift(date(2026, 12, 24), 1), date(2026, 12, 28))
 
+    def test_a_reminder_renders_customers_only(self):
+        """A reminder's template is the sender's choice: one of another model (a password reset
+        of users) would render whatever record shares the customers' ids. Refused, and never
+        rendered as superuser in the preview."""
+        reset = self.env.ref("auth_signup.set_password_email", raise_if_not_found=False) or self.env[
+            "mail.template"
+        ].create({"name": "Users", "model_id": self.env["ir.model"]._get_id("res.users"), "body_html": "x"})
+        self._invoice(self.customer, 100, date(2026, 6, 1))
+        with self.assertRaisesRegex(UserError, "template of customers"):
+            self.customer.with_user(self.collector)._collection_send_reminders(reset)
+        wizard = (
+            self.env["account.collection.reminder.send"]
+            .with_user(self.collector)
+            .create({"partner_ids": self.customer.ids, "template_id": reset.id})
+        )
+        self.assertFalse(wizard.preview)
+
 
 @tagged("post_install", "-at_install")
 class TestTrustRpc(CollectionsCommon, HttpCase):

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError
 
 
 class AccountCollectionPreview(models.TransientModel):
@@ -40,6 +41,8 @@ class AccountCollectionPreview(models.TransientModel):
 
     def _compute_steps(self):
         for preview in self:
+            if preview.company_id not in self.env.user.company_ids:
+                raise AccessError(self.env._("You can only preview the runs of your own companies."))
             rows = self.env["account.collection.run"]._collection_preview(preview.company_id, preview.date)
             preview.line_ids = [Command.clear()] + [
                 Command.create({**row, "item_ids": [Command.set(row["item_ids"])]}) for row in rows

@@ -31,7 +31,7 @@ class AccountCollectionReminderSend(models.TransientModel):
         help="Nothing is due once their credits are deducted: they get no reminder.",
     )
     recipients = fields.Text(compute="_compute_preview")
-    preview = fields.Html(compute="_compute_preview", sanitize=False)
+    preview = fields.Html(compute="_compute_preview")
 
     @api.model
     def default_get(self, fields_list):
@@ -72,8 +72,12 @@ class AccountCollectionReminderSend(models.TransientModel):
             if not (first and wizard.template_id):
                 wizard.preview = False
                 continue
+            if wizard.template_id.model != "res.partner":
+                wizard.preview = False
+                continue
             level = wizard.level_id._collection_of_user() or first._collection_letter_level()
-            template = wizard.template_id.sudo().with_context(collection_level_id=level.id)
+            # Rendered as the user, never as superuser: the template is the user's choice.
+            template = wizard.template_id.with_context(collection_level_id=level.id)
             wizard.preview = template._render_field("body_html", first.ids)[first.id]
 
     def action_send(self):
