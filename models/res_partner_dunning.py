@@ -257,6 +257,9 @@ class ResPartner(models.Model):
             "reference": partner.commercial_partner_id.ref or str(partner.commercial_partner_id.id),
             "collector": collector.name,
             "collector_contact": ", ".join(filter(None, [collector.email, collector.phone])),
+            # The distributions' wkhtmltopdf (unpatched Qt) drops the layout's header: the PDF
+            # letter then carries the letterhead in its body.
+            "inline_letterhead": not _wkhtml().is_patched_qt,
         }
 
     def _collection_formatters(self):

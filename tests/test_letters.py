@@ -154,6 +154,32 @@ class TestLettersAndViews(CollectionsCommon):
         self.assertIn("disputed, not demanded", mail.body_html)
         self.assertIn("Collector B", mail.body_html)
 
+    def test_letterhead_survives_the_distributions_wkhtmltopdf(self):
+        """wkhtmltopdf on unpatched Qt (the distributions' build) drops the layout's header: the
+        PDF letter then carries the company's letterhead in its body; the HTML letter does not
+        repeat it."""
+        Report = self.env["ir.actions.report"]
+        letter = self._letter(self.claim)
+        unpatched = type("Wkhtml", (), {"is_patched_qt": False})()
+        with patch(
+            "odoo.addons.account_collections.models.res_partner_dunning._wkhtml", return_value=unpatched
+        ):
+            pdf_html = Report._render_qweb_html(self.report, letter.ids, data={"report_type": "pdf"})[
+                0
+            ].decode()
+            html = Report._render_qweb_html(self.report, letter.ids)[0].decode()
+        self.assertIn('name="collection_letterhead"', pdf_html)
+        self.assertIn(self.company.name, pdf_html.split('name="collection_letterhead"')[1])
+        self.assertNotIn('name="collection_letterhead"', html)
+        patched = type("Wkhtml", (), {"is_patched_qt": True})()
+        with patch(
+            "odoo.addons.account_collections.models.res_partner_dunning._wkhtml", return_value=patched
+        ):
+            pdf_html = Report._render_qweb_html(self.report, letter.ids, data={"report_type": "pdf"})[
+                0
+            ].decode()
+        self.assertNotIn('name="collection_letterhead"', pdf_html, "the layout's header does it")
+
     def test_letter_pdf(self):
         Report = self.env["ir.actions.report"]
         if Report.get_wkhtmltopdf_state() not in ("ok", "upgrade"):
