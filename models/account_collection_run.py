@@ -111,7 +111,6 @@ class AccountCollectionRun(models.Model):
             limit = today - timedelta(days=days)
             self.sudo().search([("company_id", "=", company.id), ("date", "<", limit)]).unlink()
 
-    @api.model
     def action_collection_run_now(self):
         """Managers' "Run now": the daily job runs at once, in the background.
 

@@ -6,6 +6,7 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, ValidationError
+from odoo.service.model import call_kw
 from odoo.tests import tagged
 from odoo.tools import SQL
 
@@ -123,7 +124,10 @@ class TestRun(CollectionsCommon):
         )
         self.assertIn("Visit on Tuesday", b.message_ids[0].body)
         with freeze_time(MONDAY):
-            preview = self.env["account.collection.preview"].with_user(self.manager).create({"date": MONDAY})
+            # The menu's action creates the preview of the next run and opens it, computed.
+            action = self.env["account.collection.preview"].with_user(self.manager).action_open()
+            preview = self.env["account.collection.preview"].browse(action["res_id"])
+            self.assertEqual(preview.date, MONDAY)
         self.assertNotIn(b, preview.line_ids.partner_id)
         row = preview.line_ids.filtered(lambda line: line.partner_id == a)
         self.assertNotIn(first, row.item_ids)
@@ -211,8 +215,9 @@ class TestRun(CollectionsCommon):
         # "Run now" names the manager who asked; collectors cannot ask.
         with self.assertRaises(AccessError):
             Run.with_user(self.collector).action_collection_run_now()
+        # The list's header button calls it on no record, as the web client does.
         with freeze_time(MONDAY):
-            Run.with_user(self.manager).action_collection_run_now()
+            call_kw(Run.with_user(self.manager), "action_collection_run_now", [[]], {})
         queued = Run.search([("state", "=", "queued"), ("company_id", "=", self.company.id)])
         self.assertEqual((queued.trigger, queued.user_id), ("manual", self.manager))
 

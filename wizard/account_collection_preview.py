@@ -33,6 +33,25 @@ class AccountCollectionPreview(models.TransientModel):
         start = today + timedelta(days=1) if done_today else today
         return workdays.next_workday(start) or start
 
+    @api.depends("date", "company_id")
+    def _compute_display_name(self):
+        for preview in self:
+            preview.display_name = self.env._("Preview of the run of %(date)s", date=preview.date)
+
+    @api.model
+    def action_open(self):
+        """Menu and button: the preview of the next run, computed, in its form."""
+        preview = self.create({})
+        return {
+            "type": "ir.actions.act_window",
+            "name": preview.display_name,
+            "res_model": self._name,
+            "res_id": preview.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }
+
     @api.model_create_multi
     def create(self, vals_list):
         previews = super().create(vals_list)
