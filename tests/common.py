@@ -3,9 +3,11 @@ from datetime import date, datetime
 
 from odoo import Command, fields
 from odoo.tests import new_test_user
+from odoo.tools import SQL
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.account_collections.grant import POST_ON_HOLD, grant
+from odoo.addons.account_collections.models.account_move_line import LADDER_FIELDS
 
 
 def prepare_invoice_vals(partner, amount, due, invoice_date=None, currency=None, move_type="out_invoice"):
@@ -148,6 +150,20 @@ class CollectionsCommon(AccountTestInvoicingCommon):
         if post:
             cls._post_as_data(move)
         return move
+
+    @classmethod
+    def _forget_ladder_steps(cls, lines):
+        """Clear the ladder's fields of these items in the database, as items imported, or left
+        by a version where the invoice was the unit, come."""
+        cls.env.flush_all()
+        cls.env.cr.execute(
+            SQL(
+                "UPDATE account_move_line SET %s WHERE id = ANY(%s)",
+                SQL(", ").join(SQL("%s = NULL", SQL.identifier(name)) for name in LADDER_FIELDS),
+                lines.ids,
+            )
+        )
+        cls.env.invalidate_all()
 
     @staticmethod
     def _post_as_data(moves):

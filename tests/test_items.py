@@ -10,9 +10,6 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
-from odoo.tools import SQL
-
-from odoo.addons.account_collections.models.account_move_line import LADDER_FIELDS
 
 from .common import CollectionsCommon, prepare_invoice_vals
 
@@ -239,14 +236,7 @@ class TestItems(CollectionsCommon):
         self._run(MONDAY)
         history = self._history(self.customer)
         # What 19.0.1.0.0 left: levels on the invoice only, history naming invoices only.
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                "UPDATE account_move_line SET %s WHERE move_id = %s",
-                SQL(", ").join(SQL("%s = NULL", SQL.identifier(name)) for name in LADDER_FIELDS),
-                invoice.id,
-            )
-        )
+        self._forget_ladder_steps(invoice.line_ids)
         self.env.cr.execute(
             "DELETE FROM account_collection_history_line_rel WHERE history_id = %s", history.ids
         )
@@ -277,15 +267,7 @@ class TestItems(CollectionsCommon):
         self._run(MONDAY)  # the courtesy call, 3 working days before 18 June
         item = invoice._collection_items()
         self.assertEqual(item.collection_level_id, self.levels[0])
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                "UPDATE account_move_line SET %s WHERE id = %s",
-                SQL(", ").join(SQL("%s = NULL", SQL.identifier(name)) for name in LADDER_FIELDS),
-                item.id,
-            )
-        )
-        self.env.invalidate_all()
+        self._forget_ladder_steps(item)
         self._migrate()
         self.assertEqual(item.collection_level_id, self.levels[0])
         self.assertEqual(item.collection_next_date, date(2026, 6, 18))

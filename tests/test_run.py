@@ -8,9 +8,6 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError, ValidationError
 from odoo.service.model import call_kw
 from odoo.tests import tagged
-from odoo.tools import SQL
-
-from odoo.addons.account_collections.models.account_move_line import LADDER_FIELDS
 
 from .common import CollectionsCommon
 
@@ -63,15 +60,7 @@ class TestRun(CollectionsCommon):
         self._invoice(c, 500.0, date(2026, 5, 20))
         self._unmatched_credit(c, 500.0, date(2026, 6, 1))
         imported = self._invoice(d, 800.0, date(2026, 5, 20))
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL(
-                "UPDATE account_move_line SET %s WHERE move_id = %s",
-                SQL(", ").join(SQL("%s = NULL", SQL.identifier(name)) for name in LADDER_FIELDS),
-                imported.id,
-            )
-        )
-        self.env.invalidate_all()
+        self._forget_ladder_steps(imported.line_ids)
         return a, b, c, d
 
     # ------------------------------------------------------------------
