@@ -727,18 +727,15 @@ class AccountCollectionRun(models.Model):
     def _collection_item_table(self, lines):
         """The items of a step, for a call's or a task's note: document, due date, amount."""
         date_text, amount_text = self.env["res.partner"]._collection_formatters()
-        due = self.env._("due")
-        rows = Markup("").join(
-            Markup("<li>%s, %s %s, %s</li>")
-            % (
-                line.move_name,
-                due,
-                date_text(line.date_maturity or line.date),
-                amount_text(line.currency_id, line.amount_residual_currency),
-            )
+        due = escape(self.env._("due"))
+        # Escaped once per value and joined as text: thousands of rows a run.
+        rows = "".join(
+            f"<li>{escape(line.move_name or '')}, {due} "
+            f"{escape(date_text(line.date_maturity or line.date))}, "
+            f"{escape(amount_text(line.currency_id, line.amount_residual_currency))}</li>"
             for line in lines
         )
-        return Markup("<ul>%s</ul>") % rows
+        return Markup(f"<ul>{rows}</ul>")
 
     @api.model
     def _collection_demand_note(self, demand):

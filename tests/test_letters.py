@@ -224,12 +224,50 @@ class TestLettersAndViews(CollectionsCommon):
         wizard.attach_letter = False
         action = wizard.action_send()
         self.assertEqual(action["tag"], "display_notification")
-        self.assertIn("1 reminders queued", action["params"]["message"])
-        self.assertIn("owing nothing", action["params"]["message"])
+        # One of each: the singular strings.
+        self.assertEqual(
+            action["params"]["message"], "1 reminder queued. 1 customer owing nothing was left out."
+        )
         mails = self.env["mail.mail"].search(
             [("model", "=", "res.partner"), ("res_id", "in", (self.customer | paid_up).ids)]
         )
         self.assertEqual(mails.mapped("res_id"), self.customer.ids)
+
+    def test_amounts_read_as_the_currency_formats_them(self):
+        """Letters, e-mails and call notes format amounts the way ``currency.format`` does, in
+        each language: separators, symbol before or after, negative and rounded amounts."""
+        self.env["res.lang"]._activate_lang("hu_HU")
+        usd, eur = self.env.ref("base.USD"), self.env.ref("base.EUR")
+        usd.active = eur.active = True
+        amounts = (0.0, -0.0, 0.005, 7.5, -1234.5, 1234567.891)
+        for lang in ("en_US", "hu_HU"):
+            Partner = self.env["res.partner"].with_context(lang=lang)
+            amount_text = Partner._collection_formatters()[1]
+            for currency in (usd.with_context(lang=lang), eur.with_context(lang=lang)):
+                for amount in amounts:
+                    self.assertEqual(amount_text(currency, amount), currency.format(amount), (lang, amount))
+
+    def test_send_reminder_counts_in_the_plural(self):
+        others = self.env["res.partner"].create(
+            [
+                {"name": "Second Debtor", "email": "ap@second.example"},
+                {"name": "No Mail Ltd"},
+                {"name": "No Mail Either Ltd"},
+            ]
+        )
+        for partner in others:
+            self._invoice(partner, 100, day(-10))
+        wizard = Form(
+            self.env["account.collection.reminder.send"]
+            .with_user(self.collector)
+            .with_context(active_model="res.partner", active_ids=(self.customer | others).ids)
+        ).save()
+        wizard.attach_letter = False
+        message = wizard.action_send()["params"]["message"]
+        self.assertEqual(
+            message,
+            "2 reminders queued. 2 customers without an e-mail address: a task for their collector.",
+        )
 
     def test_translations_load_and_letter_reads_in_russian(self):
         """ru_RU and hu_HU load from i18n/; a formal claim renders in the customer's language."""
@@ -454,6 +492,30 @@ class TestReportViews(CollectionsCommon):
             self.assertEqual(later.overdue_days, 31)
             aging = self.env["account.collection.aging"].search([("partner_id", "=", self.customer.id)])
             self.assertEqual(set(aging.mapped("bucket")), {"1_30", "31_60"})
+
+    def test_worklist_reasons_read_one_a_line(self):
+        """The "Why" column wraps a line per reason, and one of a kind reads in the singular."""
+        Worklist = self.env["account.collection.worklist"]
+        row = Worklist.new(
+            {
+                "currency_id": self.currency.id,
+                "overdue_amount": 50,
+                "overdue_days": 1,
+                "broken_promises": 1,
+                "days_late": 1.2,
+                "disputed_count": 1,
+            }
+        )
+        self.assertEqual(
+            row.priority_reasons.split("\n"),
+            ["$\xa050.00 overdue for 1 day", "1 broken promise", "pays 1 day late on average", "1 disputed"],
+        )
+        row = Worklist.new(
+            {"currency_id": self.currency.id, "overdue_amount": 50, "overdue_days": 3, "broken_promises": 2}
+        )
+        self.assertEqual(
+            row.priority_reasons.split("\n"), ["$\xa050.00 overdue for 3 days", "2 broken promises"]
+        )
 
     def test_call_times_are_wall_clock_times_of_the_customer(self):
         """A 10:00 call is 10:00 where the customer is: in its time zone when it has one, else in
