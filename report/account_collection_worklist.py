@@ -44,7 +44,8 @@ class AccountCollectionWorklist(models.Model):
         help="Average days between due date and payment of the items paid in the last 12 months.",
     )
     disputed_count = fields.Integer(string="Disputed", readonly=True)
-    priority_reasons = fields.Char(string="Why", compute="_compute_priority_reasons")
+    # Text, one reason a line: the list wraps it where a Char column would cut it short.
+    priority_reasons = fields.Text(string="Why", compute="_compute_priority_reasons")
     phone = fields.Char(related="partner_id.phone")
     email = fields.Char(related="partner_id.email")
     broken_promises = fields.Integer(readonly=True)
@@ -89,20 +90,30 @@ class AccountCollectionWorklist(models.Model):
         for row in self:
             reasons = []
             if row.overdue_amount:
+                amount = amount_text(row.currency_id, row.overdue_amount)
                 reasons.append(
-                    self.env._(
-                        "%(amount)s overdue for %(days)s days",
-                        amount=amount_text(row.currency_id, row.overdue_amount),
-                        days=row.overdue_days,
+                    self.env._("%(amount)s overdue for 1 day", amount=amount)
+                    if row.overdue_days == 1
+                    else self.env._(
+                        "%(amount)s overdue for %(days)s days", amount=amount, days=row.overdue_days
                     )
                 )
             if row.broken_promises:
-                reasons.append(self.env._("%(count)s broken promises", count=row.broken_promises))
+                reasons.append(
+                    self.env._("1 broken promise")
+                    if row.broken_promises == 1
+                    else self.env._("%(count)s broken promises", count=row.broken_promises)
+                )
             if row.days_late >= 1:
-                reasons.append(self.env._("pays %(days)s days late on average", days=round(row.days_late)))
+                days_late = round(row.days_late)
+                reasons.append(
+                    self.env._("pays 1 day late on average")
+                    if days_late == 1
+                    else self.env._("pays %(days)s days late on average", days=days_late)
+                )
             if row.disputed_count:
                 reasons.append(self.env._("%(count)s disputed", count=row.disputed_count))
-            row.priority_reasons = "; ".join(reasons)
+            row.priority_reasons = "\n".join(reasons)
 
     @api.depends("partner_id", "summary")
     def _compute_name(self):

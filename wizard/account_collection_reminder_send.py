@@ -91,15 +91,31 @@ class AccountCollectionReminderSend(models.TransientModel):
                 self.template_id, level=self.level_id, attach_letter=self.attach_letter
             )
         )
-        message = self.env._("%(count)s reminders queued.", count=len(mails))
-        if self.without_email_ids:
-            message += " " + self.env._(
-                "%(count)s customers without an e-mail address: a task for their collector.",
-                count=len(self.without_email_ids),
+        # Singular and plural are two strings, chosen by count, each worded by its translator.
+        queued, without_email, owing_nothing = (
+            len(mails),
+            len(self.without_email_ids),
+            len(self.owing_nothing_ids),
+        )
+        message = (
+            self.env._("1 reminder queued.")
+            if queued == 1
+            else self.env._("%(count)s reminders queued.", count=queued)
+        )
+        if without_email:
+            message += " " + (
+                self.env._("1 customer without an e-mail address: a task for their collector.")
+                if without_email == 1
+                else self.env._(
+                    "%(count)s customers without an e-mail address: a task for their collector.",
+                    count=without_email,
+                )
             )
-        if self.owing_nothing_ids:
-            message += " " + self.env._(
-                "%(count)s customers owing nothing were left out.", count=len(self.owing_nothing_ids)
+        if owing_nothing:
+            message += " " + (
+                self.env._("1 customer owing nothing was left out.")
+                if owing_nothing == 1
+                else self.env._("%(count)s customers owing nothing were left out.", count=owing_nothing)
             )
         return {
             "type": "ir.actions.client",
