@@ -1,6 +1,8 @@
 import re
 from pathlib import Path
 
+from lxml import etree
+
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
@@ -60,6 +62,21 @@ class TestFoundation(CollectionsCommon):
             ladder.level_ids.with_user(self.collector).write({"offset_days": 5})
         ladder.with_user(self.manager).write({"name": "Renamed"})
         self.assertEqual(ladder.name, "Renamed")
+
+    def test_views_read_as_a_user_expects(self):
+        """The invoice's banner puts no space before its comma; the worklist's calendar shows the
+        overdue amount with its currency, and its list wraps the reasons, a line each."""
+        move_form = self.env.ref("account.view_move_form")
+        arch = etree.fromstring(self.env["account.move"].get_view(move_form.id)["arch"])
+        (next_step,) = arch.xpath("//span[@invisible='not collection_next_level_id']")
+        self.assertEqual(next_step.getprevious().get("name"), "collection_level_date")
+        self.assertEqual(next_step.getprevious().tail, ")")
+        self.assertTrue(next_step.text.startswith(", next:"))
+        Worklist = self.env["account.collection.worklist"]
+        calendar = etree.fromstring(Worklist.get_view(view_type="calendar")["arch"])
+        self.assertTrue(calendar.xpath("//field[@name='currency_id']"))
+        self.assertTrue(calendar.xpath("//field[@name='overdue_amount'][@widget='monetary']"))
+        self.assertEqual(Worklist._fields["priority_reasons"].type, "text")
 
     def test_every_test_module_is_imported(self):
         """Odoo's own runner (odoo-bin --test-enable, runbot, OCA CI) only runs the test

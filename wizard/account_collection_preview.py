@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import format_date
 
 
 class AccountCollectionPreview(models.TransientModel):
@@ -36,7 +37,9 @@ class AccountCollectionPreview(models.TransientModel):
     @api.depends("date", "company_id")
     def _compute_display_name(self):
         for preview in self:
-            preview.display_name = self.env._("Preview of the run of %(date)s", date=preview.date)
+            preview.display_name = self.env._(
+                "Preview of the run of %(date)s", date=format_date(self.env, preview.date)
+            )
 
     @api.model
     def action_open(self):
@@ -91,9 +94,24 @@ class AccountCollectionPreviewLine(models.TransientModel):
     action = fields.Char(string="Step", readonly=True)
     skipped = fields.Boolean(readonly=True)
     currency_id = fields.Many2one(related="preview_id.currency_id")
-    amount = fields.Monetary(string="Items' Amount", readonly=True)
+    amount = fields.Monetary(
+        string="Step's Items",
+        readonly=True,
+        help="What is still owed on the items this step is about (those reaching this level on the "
+        "run's day), in the company's currency.",
+    )
     demand_currency_id = fields.Many2one("res.currency", readonly=True)
-    demanded = fields.Monetary(currency_field="demand_currency_id", readonly=True)
+    # What the customer's e-mail or letter asks for: the customer's whole net due, the same on
+    # each of its steps, not only this step's items (the plan computes it once per customer).
+    demanded = fields.Monetary(
+        string="Net Due",
+        currency_field="demand_currency_id",
+        readonly=True,
+        help="The customer's net due, as its reminder or letter states it: every item due by the "
+        "run's day, whatever its level (disputed items and items under an open promise left out), "
+        "less its unmatched payments and credit notes. The same on each of the customer's steps; "
+        "in the items' currency when they share one, else the company's.",
+    )
 
     def action_keep_out(self):
         """Open the exclusion form for this customer's items of the step, on the run's day."""
