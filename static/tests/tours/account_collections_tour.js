@@ -1,19 +1,25 @@
 import { registry } from "@web/core/registry";
 
 /**
- * A collector's morning: the customer is on today's worklist, the call ends with a promise
- * to pay, the customer leaves the list. Dates are typed in the user's format (en_US).
+ * A collector's morning: two customers are on today's worklist. The first call ends with a
+ * promise to pay and that customer leaves the list; the collector moves on to the next one,
+ * who does not answer. Dates are typed in the user's format (en_US).
  */
 registry.category("web_tour.tours").add("account_collections_worklist_tour", {
     steps: () => [
         {
-            content: "Today's call to the debtor is on the worklist",
-            trigger: ".o_list_view .o_data_row:contains('Tour Debtor')",
+            content: "Today's calls to both customers are on the worklist",
+            trigger:
+                ".o_list_view:has(.o_data_row:contains('Tour Next Customer')) .o_data_row:contains('Tour Debtor')",
         },
         {
-            content: "Log the call from the worklist",
+            content: "Log the call to the first customer from the worklist",
             trigger: ".o_data_row:contains('Tour Debtor') button[name='action_log_call']",
             run: "click",
+        },
+        {
+            content: "The wizard is about the first customer",
+            trigger: ".modal .o_field_widget[name='partner_id']:contains('Tour Debtor')",
         },
         {
             content: "The customer agreed to pay",
@@ -41,8 +47,38 @@ registry.category("web_tour.tours").add("account_collections_worklist_tour", {
             run: "click",
         },
         {
-            content: "The call is done: the debtor leaves today's list",
-            trigger: "body:not(:has(.modal)) .o_action_manager:not(:has(.o_data_row:contains('Tour Debtor')))",
+            content: "The call is done: the first customer leaves today's list, the next one is still on it",
+            trigger:
+                "body:not(:has(.modal)) .o_list_view:not(:has(.o_data_row:contains('Tour Debtor'))) .o_data_row:contains('Tour Next Customer')",
+        },
+        {
+            content: "Move on: log the call to the next customer",
+            trigger: ".o_data_row:contains('Tour Next Customer') button[name='action_log_call']",
+            run: "click",
+        },
+        {
+            content: "The wizard is about the next customer",
+            trigger: ".modal .o_field_widget[name='partner_id']:contains('Tour Next Customer')",
+        },
+        {
+            content: "Nobody picked up",
+            trigger: ".modal .o_field_widget[name='outcome_id'] .o_selection_badge:contains('No answer')",
+            run: "click",
+        },
+        {
+            content: "What to do next",
+            trigger: ".modal .o_field_widget[name='next_step'] input",
+            run: "edit Try the accounts payable line",
+        },
+        {
+            content: "Save the outcome",
+            trigger: ".modal button[name='action_confirm']",
+            run: "click",
+        },
+        {
+            content: "Both calls are done: nobody is left on today's list",
+            trigger:
+                "body:not(:has(.modal)) .o_action_manager:not(:has(.o_data_row:contains('Tour Next Customer'))):not(:has(.o_data_row:contains('Tour Debtor')))",
         },
     ],
 });
@@ -93,6 +129,69 @@ registry.category("web_tour.tours").add("account_collections_mark_done_tour", {
         {
             content: "The call is no longer planned",
             trigger: "body:not(:has(.modal)) .o-mail-Chatter:not(:has(.o-mail-Activity:contains('Due call')))",
+        },
+    ],
+});
+
+/**
+ * The accounting administrator opens a ladder's level from the configuration menu and rewrites
+ * the title and the text of its letter.
+ */
+registry.category("web_tour.tours").add("account_collections_level_letter_tour", {
+    steps: () => [
+        {
+            content: "Open the apps menu",
+            trigger: ".o_navbar_apps_menu button",
+            run: "click",
+        },
+        {
+            content: "Invoicing",
+            trigger: ".o_app[data-menu-xmlid='account.menu_finance']",
+            run: "click",
+        },
+        {
+            content: "Open the configuration menu",
+            trigger: ".o_main_navbar button[data-menu-xmlid='account.menu_finance_configuration']",
+            run: "click",
+        },
+        {
+            content: "Collection ladders",
+            trigger: ".dropdown-item[data-menu-xmlid='account_collections.account_collection_ladder_menu']",
+            run: "click",
+        },
+        {
+            content: "Open the company's ladder",
+            trigger: ".o_list_view .o_data_row:contains('Test ladder') .o_data_cell[name='name']",
+            run: "click",
+        },
+        {
+            content: "Open the level in its form",
+            trigger: ".o_field_widget[name='level_ids'] .o_data_row:contains('Demand') .o_data_cell[name='name']",
+            run: "click",
+        },
+        {
+            content: "The letter's title",
+            trigger: ".modal .o_field_widget[name='letter_title'] input",
+            run: "edit Final demand before legal action",
+        },
+        {
+            content: "The letter's text",
+            trigger: ".modal .o_field_html[name='letter_body'] .odoo-editor-editable p:contains('Please pay')",
+            run: "editor Pay within eight days to avoid court costs.",
+        },
+        {
+            content: "Keep the level's changes",
+            trigger: ".modal .modal-footer .o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "Save the ladder",
+            trigger: "body:not(:has(.modal)) .o_form_view .o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "Saved",
+            trigger: ".o_form_view .o_form_button_save:not(:visible)",
         },
     ],
 });
