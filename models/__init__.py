@@ -17,3 +17,4 @@ from . import res_config_settings
 from . import res_partner
 from . import res_partner_dunning
 from . import account_collection_exclusion
+from . import account_collection_charge

@@ -159,6 +159,13 @@ class AccountCollectionLadderLevel(models.Model):
         help="Do not climb to this level while the previous level's call has no outcome.",
     )
     summary = fields.Char(translate=True, help="Summary of the call activity; defaults to the level name.")
+    charge_policy_id = fields.Many2one(
+        "account.collection.charge.policy",
+        string="Late-Payment Charges",
+        domain="['|', ('company_id', '=', False), ('company_id', '=', company_id)]",
+        help="Fees and interest posted to the customer when this step is taken (only where the "
+        "company enables late-payment charges).",
+    )
     talking_points = fields.Html(
         translate=True,
         help="What the collector says on this level's call: the arguments for paying on time and "

@@ -41,6 +41,7 @@ RUN_COUNTERS = {
     "tasks": "task_count",
     "email_tasks": "email_task_count",
     "history": "history_count",
+    "charges": "charge_count",
     "skipped": "skipped_count",
 }
 
@@ -75,6 +76,9 @@ class AccountCollectionRun(models.Model):
     task_count = fields.Integer(string="Tasks", readonly=True)
     email_task_count = fields.Integer(string="Customers Without E-mail", readonly=True)
     history_count = fields.Integer(string="Steps", readonly=True)
+    charge_count = fields.Integer(
+        string="Fee Invoices", readonly=True, help="Fee invoices of late-payment charges posted."
+    )
     skipped_count = fields.Integer(
         string="Left for the Next Run", readonly=True, help="Customers another transaction kept busy."
     )
@@ -622,10 +626,11 @@ class AccountCollectionRun(models.Model):
         Line = all_lines.browse()
         partners = self.env["res.partner"].sudo().with_company(company).browse(list(plan.by_partner))
         owners = self._collection_assign_collectors(partners, plan, demands)
-        history_vals, calls, emails, letters, notices, legal = (
+        history_vals, calls, emails, letters, notices, legal, steps = (
             [],
             defaultdict(list),
             defaultdict(list),
+            [],
             [],
             [],
             [],
@@ -662,6 +667,7 @@ class AccountCollectionRun(models.Model):
                     letter_state="to_post" if level.action_letter else False,
                 )
                 history_vals.append(vals)
+                steps.append((partner, level, lines))
                 if level.action_call:
                     calls[partner.id].append((level, lines))
                 if level.action_email:
@@ -681,6 +687,9 @@ class AccountCollectionRun(models.Model):
             if vals.get("did_call"):
                 vals["activity_id"] = activity_of[vals["partner_id"]].id
         histories = self.env["account.collection.history"].sudo()._collection_insert(history_vals)
+        stats["charges"] += len(
+            self.env["account.collection.charge"]._collection_charge(steps, company, today, demands)
+        )
         stats["history"] += len(histories)
         stats["calls"] += len(activity_of)
         stats["letters"] += len(letters)

@@ -1,7 +1,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..const import MANAGER
@@ -39,6 +39,12 @@ class AccountMove(models.Model):
         string="Collection Items",
         help="The receivable items of the entry (one per instalment), each on its own step of the ladder.",
     )
+    collection_is_charge = fields.Boolean(
+        string="Late-Payment Charges",
+        copy=False,
+        readonly=True,
+        help="A fee invoice (or its credit note) of late-payment charges: it bears no charges itself.",
+    )
     collection_disputed = fields.Boolean(
         copy=False, tracking=True, help="Disputed invoices pause the ladder."
     )
@@ -70,12 +76,23 @@ class AccountMove(models.Model):
     def create(self, vals_list):
         self.env["account.move.line"]._collection_check_ladder_vals(vals_list)
         self.env["res.partner"]._collection_check_override_vals(vals_list)
+        self._collection_check_charge_vals(vals_list)
         return super().create(vals_list)
 
     def write(self, vals):
         self.env["account.move.line"]._collection_check_ladder_vals([vals])
         self.env["res.partner"]._collection_check_override_vals([vals])
+        self._collection_check_charge_vals([vals])
         return super().write(vals)
+
+    @api.model
+    def _collection_check_charge_vals(self, vals_list):
+        """Only the late-payment charges (server code) mark a fee invoice: marked by hand, an
+        invoice would bear no charges."""
+        if not self.env.su and any("collection_is_charge" in vals for vals in vals_list):
+            raise AccessError(
+                self.env._("Fee invoices of late-payment charges are made by the collection run.")
+            )
 
     @api.depends("line_ids.account_id", "line_ids.partner_id")
     def _compute_collection_item_ids(self):

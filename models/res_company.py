@@ -88,6 +88,26 @@ class ResCompany(models.Model):
         help="Unanswered calls retried on the next working day before escalating.",
     )
 
+    collection_charges_enabled = fields.Boolean(
+        string="Late-Payment Charges",
+        groups=MANAGER,
+        help="Levels with a charge policy post late-payment fees and interest on fee invoices. "
+        "Off: nothing is charged, whatever the levels say.",
+    )
+    collection_charge_product_id = fields.Many2one(
+        "product.product",
+        string="Charges Product",
+        groups=MANAGER,
+        help="Product of the fee invoices' lines: its income account and taxes apply.",
+    )
+    collection_charge_journal_id = fields.Many2one(
+        "account.journal",
+        string="Charges Journal",
+        domain="[('type', '=', 'sale')]",
+        groups=MANAGER,
+        help="Sales journal of the fee invoices; empty: the first sales journal.",
+    )
+
     def _collection_blocks_on_hold(self):
         """Whether anything is refused to this company's customers on credit hold (posting
         invoices here; the bridges add sales orders and deliveries)."""

@@ -5,6 +5,15 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     collection_ladder_id = fields.Many2one(related="company_id.collection_ladder_id", readonly=False)
+    collection_charges_enabled = fields.Boolean(
+        related="company_id.collection_charges_enabled", readonly=False
+    )
+    collection_charge_product_id = fields.Many2one(
+        related="company_id.collection_charge_product_id", readonly=False
+    )
+    collection_charge_journal_id = fields.Many2one(
+        related="company_id.collection_charge_journal_id", readonly=False
+    )
     collection_user_id = fields.Many2one(related="company_id.collection_user_id", readonly=False)
     collection_calendar_id = fields.Many2one(related="company_id.collection_calendar_id", readonly=False)
     collection_promise_horizon = fields.Integer(

@@ -88,6 +88,13 @@ class ResPartner(models.Model):
     collection_hold_reason = fields.Char(
         string="Hold Reason", company_dependent=True, tracking=True, groups=COLLECTOR
     )
+    collection_charges_exempt = fields.Boolean(
+        string="No Late-Payment Charges",
+        company_dependent=True,
+        tracking=True,
+        groups=COLLECTOR,
+        help="This customer is never charged late-payment fees or interest.",
+    )
     # Last status written to the chatter, to log transitions (hold / release) once.
     collection_logged_status = fields.Selection(
         CREDIT_STATUSES, company_dependent=True, copy=False, readonly=True, groups=COLLECTOR
@@ -833,6 +840,7 @@ class ResPartner(models.Model):
             "collection_ladder_id",
             "collection_stage",
             "collection_user_id",
+            "collection_charges_exempt",
             "credit_limit",
             "use_partner_credit_limit",
         }

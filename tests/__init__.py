@@ -8,3 +8,4 @@ from . import test_tour
 from . import test_trust
 from . import test_items
 from . import test_run
+from . import test_charges

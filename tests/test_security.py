@@ -162,6 +162,10 @@ class TestSecurity(CollectionsCommon):
             "account.collection.reminder.send": (everything, everything),
             "account.collection.reassign": (nothing, everything),
             "account.move.hold.override": (nothing, "rwc"),
+            "account.collection.charge.policy": (read, everything),
+            "account.collection.charge.rate": (read, everything),
+            "account.collection.charge": (read, read),
+            "account.collection.charge.waive": (nothing, "rwc"),
         }
         operations = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
         roles = {

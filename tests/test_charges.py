@@ -1,0 +1,251 @@
+"""Late-payment charges: interest computed by hand (leap years, rate changes, partial payments,
+two currencies), fees, posting, never twice, waiving, exemption and who may do what."""
+
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+
+from .common import CollectionsCommon
+
+DUE = date(2026, 6, 1)  # a Monday
+MONDAY = date(2026, 6, 15)
+CLAIM_DAY = date(2026, 6, 19)  # the claim, four working days after the demand of 15 June
+
+
+@tagged("post_install", "-at_install")
+class TestCharges(CollectionsCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Policy = cls.env["account.collection.charge.policy"]
+        cls.policy = Policy.create(
+            {
+                "name": "10% and 40 per item",
+                "fee_currency_id": cls.currency.id,
+                "fee_per_item": 40.0,
+                "interest": True,
+                "margin": 10.0,
+                "day_count": "act_365",
+            }
+        )
+        cls.demand, cls.claim = cls.levels.filtered(lambda lvl: lvl.name in ("Demand", "Claim"))
+        (cls.demand | cls.claim).charge_policy_id = cls.policy
+        cls.company.sudo().collection_charges_enabled = True
+
+    def _run(self, day):
+        with freeze_time(day):
+            return self.env["account.collection.run"]._collection_run(self.company, today=day)
+
+    def _charges(self, partner=None):
+        return self.env["account.collection.charge"].search(
+            [("partner_id", "=", (partner or self.customer).id)]
+        )
+
+    # ------------------------------------------------------------------
+    # Interest, computed by hand
+    # ------------------------------------------------------------------
+    def _interest(self, policy, changes, start, stop):
+        return round(sum(period[5] for period in policy._interest(changes, start, stop)), 2)
+
+    def test_interest_counts_leap_years_as_the_convention_says(self):
+        """100,000 at 10% from 21 December 2024 to 10 January 2025: 11 days of a leap year and
+        10 of the next. Actual/Actual: 100,000 x 10% x (11/366 + 10/365) = 300.55 + 273.97;
+        Actual/365: 21/365 = 575.34; Actual/360: 21/360 = 583.33."""
+        policy = self.policy.copy({"name": "Leap"})
+        changes = [(date(2024, 12, 1), 100000.0)]
+        start, stop = date(2024, 12, 21), date(2025, 1, 10)
+        self.assertEqual(self._interest(policy, changes, start, stop), 575.34)
+        policy.day_count = "act_act"
+        self.assertEqual(self._interest(policy, changes, start, stop), 574.52)
+        self.assertEqual(len(policy._interest(changes, start, stop)), 2, "one period per year")
+        policy.day_count = "act_360"
+        self.assertEqual(self._interest(policy, changes, start, stop), 583.33)
+
+    def test_interest_follows_a_rate_change_mid_period(self):
+        """The EU preset: the reference rate 3.15 from 1 January 2025, 2.15 from 1 July, plus 8
+        points. 10,000 from 21 June to 10 July 2025: 10 days at 11.15% + 10 days at 10.15%
+        = 30.55 + 27.81 = 58.36."""
+        eu = self.env.ref("account_collections.charge_policy_eu")
+        periods = eu._interest([(date(2025, 5, 1), 10000.0)], date(2025, 6, 21), date(2025, 7, 10))
+        self.assertEqual([(p[3], p[4]) for p in periods], [(11.15, 10), (10.15, 10)])
+        self.assertEqual(round(sum(p[5] for p in periods), 2), 58.36)
+
+    def test_russian_preset_counts_days_over_the_years_length(self):
+        """Article 395 at the key rate: 100,000 from 1 to 30 November 2025 at 16.5% (Actual/
+        Actual, 365 days in 2025): 100,000 x 16.5% x 30/365 = 1,356.16."""
+        ru = self.env.ref("account_collections.charge_policy_ru")
+        self.assertEqual(
+            self._interest(ru, [(date(2025, 10, 1), 100000.0)], date(2025, 11, 1), date(2025, 11, 30)),
+            1356.16,
+        )
+
+    # ------------------------------------------------------------------
+    # Charged by the run
+    # ------------------------------------------------------------------
+    def test_run_posts_fee_and_interest_on_what_was_owed_each_day(self):
+        """1,000 due 1 June, 400 paid on 8 June; the demand step on 15 June charges the 40 fee
+        and interest from 2 to 14 June: 1,000 x 10% x 6/365 + 600 x 10% x 7/365 = 1.64 + 1.15
+        = 2.79 (2.794521 before rounding)."""
+        invoice = self._invoice(self.customer, 1000.0, DUE, invoice_date=date(2026, 5, 2))
+        self._pay(invoice, 400.0, date(2026, 6, 8))
+        self._run(MONDAY)
+        charges = self._charges()
+        self.assertEqual(sorted(charges.mapped("kind")), ["interest", "item_fee"])
+        interest = charges.filtered(lambda c: c.kind == "interest")
+        self.assertAlmostEqual(interest.amount, 2.79)
+        self.assertEqual((interest.date_from, interest.date_to), (date(2026, 6, 2), date(2026, 6, 14)))
+        self.assertEqual(interest.line_id, invoice.collection_item_ids)
+        fee_invoice = charges.move_id
+        self.assertEqual(len(fee_invoice), 1, "one fee invoice per customer and currency")
+        self.assertEqual(fee_invoice.state, "posted")
+        self.assertEqual(fee_invoice.partner_id, self.customer)
+        self.assertTrue(fee_invoice.collection_is_charge)
+        self.assertAlmostEqual(fee_invoice.amount_total, 42.79)
+        self.assertEqual(
+            fee_invoice.invoice_line_ids.product_id,
+            self.env.ref("account_collections.product_collection_charge"),
+        )
+        # The fee invoice is owed like any other item: the next letter demands it.
+        demand = self.customer._collection_demands(MONDAY)[self.customer.id]
+        self.assertIn(fee_invoice.collection_item_ids.id, [item["id"] for item in demand.due])
+        self.assertAlmostEqual(demand.net, 600.0 + 42.79)
+        run = self.env["account.collection.run"].search([("company_id", "=", self.company.id)], limit=1)
+        self.assertEqual(run.charge_count, 1)
+
+    def test_interest_is_never_charged_twice(self):
+        """A second run the same day charges nothing; the claim on 19 June charges interest from
+        15 to 18 June only (1,000 x 10% x 4/365 = 1.10), and no second item fee (the fee is once
+        per item and policy). The fee invoice itself bears no charges."""
+        invoice = self._invoice(self.customer, 1000.0, DUE, invoice_date=date(2026, 5, 2))
+        self._run(MONDAY)
+        first = self._charges()
+        # 1,000 x 10% x 13/365 = 3.56
+        self.assertAlmostEqual(first.filtered(lambda c: c.kind == "interest").amount, 3.56)
+        self._run(MONDAY)
+        self.assertEqual(self._charges(), first, "the same day: nothing more")
+        claim_day = CLAIM_DAY
+        self.assertEqual(invoice.collection_item_ids.collection_next_level_id, self.claim)
+        self.assertEqual(invoice.collection_item_ids.collection_next_date, claim_day)
+        self._run(claim_day)
+        new = self._charges() - first
+        self.assertEqual(new.mapped("kind"), ["interest"])
+        self.assertEqual((new.date_from, new.date_to), (date(2026, 6, 15), date(2026, 6, 18)))
+        self.assertAlmostEqual(new.amount, 1.10)
+        self.assertFalse(new.line_id.move_id.collection_is_charge)
+
+    def test_disputed_exempt_and_disabled_are_not_charged(self):
+        disputed = self._invoice(self.customer, 500.0, DUE, invoice_date=date(2026, 5, 2))
+        disputed.collection_disputed = True
+        exempt = self.env["res.partner"].create(
+            {"name": "Exempt Ltd", "is_company": True, "email": "ap@exempt.example.com"}
+        )
+        exempt.with_user(self.manager).collection_charges_exempt = True
+        self._invoice(exempt, 500.0, DUE, invoice_date=date(2026, 5, 2))
+        other = self.env["res.partner"].create(
+            {"name": "Other Ltd", "is_company": True, "email": "o@o.example"}
+        )
+        self._invoice(other, 500.0, DUE, invoice_date=date(2026, 5, 2))
+        self.company.sudo().collection_charges_enabled = False
+        self._run(MONDAY)
+        self.assertFalse(self._charges(other), "charges disabled: nothing")
+        self.company.sudo().collection_charges_enabled = True
+        self._invoice(other, 300.0, date(2026, 6, 8), invoice_date=date(2026, 5, 2))
+        self._run(date(2026, 6, 16))
+        self.assertFalse(self._charges(exempt))
+        self.assertFalse(self._charges(self.customer), "a disputed item is not charged")
+        self.assertTrue(self._charges(other))
+
+    def test_two_currencies(self):
+        """An invoice in a foreign currency at 2 units per company unit: its interest in its own
+        currency (2,000 x 10% x 13/365 = 7.12) and the 40 fee converted (80.00), on a fee
+        invoice in that currency."""
+        foreign = self.setup_other_currency("EUR", rates=[("2026-01-01", 2.0)])
+        invoice = self._invoice(self.customer, 2000.0, DUE, invoice_date=date(2026, 5, 2), currency=foreign)
+        self._run(MONDAY)
+        charges = self._charges()
+        self.assertEqual(charges.currency_id, foreign)
+        self.assertAlmostEqual(charges.filtered(lambda c: c.kind == "interest").amount, 7.12)
+        self.assertAlmostEqual(charges.filtered(lambda c: c.kind == "item_fee").amount, 80.0)
+        self.assertEqual(charges.move_id.currency_id, foreign)
+        self.assertAlmostEqual(charges.move_id.amount_total, 87.12)
+        self.assertEqual(charges.line_id, invoice.collection_item_ids)
+
+    # ------------------------------------------------------------------
+    # Waiving, and who may do what
+    # ------------------------------------------------------------------
+    def test_manager_waives_with_a_credit_note_and_a_reason(self):
+        self._invoice(self.customer, 1000.0, DUE, invoice_date=date(2026, 5, 2))
+        self._run(MONDAY)
+        charges = self._charges()
+        interest = charges.filtered(lambda c: c.kind == "interest")
+        fee_invoice = charges.move_id
+        with self.assertRaisesRegex(AccessError, "managers"):
+            interest.with_user(self.collector)._collection_waive("Goodwill")
+        with self.assertRaisesRegex(UserError, "why"):
+            interest.with_user(self.manager)._collection_waive("  ")
+        wizard = (
+            self.env["account.collection.charge.waive"]
+            .with_user(self.manager)
+            .with_context(active_model="account.collection.charge", active_ids=interest.ids)
+            .create({"reason": "Goodwill: first delay"})
+        )
+        with freeze_time(MONDAY):
+            wizard.action_waive()
+        self.assertEqual(interest.state, "waived")
+        self.assertEqual(interest.waived_by_id, self.manager)
+        credit = interest.waive_move_id
+        self.assertEqual((credit.move_type, credit.state), ("out_refund", "posted"))
+        self.assertAlmostEqual(credit.amount_total, interest.amount)
+        self.assertAlmostEqual(fee_invoice.amount_residual, 40.0, msg="only the fee is still owed")
+        self.assertIn("Goodwill: first delay", self.customer.message_ids[0].body)
+        with self.assertRaisesRegex(UserError, "already waived"):
+            interest.with_user(self.manager)._collection_waive("again")
+        # The waived period is not charged again by the next step.
+        self._run(CLAIM_DAY)
+        periods = self._charges().filtered(lambda c: c.kind == "interest").sorted("date_from")
+        self.assertEqual([p.date_from for p in periods], [date(2026, 6, 2), date(2026, 6, 15)])
+
+    def test_nobody_writes_charges_or_marks_fee_invoices(self):
+        self._invoice(self.customer, 1000.0, DUE, invoice_date=date(2026, 5, 2))
+        self._run(MONDAY)
+        charge = self._charges()[:1]
+        for user in (self.collector, self.manager):
+            with self.assertRaises(AccessError):
+                charge.with_user(user).write({"amount": 0.0})
+            with self.assertRaises(AccessError):
+                charge.with_user(user).unlink()
+        other = self._invoice(self.customer, 10.0, MONDAY, post=False)
+        with self.assertRaisesRegex(AccessError, "collection run"):
+            other.with_user(self.manager).write({"collection_is_charge": True})
+        with self.assertRaisesRegex(UserError, "Only collections managers"):
+            self.customer.with_user(self.collector).collection_charges_exempt = True
+
+    def test_presets_charge_nothing_until_enabled(self):
+        presets = self.env["account.collection.charge.policy"].search(
+            [
+                (
+                    "id",
+                    "in",
+                    [
+                        self.env.ref(f"account_collections.charge_policy_{code}").id
+                        for code in ("eu", "hu", "ru")
+                    ],
+                )
+            ]
+        )
+        self.assertEqual(len(presets), 3)
+        self.assertFalse(
+            self.env["account.collection.ladder.level"].search([("charge_policy_id", "in", presets.ids)]),
+            "no level charges a preset out of the box",
+        )
+        self.assertFalse(self.env["res.company"].create({"name": "New Co"}).sudo().collection_charges_enabled)
+        self.assertTrue(all(preset.note for preset in presets), "each preset says where it comes from")
+        self.assertEqual(
+            self.env.ref("account_collections.charge_policy_eu").fee_per_item,
+            40.0,
+            "Directive 2011/7/EU art. 6",
+        )
+        self.assertFalse(self.env.ref("account_collections.product_collection_charge").taxes_id)
