@@ -37,7 +37,7 @@ class AccountCollectionChargePolicy(models.Model):
     )
     fee_per_customer = fields.Monetary(
         currency_field="fee_currency_id",
-        help="Charged each time the level's step is taken for a customer (a reminder fee).",
+        help="Charged each time the level's step demands overdue items of a customer (a reminder fee).",
     )
     fee_per_item = fields.Monetary(
         string="Fee per Overdue Item",
@@ -216,18 +216,32 @@ class AccountCollectionCharge(models.Model):
             items = lines.filtered(
                 lambda line, ids=demanded: line.id in ids and not line.move_id.collection_is_charge
             )
-            if items or policy.fee_per_customer:
+            # Nothing demanded on this step (not due yet, disputed, promised): nothing charged,
+            # not even the fee per customer.
+            if items:
                 by_partner.setdefault(partner, []).append((level, policy, items))
+        if not by_partner:
+            return self.env["account.move"]
+        # What was charged before, for all the batch's customers in one query. Waived charges
+        # count too: a waived period or fee is not charged again.
+        charged = (
+            self.sudo()
+            .search(
+                [
+                    ("partner_id", "in", [partner.id for partner in by_partner]),
+                    ("company_id", "=", company.id),
+                ]
+            )
+            .grouped("partner_id")
+        )
         moves = self.env["account.move"]
         for partner, levels in by_partner.items():
-            moves |= self._collection_charge_customer(partner, levels, company, today)
+            done = charged.get(partner, self.sudo().browse())
+            moves |= self._collection_charge_customer(partner, levels, done, company, today)
         return moves
 
     @api.model
-    def _collection_charge_customer(self, partner, levels, company, today):
-        Charge = self.sudo()
-        # Waived charges count too: a waived period or fee is not charged again.
-        done = Charge.search([("partner_id", "=", partner.id), ("company_id", "=", company.id)])
+    def _collection_charge_customer(self, partner, levels, done, company, today):
         by_currency = {}  # currency: [charge values]
         for level, policy, items in levels:
             if policy.fee_per_customer and not done.filtered(

@@ -41,6 +41,28 @@ class TestFoundation(CollectionsCommon):
         self.assertIn(config_menu.id, visible(self.manager))
         self.assertNotIn(menu.id, visible(plain_user))
 
+    def test_managers_reach_the_configuration_in_the_web_client(self):
+        """The web client shows a menu only under visible parents: a collections manager who is
+        no accounting administrator still reaches ladders, reasons and charge policies."""
+        self.assertFalse(self.manager.has_group("account.group_account_manager"))
+        reachable = self.env["ir.ui.menu"].with_user(self.manager).load_menus(debug=False)
+        actions = {
+            (menu["action_model"], menu["action_id"])
+            for menu in reachable.values()
+            if isinstance(menu, dict) and menu.get("action_id")
+        }
+        for xmlid in (
+            "account_collection_ladder_action",
+            "account_collection_reason_action",
+            "account_collection_charge_policy_action",
+        ):
+            action = self.env.ref(f"account_collections.{xmlid}")
+            self.assertIn((action._name, action.id), actions, xmlid)
+        collector_menus = self.env["ir.ui.menu"].with_user(self.collector).load_menus(debug=False)
+        self.assertNotIn(
+            self.env.ref("account_collections.account_collections_menu_config").id, collector_menus
+        )
+
     def test_collector_cannot_read_manager_configuration(self):
         company = self.company.with_user(self.collector)
         with self.assertRaises(AccessError):
