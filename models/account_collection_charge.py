@@ -334,7 +334,17 @@ class AccountCollectionCharge(models.Model):
 
     @api.model
     def _collection_post(self, partner, currency, vals_list, company, today):
-        """Post one fee invoice with a line per charge, and record the charges."""
+        """Post one fee invoice with a line per charge, and record the charges.
+
+        The fee invoice falls due when the step's letter asks to be paid (at the earliest the
+        next day): today's e-mail, letter and call note demand the same amount, and the next
+        step demands the charges with the rest."""
+        days = max(
+            self.env["account.collection.ladder.level"]
+            .browse(list({vals["level_id"] for vals in vals_list}))
+            .sudo()
+            .mapped("payment_days")
+        )
         product = company.collection_charge_product_id or self.env.ref(
             "account_collections.product_collection_charge", raise_if_not_found=False
         )
@@ -360,7 +370,7 @@ class AccountCollectionCharge(models.Model):
                     "journal_id": journal.id,
                     "currency_id": currency.id,
                     "invoice_date": today,
-                    "invoice_date_due": today,
+                    "invoice_date_due": today + timedelta(days=max(days, 1)),
                     "collection_is_charge": True,
                     "ref": self.env._("Late-payment charges"),
                     "invoice_line_ids": [

@@ -108,8 +108,13 @@ class TestCharges(CollectionsCommon):
             fee_invoice.invoice_line_ids.product_id,
             self.env.ref("account_collections.product_collection_charge"),
         )
-        # The fee invoice is owed like any other item: the next letter demands it.
+        # Today's letter demands what it demanded before the charges (the fee invoice falls due
+        # when the letter asks to be paid, here the next day); the next step demands it too.
+        self.assertEqual(fee_invoice.invoice_date_due, date(2026, 6, 16))
         demand = self.customer._collection_demands(MONDAY)[self.customer.id]
+        self.assertNotIn(fee_invoice.collection_item_ids.id, [item["id"] for item in demand.due])
+        self.assertAlmostEqual(demand.net, 600.0)
+        demand = self.customer._collection_demands(CLAIM_DAY)[self.customer.id]
         self.assertIn(fee_invoice.collection_item_ids.id, [item["id"] for item in demand.due])
         self.assertAlmostEqual(demand.net, 600.0 + 42.79)
         run = self.env["account.collection.run"].search([("company_id", "=", self.company.id)], limit=1)
