@@ -25,6 +25,7 @@
         "report/account_collection_letter_reports.xml",
         "report/account_collection_letter_templates.xml",
         "report/account_collection_report_views.xml",
+        "report/account_collection_kpi_views.xml",
         # wizard views, then views, then menus
         "wizard/account_collection_call_register_views.xml",
         "wizard/account_collection_reassign_views.xml",

@@ -18,3 +18,4 @@ from . import res_partner
 from . import res_partner_dunning
 from . import account_collection_exclusion
 from . import account_collection_charge
+from . import account_collection_snapshot

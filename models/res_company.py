@@ -88,6 +88,12 @@ class ResCompany(models.Model):
         help="Unanswered calls retried on the next working day before escalating.",
     )
 
+    collection_snapshot_retention_days = fields.Integer(
+        string="Keep Snapshots (days)",
+        default=730,
+        groups=MANAGER,
+        help="Daily receivables snapshots older than this are deleted. Zero keeps them all.",
+    )
     collection_charges_enabled = fields.Boolean(
         string="Late-Payment Charges",
         groups=MANAGER,

@@ -5,6 +5,9 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     collection_ladder_id = fields.Many2one(related="company_id.collection_ladder_id", readonly=False)
+    collection_snapshot_retention_days = fields.Integer(
+        related="company_id.collection_snapshot_retention_days", readonly=False
+    )
     collection_charges_enabled = fields.Boolean(
         related="company_id.collection_charges_enabled", readonly=False
     )

@@ -1,2 +1,3 @@
 from . import account_collection_aging
 from . import account_collection_worklist
+from . import account_collection_kpi

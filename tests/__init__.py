@@ -9,3 +9,4 @@ from . import test_trust
 from . import test_items
 from . import test_run
 from . import test_charges
+from . import test_kpi

@@ -166,6 +166,9 @@ class TestSecurity(CollectionsCommon):
             "account.collection.charge.rate": (read, everything),
             "account.collection.charge": (read, read),
             "account.collection.charge.waive": (nothing, "rwc"),
+            "account.collection.snapshot": (nothing, read),
+            "account.collection.kpi": (nothing, read),
+            "account.collection.collector.kpi": (nothing, read),
         }
         operations = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
         roles = {

@@ -1,0 +1,145 @@
+"""The managers' figures against hand-computed data: daily snapshots, DSO, best possible DSO,
+CEI, money collected and promises, per company and per collector, two currencies, a partial
+payment and a credit note."""
+
+from datetime import date
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.tests import tagged
+
+from .common import CollectionsCommon
+
+MARCH = date(2026, 3, 2)  # a Monday: the invoices' day and the first snapshot
+APRIL = date(2026, 4, 1)  # 30 days later: the second snapshot, and a payment
+
+
+@tagged("post_install", "-at_install")
+class TestKpi(CollectionsCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.eur = cls.setup_other_currency("EUR", rates=[("2026-01-01", 2.0)])
+        Partner = cls.env["res.partner"]
+        cls.alpha = Partner.create(
+            {"name": "Alpha", "is_company": True, "collection_user_id": cls.collector.id}
+        )
+        cls.beta = Partner.create(
+            {"name": "Beta", "is_company": True, "collection_user_id": cls.collector_b.id}
+        )
+        # Alpha: 1,000 due 31 March. Beta: 1,000 EUR (500 in company currency) due 16 March,
+        # and an open credit note of 100.
+        cls.alpha_invoice = cls._invoice(cls.alpha, 1000.0, date(2026, 3, 31), invoice_date=MARCH)
+        cls._invoice(cls.beta, 1000.0, date(2026, 3, 16), invoice_date=MARCH, currency=cls.eur)
+        cls._invoice(cls.beta, 100.0, MARCH, invoice_date=MARCH, move_type="out_refund")
+        cls.other = cls.setup_other_company(name="KPI Other Co")["company"]
+
+    def _take(self, day, company=None):
+        company = company or self.company
+        with freeze_time(day):
+            return (
+                self.env["account.collection.snapshot"].with_company(company)._collection_take(company, day)
+            )
+
+    def _snap(self, partner, day):
+        return self.env["account.collection.snapshot"].search(
+            [("partner_id", "=", partner.id), ("date", "=", day)]
+        )
+
+    def _kpi(self, day, model="account.collection.kpi", **domain):
+        with freeze_time(day):
+            rows = self.env[model].search(
+                [("company_id", "=", self.company.id), ("date", "=", day)]
+                + [(name, "=", value) for name, value in domain.items()]
+            )
+            rows.fetch()
+            return rows
+
+    def test_snapshot_keeps_what_was_owed_each_day(self):
+        self.assertEqual(self._take(MARCH), 2)
+        alpha, beta = self._snap(self.alpha, MARCH), self._snap(self.beta, MARCH)
+        self.assertEqual((alpha.open_amount, alpha.not_due, alpha.overdue_amount), (1000.0, 1000.0, 0.0))
+        # 500 not due, less the credit note of 100 (dated the same day, so "not due" too).
+        self.assertEqual((beta.open_amount, beta.not_due, beta.overdue_amount), (400.0, 400.0, 0.0))
+        self.assertEqual((alpha.user_id, beta.user_id), (self.collector, self.collector_b))
+        # Alpha pays 600 on 1 April.
+        self._pay(self.alpha_invoice, 600.0, APRIL)
+        self._take(APRIL)
+        alpha, beta = self._snap(self.alpha, APRIL), self._snap(self.beta, APRIL)
+        self.assertEqual((alpha.open_amount, alpha.overdue_amount, alpha.days_1_30), (400.0, 400.0, 400.0))
+        self.assertEqual(alpha.overdue_days, 1)
+        # 500 sixteen days late, the credit note of 100 thirty days old: both in 1-30 days.
+        self.assertEqual((beta.open_amount, beta.overdue_amount, beta.days_1_30), (400.0, 400.0, 400.0))
+        # The same rule as the customer's credit tab, on that day.
+        with freeze_time(APRIL):
+            self.env.invalidate_all()
+            self.assertEqual(self.beta.collection_overdue_amount, beta.overdue_amount)
+        # The March snapshot still says what was true in March.
+        self.assertEqual(self._snap(self.alpha, MARCH).open_amount, 1000.0)
+        # Taken again the same day: replaced, not doubled.
+        self._take(APRIL)
+        self.assertEqual(len(self._snap(self.alpha, APRIL)), 1)
+
+    def test_snapshots_are_kept_for_the_retention(self):
+        self._take(MARCH)
+        self.company.sudo().collection_snapshot_retention_days = 20
+        self._take(APRIL)
+        self.assertFalse(self._snap(self.alpha, MARCH), "older than 20 days: deleted")
+        self.assertTrue(self._snap(self.alpha, APRIL))
+
+    def test_company_figures(self):
+        """On 1 April: receivable 800 (400 + 400), all overdue; credit sales of the last 90 days
+        1,400 (1,000 + 500 - 100). DSO = 800 / 1,400 x 90 = 51.4; best possible DSO = 0 (nothing
+        is current). CEI over the 30 days since 2 March: receivable then 1,400, no sales since:
+        (1,400 + 0 - 800) / (1,400 + 0 - 0) x 100 = 42.9. Collected that day: 600."""
+        self._take(MARCH)
+        self._pay(self.alpha_invoice, 600.0, APRIL)
+        with freeze_time(APRIL):
+            self.env["account.collection.promise"].create(
+                {
+                    "partner_id": self.alpha.id,
+                    "company_id": self.company.id,
+                    "move_ids": [Command.set(self.alpha_invoice.ids)],
+                    "currency_id": self.currency.id,
+                    "amount": 200.0,
+                    "date": date(2026, 4, 10),
+                    "user_id": self.collector.id,
+                }
+            )
+        self._take(APRIL)
+        row = self._kpi(APRIL)
+        self.assertEqual(len(row), 1)
+        self.assertEqual((row.open_amount, row.overdue_amount, row.not_due), (800.0, 800.0, 0.0))
+        self.assertEqual(row.sales_90, 1400.0)
+        self.assertAlmostEqual(row.dso, 800 / 1400 * 90)
+        self.assertEqual(row.best_dso, 0.0)
+        self.assertAlmostEqual(row.cei, (1400 - 800) / 1400 * 100)
+        self.assertEqual(row.collected, 600.0)
+        self.assertEqual((row.promise_count, row.promised_amount), (1, 200.0))
+        self.assertEqual(row.customer_count, 2)
+        march = self._kpi(MARCH)
+        self.assertAlmostEqual(march.dso, 1400 / 1400 * 90)
+        self.assertAlmostEqual(march.best_dso, 1400 / 1400 * 90)
+        self.assertFalse(march.cei, "no snapshot 30 days before: no CEI")
+        # A day without a snapshot has flows but no stock.
+        between = self._kpi(date(2026, 3, 15))
+        self.assertFalse(between.open_amount)
+        # The other company sees none of this.
+        with freeze_time(APRIL):
+            self.assertFalse(
+                self.env["account.collection.kpi"].search(
+                    [("company_id", "=", self.other.id), ("open_amount", "!=", 0)]
+                )
+            )
+
+    def test_collector_figures(self):
+        """Alpha is Collector A's, Beta Collector B's: A's portfolio on 1 April holds one customer
+        with 400 overdue, and the 600 Alpha paid that day; B's holds Beta, 400 overdue, nothing
+        collected."""
+        self._pay(self.alpha_invoice, 600.0, APRIL)
+        self._take(APRIL)
+        mine = self._kpi(APRIL, "account.collection.collector.kpi", user_id=self.collector.id)
+        theirs = self._kpi(APRIL, "account.collection.collector.kpi", user_id=self.collector_b.id)
+        self.assertEqual((mine.customer_count, mine.overdue_amount, mine.collected), (1, 400.0, 600.0))
+        self.assertEqual((theirs.customer_count, theirs.overdue_amount, theirs.collected), (1, 400.0, 0.0))
