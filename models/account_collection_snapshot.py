@@ -45,6 +45,9 @@ class AccountCollectionSnapshot(models.Model):
     days_31_60 = fields.Monetary(string="31-60 Days", readonly=True)
     days_61_90 = fields.Monetary(string="61-90 Days", readonly=True)
     days_over_90 = fields.Monetary(string="Over 90 Days", readonly=True)
+    disputed_amount = fields.Monetary(
+        string="Disputed", readonly=True, help="Open items of disputed invoices."
+    )
     on_hold = fields.Boolean(readonly=True)
 
     _date_partner_unique = models.Constraint(
@@ -64,13 +67,23 @@ class AccountCollectionSnapshot(models.Model):
         over the open items, the customers' collectors and holds read in batch, one INSERT."""
         Partner = self.env["res.partner"].sudo().with_company(company)
         columns = Partner.with_company(company)._collection_exposure_columns(day)
-        names = list(SNAPSHOT_COLUMNS)
+        names = [*SNAPSHOT_COLUMNS, "disputed_amount"]
+        columns = {
+            **{name: columns[exposure] for name, exposure in SNAPSHOT_COLUMNS.items()},
+            "disputed_amount": SQL(
+                """COALESCE(SUM(aml.amount_residual) FILTER (WHERE EXISTS(
+                       SELECT 1 FROM account_move move
+                        WHERE move.id = aml.move_id AND move.collection_disputed
+                   )), 0)"""
+            ),
+        }
+        self.env["account.move"].flush_model(["collection_disputed"])
         Partner._collection_flush_open_items()
         self.env["account.move.line"].flush_model(["date_maturity"])
         rows = self.env.execute_query(
             SQL(
                 "SELECT customer.commercial_partner_id, %s %s GROUP BY customer.commercial_partner_id",
-                SQL(", ").join(columns[SNAPSHOT_COLUMNS[name]] for name in names),
+                SQL(", ").join(columns[name] for name in names),
                 Partner.with_company(company)._collection_open_items_sql(SQL("TRUE")),
             )
         )

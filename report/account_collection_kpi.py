@@ -11,8 +11,12 @@ Definitions (README, *Manager's figures*):
   / (receivable 30 days before + credit sales of the 30 days - receivable not yet due today) x 100.
 """
 
-from odoo import fields, models
-from odoo.tools import SQL
+from datetime import datetime, time, timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL, format_date
+
+from ..const import CALL_TYPE
 
 DSO_DAYS = 90
 CEI_DAYS = 30
@@ -36,17 +40,40 @@ class AccountCollectionKpi(models.Model):
     days_61_90 = fields.Monetary(string="61-90 Days", aggregator="avg", readonly=True)
     days_over_90 = fields.Monetary(string="Over 90 Days", aggregator="avg", readonly=True)
     hold_count = fields.Integer(string="Customers on Hold", aggregator="avg", readonly=True)
+    disputed_amount = fields.Monetary(string="Disputed", aggregator="avg", readonly=True)
     sales_90 = fields.Monetary(string="Credit Sales (90 days)", aggregator="avg", readonly=True)
     dso = fields.Float(string="DSO", digits=(16, 1), aggregator="avg", readonly=True)
     best_dso = fields.Float(string="Best Possible DSO", digits=(16, 1), aggregator="avg", readonly=True)
     cei = fields.Float(string="CEI (%)", digits=(16, 1), aggregator="avg", readonly=True)
     collected = fields.Monetary(readonly=True, help="Customer payments received.")
+    recovered = fields.Monetary(
+        string="Recovered after Hand-over",
+        readonly=True,
+        help="Payments of customers already handed to lawyers.",
+    )
     promise_count = fields.Integer(string="Promises Made", readonly=True)
     promised_amount = fields.Monetary(readonly=True)
     kept_count = fields.Integer(string="Promises Kept", readonly=True)
     partial_count = fields.Integer(string="Promises Partly Kept", readonly=True)
     broken_count = fields.Integer(string="Promises Broken", readonly=True)
     broken_amount = fields.Monetary(string="Amount Broken", readonly=True)
+    kept_rate = fields.Float(
+        string="Kept Rate (%)",
+        digits=(16, 1),
+        aggregator="avg",
+        readonly=True,
+        help="Promises kept among those decided that day. Over a week or a month this shows the "
+        "average of the days' rates; Promises Kept and Promises Broken give the exact count.",
+    )
+    dispute_opened = fields.Integer(string="Disputes Opened", readonly=True)
+    dispute_resolved = fields.Integer(string="Disputes Resolved", readonly=True)
+    dispute_days = fields.Float(
+        string="Dispute Age (days)",
+        digits=(16, 1),
+        aggregator="avg",
+        readonly=True,
+        help="Days the disputes resolved that day had been open.",
+    )
     legal_count = fields.Integer(string="Handed to Lawyers", readonly=True)
 
     @property
@@ -67,7 +94,8 @@ class AccountCollectionKpi(models.Model):
                        SUM(overdue_amount) AS overdue_amount, SUM(not_due) AS not_due,
                        SUM(days_1_30) AS days_1_30, SUM(days_31_60) AS days_31_60,
                        SUM(days_61_90) AS days_61_90, SUM(days_over_90) AS days_over_90,
-                       COUNT(*) FILTER (WHERE on_hold) AS hold_count
+                       COUNT(*) FILTER (WHERE on_hold) AS hold_count,
+                       SUM(disputed_amount) AS disputed_amount
                   FROM account_collection_snapshot
                  GROUP BY company_id, date
             ),
@@ -88,15 +116,44 @@ class AccountCollectionKpi(models.Model):
                  GROUP BY days.company_id, days.date
             ),
             receipts AS (
-                SELECT aml.company_id, aml.date, -SUM(aml.balance) AS collected
+                SELECT aml.company_id, aml.date, -SUM(aml.balance) AS collected,
+                       -SUM(aml.balance) FILTER (WHERE EXISTS(
+                           SELECT 1 FROM account_collection_history handed
+                            WHERE handed.partner_id = customer.commercial_partner_id
+                              AND handed.company_id = aml.company_id
+                              AND handed.did_legal AND handed.date <= aml.date
+                       )) AS recovered
                   FROM account_move_line aml
                   JOIN account_account account ON account.id = aml.account_id
                   JOIN account_move move ON move.id = aml.move_id
+                  JOIN res_partner customer ON customer.id = aml.partner_id
                  WHERE account.account_type = 'asset_receivable'
                    AND aml.parent_state = 'posted'
                    AND move.move_type = 'entry'
                    AND aml.balance < 0
                  GROUP BY aml.company_id, aml.date
+            ),
+            -- The dispute flag is tracked: each change is a tracking value of the invoice.
+            disputes AS (
+                SELECT move.company_id, message.date::date AS date,
+                       COUNT(*) FILTER (WHERE change.new_value_integer = 1) AS dispute_opened,
+                       COUNT(*) FILTER (WHERE change.new_value_integer = 0) AS dispute_resolved,
+                       AVG(message.date::date - opened.date) FILTER (WHERE change.new_value_integer = 0)
+                           AS dispute_days
+                  FROM mail_tracking_value change
+                  JOIN mail_message message ON message.id = change.mail_message_id
+                  JOIN account_move move ON message.model = 'account.move' AND move.id = message.res_id
+                  LEFT JOIN LATERAL (
+                           SELECT earlier.date::date AS date
+                             FROM mail_tracking_value opening
+                             JOIN mail_message earlier ON earlier.id = opening.mail_message_id
+                            WHERE opening.field_id = change.field_id AND opening.new_value_integer = 1
+                              AND earlier.model = 'account.move' AND earlier.res_id = message.res_id
+                              AND earlier.date <= message.date
+                         ORDER BY earlier.date DESC LIMIT 1
+                       ) opened ON change.new_value_integer = 0
+                 WHERE change.field_id = %(dispute_field)s
+                 GROUP BY move.company_id, message.date::date
             ),
             made AS (
                 SELECT company_id, date_start AS date, COUNT(*) AS promise_count,
@@ -110,7 +167,9 @@ class AccountCollectionKpi(models.Model):
                        COUNT(*) FILTER (WHERE state = 'kept') AS kept_count,
                        COUNT(*) FILTER (WHERE state = 'partial') AS partial_count,
                        COUNT(*) FILTER (WHERE state = 'broken') AS broken_count,
-                       SUM(amount - COALESCE(paid_amount, 0)) FILTER (WHERE state = 'broken') AS broken_amount
+                       SUM(amount - COALESCE(paid_amount, 0)) FILTER (WHERE state = 'broken')
+                           AS broken_amount,
+                       COUNT(*) FILTER (WHERE state = 'kept') * 100.0 / COUNT(*) AS kept_rate
                   FROM account_collection_promise
                  WHERE state IN ('kept', 'partial', 'broken')
                  GROUP BY company_id, state_date
@@ -125,19 +184,24 @@ class AccountCollectionKpi(models.Model):
                    days.date, days.company_id, days.currency_id,
                    stock.customer_count, stock.open_amount, stock.overdue_amount, stock.not_due,
                    stock.days_1_30, stock.days_31_60, stock.days_61_90, stock.days_over_90,
-                   stock.hold_count, sales.sales_90,
+                   stock.hold_count, stock.disputed_amount, sales.sales_90,
                    stock.open_amount / NULLIF(sales.sales_90, 0) * %(dso_days)s AS dso,
                    stock.not_due / NULLIF(sales.sales_90, 0) * %(dso_days)s AS best_dso,
                    (before.open_amount + COALESCE(sales.sales_30, 0) - stock.open_amount)
                      / NULLIF(before.open_amount + COALESCE(sales.sales_30, 0) - stock.not_due, 0)
                      * 100 AS cei,
                    COALESCE(receipts.collected, 0) AS collected,
+                   COALESCE(receipts.recovered, 0) AS recovered,
                    COALESCE(made.promise_count, 0) AS promise_count,
                    COALESCE(made.promised_amount, 0) AS promised_amount,
                    COALESCE(decided.kept_count, 0) AS kept_count,
                    COALESCE(decided.partial_count, 0) AS partial_count,
                    COALESCE(decided.broken_count, 0) AS broken_count,
                    COALESCE(decided.broken_amount, 0) AS broken_amount,
+                   decided.kept_rate,
+                   COALESCE(disputes.dispute_opened, 0) AS dispute_opened,
+                   COALESCE(disputes.dispute_resolved, 0) AS dispute_resolved,
+                   disputes.dispute_days,
                    COALESCE(legal.legal_count, 0) AS legal_count
               FROM days
               LEFT JOIN stock ON stock.company_id = days.company_id AND stock.date = days.date
@@ -148,10 +212,70 @@ class AccountCollectionKpi(models.Model):
               LEFT JOIN made ON made.company_id = days.company_id AND made.date = days.date
               LEFT JOIN decided ON decided.company_id = days.company_id AND decided.date = days.date
               LEFT JOIN legal ON legal.company_id = days.company_id AND legal.date = days.date
+              LEFT JOIN disputes ON disputes.company_id = days.company_id AND disputes.date = days.date
             """,
             today=today,
+            dispute_field=self.env["ir.model.fields"]._get("account.move", "collection_disputed").id,
             dso_days=DSO_DAYS,
             cei_days=CEI_DAYS,
+        )
+
+    # ------------------------------------------------------------------
+    # Drill-down: from a day's figure to its records
+    # ------------------------------------------------------------------
+    @api.model
+    def _collection_records(self, model, domain, name):
+        return {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": model,
+            "views": [(False, "list"), (False, "form")],
+            "domain": domain,
+            "context": {"create": False},
+        }
+
+    def action_open_snapshots(self):
+        self.ensure_one()
+        return self._collection_records(
+            "account.collection.snapshot",
+            [("company_id", "=", self.company_id.id), ("date", "=", self.date)],
+            self.env._("Receivables on %(date)s", date=format_date(self.env, self.date)),
+        )
+
+    def action_open_receipts(self):
+        self.ensure_one()
+        return self._collection_records(
+            "account.move.line",
+            [
+                ("company_id", "=", self.company_id.id),
+                ("date", "=", self.date),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+                ("move_id.move_type", "=", "entry"),
+                ("balance", "<", 0),
+            ],
+            self.env._("Collected on %(date)s", date=format_date(self.env, self.date)),
+        )
+
+    def action_open_promises(self):
+        self.ensure_one()
+        return self._collection_records(
+            "account.collection.promise",
+            [
+                ("company_id", "=", self.company_id.id),
+                "|",
+                ("date_start", "=", self.date),
+                ("state_date", "=", self.date),
+            ],
+            self.env._("Promises made or decided on %(date)s", date=format_date(self.env, self.date)),
+        )
+
+    def action_open_handovers(self):
+        self.ensure_one()
+        return self._collection_records(
+            "account.collection.history",
+            [("company_id", "=", self.company_id.id), ("date", "=", self.date), ("did_legal", "=", True)],
+            self.env._("Handed to lawyers on %(date)s", date=format_date(self.env, self.date)),
         )
 
 
@@ -171,18 +295,55 @@ class AccountCollectionCollectorKpi(models.Model):
     customer_count = fields.Integer(string="Customers", aggregator="avg", readonly=True)
     overdue_amount = fields.Monetary(string="Overdue", aggregator="avg", readonly=True)
     call_count = fields.Integer(string="Calls Logged", readonly=True)
+    open_call_count = fields.Integer(
+        string="Calls Planned, Not Done",
+        readonly=True,
+        help="Collection calls planned for the day, still open.",
+    )
+    overdue_call_count = fields.Integer(
+        string="Calls Overdue",
+        readonly=True,
+        help="Calls planned for the day, still open, the day being past.",
+    )
     review_count = fields.Integer(string="Calls to Review", readonly=True)
+    rating = fields.Float(
+        string="Review Rating",
+        digits=(16, 1),
+        aggregator="avg",
+        readonly=True,
+        help="1 (poor) to 5 (excellent).",
+    )
     promise_count = fields.Integer(string="Promises Made", readonly=True)
     promised_amount = fields.Monetary(readonly=True)
     kept_count = fields.Integer(string="Promises Kept", readonly=True)
     broken_count = fields.Integer(string="Promises Broken", readonly=True)
+    kept_rate = fields.Float(
+        string="Kept Rate (%)",
+        digits=(16, 1),
+        aggregator="avg",
+        readonly=True,
+        help="Promises kept among those decided that day (over a period: the average of the days' rates).",
+    )
     collected = fields.Monetary(string="Collected in Portfolio", readonly=True)
 
     @property
     def _table_query(self):
         return SQL(
             """
-            WITH keys AS (
+            WITH open_calls AS (
+                SELECT users.company_id, activity.user_id, activity.date_deadline AS date,
+                       COUNT(*) AS open_call_count,
+                       COUNT(*) FILTER (WHERE activity.date_deadline < %(today)s) AS overdue_call_count
+                  FROM mail_activity activity
+                  JOIN res_users users ON users.id = activity.user_id
+                 WHERE activity.activity_type_id = %(call_type)s
+                   AND activity.res_model = 'res.partner'
+                   AND activity.active
+                 GROUP BY users.company_id, activity.user_id, activity.date_deadline
+            ),
+            keys AS (
+                SELECT company_id, user_id, date FROM open_calls
+                 UNION
                 SELECT company_id, user_id, date FROM account_collection_snapshot WHERE user_id IS NOT NULL
                  UNION
                 SELECT company_id, user_id, date::date FROM account_collection_call
@@ -201,7 +362,8 @@ class AccountCollectionCollectorKpi(models.Model):
             ),
             calls AS (
                 SELECT company_id, user_id, date::date AS date, COUNT(*) AS call_count,
-                       COUNT(*) FILTER (WHERE review_state = 'to_review') AS review_count
+                       COUNT(*) FILTER (WHERE review_state = 'to_review') AS review_count,
+                       AVG(review_rating::int) FILTER (WHERE review_rating IS NOT NULL) AS rating
                   FROM account_collection_call
                  GROUP BY company_id, user_id, date::date
             ),
@@ -215,7 +377,8 @@ class AccountCollectionCollectorKpi(models.Model):
             decided AS (
                 SELECT company_id, user_id, state_date AS date,
                        COUNT(*) FILTER (WHERE state = 'kept') AS kept_count,
-                       COUNT(*) FILTER (WHERE state = 'broken') AS broken_count
+                       COUNT(*) FILTER (WHERE state = 'broken') AS broken_count,
+                       COUNT(*) FILTER (WHERE state = 'kept') * 100.0 / COUNT(*) AS kept_rate
                   FROM account_collection_promise
                  WHERE state IN ('kept', 'partial', 'broken')
                  GROUP BY company_id, user_id, state_date
@@ -240,11 +403,15 @@ class AccountCollectionCollectorKpi(models.Model):
                    keys.date, keys.company_id, company.currency_id, keys.user_id,
                    portfolio.customer_count, portfolio.overdue_amount,
                    COALESCE(calls.call_count, 0) AS call_count,
+                   COALESCE(open_calls.open_call_count, 0) AS open_call_count,
+                   COALESCE(open_calls.overdue_call_count, 0) AS overdue_call_count,
                    COALESCE(calls.review_count, 0) AS review_count,
+                   calls.rating,
                    COALESCE(made.promise_count, 0) AS promise_count,
                    COALESCE(made.promised_amount, 0) AS promised_amount,
                    COALESCE(decided.kept_count, 0) AS kept_count,
                    COALESCE(decided.broken_count, 0) AS broken_count,
+                   decided.kept_rate,
                    COALESCE(paid.collected, 0) AS collected
               FROM keys
               JOIN res_company company ON company.id = keys.company_id
@@ -253,5 +420,58 @@ class AccountCollectionCollectorKpi(models.Model):
               LEFT JOIN made USING (company_id, user_id, date)
               LEFT JOIN decided USING (company_id, user_id, date)
               LEFT JOIN paid USING (company_id, user_id, date)
-            """
+              LEFT JOIN open_calls USING (company_id, user_id, date)
+            """,
+            today=fields.Date.context_today(self),
+            call_type=self.env.ref(CALL_TYPE).id,
+        )
+
+    def action_open_portfolio(self):
+        self.ensure_one()
+        return self.env["account.collection.kpi"]._collection_records(
+            "account.collection.snapshot",
+            [
+                ("company_id", "=", self.company_id.id),
+                ("date", "=", self.date),
+                ("user_id", "=", self.user_id.id),
+            ],
+            self.env._(
+                "%(user)s's customers on %(date)s",
+                user=self.user_id.name,
+                date=format_date(self.env, self.date),
+            ),
+        )
+
+    def action_open_calls(self):
+        self.ensure_one()
+        start = datetime.combine(self.date, time.min)
+        return self.env["account.collection.kpi"]._collection_records(
+            "account.collection.call",
+            [
+                ("company_id", "=", self.company_id.id),
+                ("user_id", "=", self.user_id.id),
+                ("date", ">=", start),
+                ("date", "<", start + timedelta(days=1)),
+            ],
+            self.env._(
+                "%(user)s's calls on %(date)s", user=self.user_id.name, date=format_date(self.env, self.date)
+            ),
+        )
+
+    def action_open_promises(self):
+        self.ensure_one()
+        return self.env["account.collection.kpi"]._collection_records(
+            "account.collection.promise",
+            [
+                ("company_id", "=", self.company_id.id),
+                ("user_id", "=", self.user_id.id),
+                "|",
+                ("date_start", "=", self.date),
+                ("state_date", "=", self.date),
+            ],
+            self.env._(
+                "%(user)s's promises made or decided on %(date)s",
+                user=self.user_id.name,
+                date=format_date(self.env, self.date),
+            ),
         )

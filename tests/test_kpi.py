@@ -47,7 +47,13 @@ class TestKpi(CollectionsCommon):
             [("partner_id", "=", partner.id), ("date", "=", day)]
         )
 
+    def _flush_tracking(self):
+        """Tracking values are written when the transaction commits (a pre-commit hook)."""
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+
     def _kpi(self, day, model="account.collection.kpi", **domain):
+        self.env.flush_all()  # a report reads the tables: as a new request would find them
         with freeze_time(day):
             rows = self.env[model].search(
                 [("company_id", "=", self.company.id), ("date", "=", day)]
@@ -143,3 +149,91 @@ class TestKpi(CollectionsCommon):
         theirs = self._kpi(APRIL, "account.collection.collector.kpi", user_id=self.collector_b.id)
         self.assertEqual((mine.customer_count, mine.overdue_amount, mine.collected), (1, 400.0, 600.0))
         self.assertEqual((theirs.customer_count, theirs.overdue_amount, theirs.collected), (1, 400.0, 0.0))
+
+    def test_disputes_handovers_and_drill_down(self):
+        """Beta's invoice is disputed on 2 March and the dispute resolved on 12 March: one opened
+        on the 2nd, one resolved on the 12th after 10 days. Alpha is handed to lawyers on 20 March
+        and pays 600 on 1 April: recovered after the hand-over. Each figure opens its records."""
+        # Tracked as in production (the test base turns tracking off).
+        beta_invoice = (
+            self.env["account.move"]
+            .with_context(tracking_disable=False, mail_notrack=False)
+            .search([("partner_id", "=", self.beta.id), ("move_type", "=", "out_invoice")])
+        )
+        # What the test data left pending is tracked (or not) in its own context first.
+        self._flush_tracking()
+        with freeze_time("2026-03-02 10:00:00"):
+            beta_invoice.collection_disputed = True
+            self._flush_tracking()
+        self._take(MARCH)
+        with freeze_time("2026-03-12 10:00:00"):
+            beta_invoice.action_collection_resolve_dispute()
+            self._flush_tracking()
+        self.assertEqual(self._snap(self.beta, MARCH).disputed_amount, 500.0)
+        self.assertEqual((self._kpi(MARCH).dispute_opened, self._kpi(MARCH).disputed_amount), (1, 500.0))
+        resolved = self._kpi(date(2026, 3, 12))
+        self.assertEqual((resolved.dispute_resolved, resolved.dispute_days), (1, 10.0))
+        self.env["account.collection.history"].sudo()._collection_insert(
+            [
+                {
+                    "date": date(2026, 3, 20),
+                    "partner_id": self.alpha.id,
+                    "company_id": self.company.id,
+                    "ladder_id": self.ladder.id,
+                    "level_id": self.levels[-1].id,
+                    "user_id": self.collector.id,
+                    "move_ids": self.alpha_invoice.ids,
+                    "line_ids": self.alpha_invoice.collection_item_ids.ids,
+                    "amount": 1000.0,
+                    "did_legal": True,
+                }
+            ]
+        )
+        self._pay(self.alpha_invoice, 600.0, APRIL)
+        self._take(APRIL)
+        row = self._kpi(APRIL)
+        self.assertEqual((row.collected, row.recovered), (600.0, 600.0))
+        self.assertEqual(self._kpi(date(2026, 3, 20)).legal_count, 1)
+        with freeze_time(APRIL):
+            receipts = self.env["account.move.line"].search(row.action_open_receipts()["domain"])
+            self.assertEqual(receipts.partner_id, self.alpha)
+            self.assertEqual(sum(receipts.mapped("balance")), -600.0)
+            snapshots = self.env["account.collection.snapshot"].search(row.action_open_snapshots()["domain"])
+            self.assertEqual(snapshots.partner_id, self.alpha | self.beta)
+            handed = self._kpi(date(2026, 3, 20))
+            history = self.env["account.collection.history"].search(handed.action_open_handovers()["domain"])
+            self.assertEqual(history.partner_id, self.alpha)
+
+    def test_collector_calls_planned_overdue_and_reviewed(self):
+        """Collector A has two calls planned for 30 March, one still open on 1 April (overdue),
+        and logs one call on 1 April, reviewed "Good" (3)."""
+        call_type = self.env.ref("account_collections.mail_activity_type_collection_call")
+        for partner in (self.alpha, self.beta):
+            self.env["mail.activity"].create(
+                {
+                    "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+                    "res_id": partner.id,
+                    "activity_type_id": call_type.id,
+                    "date_deadline": date(2026, 3, 30),
+                    "user_id": self.collector.id,
+                }
+            )
+        with freeze_time("2026-04-01 09:00:00"):
+            call = self.env["account.collection.call"].create(
+                {
+                    "partner_id": self.alpha.id,
+                    "company_id": self.company.id,
+                    "user_id": self.collector.id,
+                    "outcome_id": self.env.ref("account_collections.account_collection_outcome_no_answer").id,
+                }
+            )
+        call.with_user(self.manager).write({"review_rating": "3"})
+        planned = self._kpi(APRIL, "account.collection.collector.kpi", user_id=self.collector.id)
+        self.assertEqual((planned.call_count, planned.review_count, planned.rating), (1, 1, 3.0))
+        with freeze_time(APRIL):
+            march = self.env["account.collection.collector.kpi"].search(
+                [("user_id", "=", self.collector.id), ("date", "=", date(2026, 3, 30))]
+            )
+            self.assertEqual((march.open_call_count, march.overdue_call_count), (2, 2))
+            calls = self.env["account.collection.call"].search(planned.action_open_calls()["domain"])
+            self.assertEqual(calls, call)
