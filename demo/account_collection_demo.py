@@ -140,8 +140,12 @@ class ResCompany(models.Model):
         # (removed here; the steps stay in the history): today's work is what is left open.
         Run = env["account.collection.run"].sudo()
         Activity = env["mail.activity"].sudo()
+        Snapshot = env["account.collection.snapshot"].sudo()
         for day in self._collection_workdays(today - timedelta(days=70), today - timedelta(days=1)).dates:
             Run._collection_run(self, today=day)
+            # The managers' trends need a history: the snapshot job, as if it had run each day
+            # (with today's open items, aged on that day).
+            Snapshot._collection_take(self, day)
             Activity.search(
                 [
                     ("automated", "=", True),
@@ -184,3 +188,4 @@ class ResCompany(models.Model):
             {"collection_hold_manual": True, "collection_hold_reason": "Cheque returned unpaid twice"}
         )
         carpathian._collection_log_status_changes()
+        Snapshot._collection_take(self, today)

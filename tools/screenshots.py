@@ -24,6 +24,8 @@ PAGES = [
     ("worklist.png", "anna@collections.example.com", ACTION + "account_collection_worklist_action"),
     ("manager_activities.png", "admin", ACTION + "mail_activity_action_collections"),
     ("debtors.png", "admin", ACTION + "res_partner_action_collections"),
+    ("figures.png", "admin", ACTION + "account_collection_kpi_action"),
+    ("collector_figures.png", "admin", ACTION + "account_collection_collector_kpi_action"),
     ("letter.png", "admin", LETTER),
 ]
 
