@@ -29,6 +29,8 @@ DEFAULT_TEMPLATE = "account_collections.mail_template_collection_reminder"
 # A run tries customers held by another transaction this many times, waiting longer each time.
 RUN_ATTEMPTS = 3
 RETRY_DELAY = 5  # seconds
+# Worker jobs shipped besides the main one (ir_cron_collection_ladder_worker_1..3).
+WORKER_CRONS = 3
 # What a run counts, as (key of its statistics, field of its record).
 RUN_COUNTERS = {
     "customers": "customer_count",
@@ -64,6 +66,14 @@ class AccountCollectionRun(models.Model):
         readonly=True,
         default="queued",
     )
+    shard = fields.Integer(
+        string="Part", readonly=True, default=1, help="Which part of the day's customers this run took."
+    )
+    shard_count = fields.Integer(
+        string="Parts",
+        readonly=True,
+        help="Into how many parts, one per worker, the day's customers were split (0: not planned yet).",
+    )
     started_at = fields.Datetime(readonly=True)
     duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 1))
     customer_count = fields.Integer(string="Customers", readonly=True)
@@ -87,25 +97,106 @@ class AccountCollectionRun(models.Model):
     @api.depends("company_id", "date")
     def _compute_display_name(self):
         for run in self:
-            run.display_name = f"{run.company_id.name} {run.date or ''}"
+            part = f" ({run.shard}/{run.shard_count})" if run.shard_count > 1 else ""
+            run.display_name = f"{run.company_id.name} {run.date or ''}{part}"
 
     # ------------------------------------------------------------------
     # Starting a run
     # ------------------------------------------------------------------
     @api.model
     def _cron_collection_ladder(self):
-        """Daily job: run every company's ladder, committing per batch of customers; forget
-        run records older than each company's retention."""
-        # The job never runs twice at a time: a record still running is a worker that died.
-        self.sudo().search([("state", "=", "running")]).write(
+        """Daily job: plan every company's day, split into one part per worker (the company's
+        *Workers*), run the parts with the worker jobs, committing per batch of customers;
+        forget run records older than each company's retention."""
+        today = fields.Date.context_today(self)
+        # A record left running on an earlier day is a worker that died.
+        self.sudo().search([("state", "=", "running"), ("date", "<", today)]).write(
             {"state": "failed", "error": self.env._("The run stopped before its end (worker stopped).")}
         )
-        queued = self.sudo().search([("state", "=", "queued")])
+        stale = self.sudo().search([("state", "=", "queued"), ("shard_count", ">", 0), ("date", "<", today)])
+        stale.write({"state": "failed", "error": self.env._("No worker took this part of the run.")})
+        manual = self.sudo().search([("state", "=", "queued"), ("shard_count", "=", 0)])
         for company in self.env["res.company"].sudo().search([], limit=None):
-            record = queued.filtered(lambda run, c=company: run.company_id == c)[:1]
-            (queued.filtered(lambda run, c=company: run.company_id == c) - record).unlink()
-            self.sudo().with_company(company)._collection_run(company, commit=True, record=record)
-            self._collection_forget_old_runs(company, fields.Date.context_today(self))
+            mine = manual.filtered(lambda run, c=company: run.company_id == c)
+            (mine[1:]).unlink()
+            self.sudo().with_company(company)._collection_start(company, today, record=mine[:1], commit=True)
+        self._collection_work_queued(today, commit=True)
+        for company in self.env["res.company"].sudo().search([], limit=None):
+            self._collection_forget_old_runs(company, today)
+
+    @api.model
+    def _cron_collection_ladder_worker(self):
+        """A worker job: take the day's planned parts of runs no other worker has taken."""
+        self._collection_work_queued(fields.Date.context_today(self), commit=True)
+
+    @api.model
+    def _collection_start(self, company, today, record=None, commit=False):
+        """Plan `company`'s run of the day: items that met the ladder or left it since the last
+        run first (once, for all parts), then one queued record per part of the customers, and
+        the worker jobs woken to take them. Returns the records."""
+        Run = self.sudo().with_company(company)
+        if not company._collection_workdays(today, today).dates:
+            _logger.info("Collection ladder for %s: %s is not a working day", company.name, today)
+            if record:
+                record.unlink()
+            return Run.browse()
+        Line = self.env["account.move.line"].sudo().with_company(company)
+        Line._collection_adopt_open_items(company)
+        Line._collection_release_closed_items(company)
+        count = max(company.sudo().collection_run_workers, 1)
+        plan = {"date": today, "state": "queued", "shard_count": count}
+        records = Run.browse()
+        if record:
+            record.write({**plan, "shard": 1})
+            records = record
+        records |= Run.create(
+            [
+                {**plan, "company_id": company.id, "shard": shard}
+                for shard in range(len(records) + 1, count + 1)
+            ]
+        )
+        if commit:
+            # The parts are visible to the workers once committed.
+            self.env["ir.cron"]._commit_progress(0)
+        for index in range(1, min(count, WORKER_CRONS + 1)):
+            self.env.ref(f"account_collections.ir_cron_collection_ladder_worker_{index}").sudo()._trigger()
+        return records
+
+    @api.model
+    def _collection_work_queued(self, today, commit=False):
+        """Run the planned parts of the day, one after the other, until none is left: each is
+        claimed in a transaction of its own, so two workers never take the same part, and a
+        worker that is not there leaves its part to the others."""
+        while True:
+            claim = SQL(
+                """
+                UPDATE account_collection_run SET state = 'running'
+                 WHERE id = (SELECT id FROM account_collection_run
+                              WHERE state = 'queued' AND shard_count > 0 AND date = %s
+                           ORDER BY company_id, shard LIMIT 1 FOR UPDATE SKIP LOCKED)
+             RETURNING id
+                """,
+                today,
+            )
+            if commit:
+                with self.env.registry.cursor() as cr:
+                    cr.execute(claim)
+                    rows = cr.fetchall()
+            else:
+                rows = self.env.execute_query(claim)
+            if not rows:
+                return
+            record = self.sudo().browse(rows[0][0])
+            record.invalidate_recordset()
+            company = record.company_id
+            self.sudo().with_company(company)._collection_run(
+                company,
+                today,
+                commit=commit,
+                record=record,
+                shard=(record.shard, record.shard_count),
+                prepare=False,
+            )
 
     @api.model
     def _collection_forget_old_runs(self, company, today):
@@ -146,9 +237,15 @@ class AccountCollectionRun(models.Model):
         }
 
     @api.model
-    def _collection_run(self, company, today=None, batch_size=2000, commit=False, record=None):
+    def _collection_run(
+        self, company, today=None, batch_size=2000, commit=False, record=None, shard=(1, 1), prepare=True
+    ):
         """Run one company's ladder for the day; returns counters of what was created, which
         the run's record keeps.
+
+        `shard` (part, parts) takes only the customers whose id falls in that part (the worker
+        jobs share a day); `prepare` first brings in the items that met the ladder or left it
+        since the last run (``_collection_start`` does it once for all parts).
 
         Customers are processed in batches. Each batch is locked (a second worker skips it),
         done in one transaction and committed with ``_commit_progress`` when ``commit``:
@@ -181,7 +278,7 @@ class AccountCollectionRun(models.Model):
         started = time.monotonic()
         stats = defaultdict(int)
         try:
-            skipped = self._collection_run_batches(company, today, batch_size, commit, stats)
+            skipped = self._collection_run_batches(company, today, batch_size, commit, stats, shard, prepare)
         except Exception as error:
             # The batches committed so far stay done; the record says where the run died.
             self._collection_log(
@@ -261,12 +358,16 @@ class AccountCollectionRun(models.Model):
         return {name: stats.get(key, 0) for key, name in RUN_COUNTERS.items()}
 
     @api.model
-    def _collection_run_batches(self, company, today, batch_size, commit, stats):
+    def _collection_run_batches(self, company, today, batch_size, commit, stats, shard=(1, 1), prepare=True):
         """The day's customers in locked batches; returns those left busy after every attempt."""
         Line = self.env["account.move.line"].sudo().with_company(company)
-        Line._collection_adopt_open_items(company)
-        Line._collection_release_closed_items(company)
-        partner_ids = self._collection_due_partner_ids(company, today)
+        if prepare:
+            Line._collection_adopt_open_items(company)
+            Line._collection_release_closed_items(company)
+        part, parts = shard
+        partner_ids = [
+            pid for pid in self._collection_due_partner_ids(company, today) if pid % parts == part - 1
+        ]
         excluded = self._collection_excluded_partner_ids(company, partner_ids, today)
         pending = [pid for pid in partner_ids if pid not in excluded]
         workdays = None

@@ -3,7 +3,8 @@ from datetime import datetime, time, timedelta
 
 from pytz import timezone
 
-from odoo import SUPERUSER_ID, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
+from odoo.exceptions import ValidationError
 
 from ..const import MANAGER
 
@@ -88,6 +89,14 @@ class ResCompany(models.Model):
         help="Unanswered calls retried on the next working day before escalating.",
     )
 
+    collection_run_workers = fields.Integer(
+        string="Workers",
+        default=1,
+        groups=MANAGER,
+        help="Scheduled jobs sharing the daily run, each taking a part of the customers (1 to 4). "
+        "They run at the same time only if the server has as many cron threads "
+        "(--max-cron-threads); otherwise the parts run one after the other.",
+    )
     collection_snapshot_retention_days = fields.Integer(
         string="Keep Snapshots (days)",
         default=730,
@@ -113,6 +122,12 @@ class ResCompany(models.Model):
         groups=MANAGER,
         help="Sales journal of the fee invoices; empty: the first sales journal.",
     )
+
+    @api.constrains("collection_run_workers")
+    def _check_collection_run_workers(self):
+        for company in self:
+            if not 1 <= company.collection_run_workers <= 4:
+                raise ValidationError(self.env._("The daily run takes 1 to 4 workers."))
 
     def _collection_blocks_on_hold(self):
         """Whether anything is refused to this company's customers on credit hold (posting

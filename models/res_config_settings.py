@@ -5,6 +5,7 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     collection_ladder_id = fields.Many2one(related="company_id.collection_ladder_id", readonly=False)
+    collection_run_workers = fields.Integer(related="company_id.collection_run_workers", readonly=False)
     collection_snapshot_retention_days = fields.Integer(
         related="company_id.collection_snapshot_retention_days", readonly=False
     )

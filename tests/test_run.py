@@ -243,3 +243,44 @@ class TestRun(CollectionsCommon):
         self.assertEqual(record.state, "failed")
         self.assertIn("worker killed", record.error)
         self.assertIn(self.customer.name, record.error)
+
+    # ------------------------------------------------------------------
+    # Workers sharing the day
+    # ------------------------------------------------------------------
+    def test_workers_share_the_day(self):
+        """With three workers, the day is planned in three parts, each woken worker job takes a
+        part nobody else took, and every customer is done exactly once, in the part its id
+        falls in. A part no worker takes is run by whoever is left (here, one worker takes all)."""
+        customers = self.env["res.partner"].create(
+            [{"name": f"Shared {n}", "is_company": True, "email": f"s{n}@x.example"} for n in range(7)]
+        )
+        for customer in customers:
+            self._invoice(customer, 100.0, date(2026, 6, 1))
+        self.company.sudo().collection_run_workers = 3
+        Run = self.env["account.collection.run"]
+        workers = [self.env.ref(f"account_collections.ir_cron_collection_ladder_worker_{n}") for n in (1, 2)]
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "in", [w.id for w in workers])])
+        with freeze_time(MONDAY):
+            parts = Run._collection_start(self.company, MONDAY)
+        self.assertEqual(parts.mapped("shard"), [1, 2, 3])
+        self.assertEqual(set(parts.mapped("shard_count")), {3})
+        self.assertEqual(set(parts.mapped("state")), {"queued"})
+        self.assertEqual(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "in", [w.id for w in workers])]),
+            triggers + 2,
+        )
+        with freeze_time(MONDAY):
+            Run._collection_work_queued(MONDAY)
+        self.assertEqual(set(parts.mapped("state")), {"done"})
+        histories = self.env["account.collection.history"].search([("partner_id", "in", customers.ids)])
+        self.assertEqual(histories.partner_id, customers)
+        self.assertEqual(len(histories), len(customers), "each customer once")
+        for part in parts:
+            expected = [c for c in customers if c.id % 3 == part.shard - 1]
+            self.assertEqual(part.customer_count, len(expected), part.display_name)
+        self.assertEqual(sum(parts.mapped("customer_count")), len(customers))
+        # Nothing is planned on a Saturday.
+        with freeze_time(date(2026, 6, 20)):
+            self.assertFalse(Run._collection_start(self.company, date(2026, 6, 20)))
+        with self.assertRaisesRegex(ValidationError, "1 to 4"):
+            self.company.sudo().collection_run_workers = 5
