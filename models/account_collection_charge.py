@@ -36,6 +36,7 @@ class AccountCollectionChargePolicy(models.Model):
         help="Currency the fees are stated in; converted at the day's rate for items in another currency.",
     )
     fee_per_customer = fields.Monetary(
+        string="Fee per Customer",
         currency_field="fee_currency_id",
         help="Charged each time the level's step demands overdue items of a customer (a reminder fee).",
     )
@@ -159,6 +160,7 @@ class AccountCollectionCharge(models.Model):
     _name = "account.collection.charge"
     _description = "Late-Payment Charge"
     _order = "date desc, id desc"
+    _rec_name = "description"
     _check_company_auto = True
 
     company_id = fields.Many2one("res.company", required=True, index=True)
@@ -237,7 +239,9 @@ class AccountCollectionCharge(models.Model):
         moves = self.env["account.move"]
         for partner, levels in by_partner.items():
             done = charged.get(partner, self.sudo().browse())
-            moves |= self._collection_charge_customer(partner, levels, done, company, today)
+            # The fee invoice's lines speak the customer's language, as its letters do.
+            customer = self.with_context(lang=partner.lang or self.env.lang)
+            moves |= customer._collection_charge_customer(partner, levels, done, company, today)
         return moves
 
     @api.model
@@ -301,10 +305,13 @@ class AccountCollectionCharge(models.Model):
         periods = policy._interest(item._collection_owed_by_day(), start, stop)
         if not periods:
             return []
-        currency = item.currency_id
+        # Amounts formatted in the context's language (the customer's), not the item's.
+        currency = item.currency_id.with_env(self.env)
         amount = currency.round(sum(period[5] for period in periods))
         rates = ", ".join(
-            self.env._(
+            self.env._("1 day at %(rate)s%% on %(owed)s", rate=f"{rate:g}", owed=currency.format(owed))
+            if days == 1
+            else self.env._(
                 "%(days)s days at %(rate)s%% on %(owed)s",
                 days=days,
                 rate=f"{rate:g}",
@@ -370,6 +377,8 @@ class AccountCollectionCharge(models.Model):
                     "journal_id": journal.id,
                     "currency_id": currency.id,
                     "invoice_date": today,
+                    # Not the customer's payment terms: the date the step's letter asks for.
+                    "invoice_payment_term_id": False,
                     "invoice_date_due": today + timedelta(days=max(days, 1)),
                     "collection_is_charge": True,
                     "ref": self.env._("Late-payment charges"),

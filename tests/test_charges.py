@@ -120,6 +120,34 @@ class TestCharges(CollectionsCommon):
         run = self.env["account.collection.run"].search([("company_id", "=", self.company.id)], limit=1)
         self.assertEqual(run.charge_count, 1)
 
+    def test_fee_invoice_falls_due_next_day_in_the_customers_language(self):
+        """A customer on 30-day payment terms who reads Hungarian: the fee invoice still falls due
+        the day after the step (the letter's date, not the terms'), and its lines read in
+        Hungarian, amounts too (1.000,00). One day of interest reads in the singular."""
+        self.env["res.lang"]._activate_lang("hu_HU")
+        self.env["ir.module.module"]._load_module_terms(["account_collections"], ["hu_HU"], overwrite=True)
+        self.customer.write(
+            {
+                "lang": "hu_HU",
+                "property_payment_term_id": self.env.ref("account.account_payment_term_30days").id,
+            }
+        )
+        invoice = self._invoice(self.customer, 1000.0, DUE, invoice_date=date(2026, 5, 2))
+        self._run(MONDAY)
+        charges = self._charges()
+        self.assertEqual(charges.move_id.invoice_date_due, date(2026, 6, 16))
+        fee = charges.filtered(lambda c: c.kind == "item_fee")
+        self.assertEqual(fee.description, f"Késedelmi díj: {invoice.name}")
+        self.assertEqual(fee.fee_line_id.name, fee.description)
+        interest = charges.filtered(lambda c: c.kind == "interest")
+        self.assertIn("(13 nap 10% kamattal", interest.description)
+        self.assertIn("1.000,00", interest.description)
+        Charge = self.env["account.collection.charge"].with_context(lang="en_US")
+        one_day = Charge._collection_interest_values(
+            self.policy, self.demand, invoice.collection_item_ids, Charge, date(2026, 6, 3)
+        )
+        self.assertIn("(1 day at 10% on", one_day[0]["description"])
+
     def test_interest_is_never_charged_twice(self):
         """A second run the same day charges nothing; the claim on 19 June charges interest from
         15 to 18 June only (1,000 x 10% x 4/365 = 1.10), and no second item fee (the fee is once
