@@ -15,6 +15,7 @@ from . import mail_template
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import res_partner_credit_hold
 from . import res_partner_dunning
 from . import account_collection_exclusion
 from . import account_collection_charge
