@@ -282,10 +282,17 @@ class AccountMoveLine(models.Model):
                 ]
             )
         )
+        # One call covers all the steps of a customer's day (an invoice's claim, a fee invoice's
+        # due-date call): it is closed once none of the items of any of its steps is owed.
+        calls = histories.activity_id.filtered("active")
         done = self.env["mail.activity"]
-        for history in histories.filtered("activity_id.active"):
-            if not any(line._collection_is_open() for line in history._collection_items()):
-                done |= history.activity_id
+        if calls:
+            steps = histories.search([("activity_id", "in", calls.ids)]).grouped("activity_id")
+            for call, call_steps in steps.items():
+                if not any(
+                    line._collection_is_open() for step in call_steps for line in step._collection_items()
+                ):
+                    done |= call
         if done:
             with grant(self.env, CLOSE_CALL, done.ids):
                 done.action_feedback(feedback=self.env._("Closed automatically: the invoices are paid."))

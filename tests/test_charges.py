@@ -241,6 +241,29 @@ class TestCharges(CollectionsCommon):
         periods = self._charges().filtered(lambda c: c.kind == "interest").sorted("date_from")
         self.assertEqual([p.date_from for p in periods], [date(2026, 6, 2), date(2026, 6, 15)])
 
+    def test_waiving_keeps_the_call_about_what_is_still_owed(self):
+        """The demand's letter asks to be paid within 4 days: the fee invoice of 15 June falls due
+        on 19 June, the day of the claim's call about the invoice, so that call covers both.
+        Waiving the charges settles the fee invoice only: the call stays, the invoice is still
+        owed."""
+        invoice = self._invoice(self.customer, 1000.0, DUE, invoice_date=date(2026, 5, 2))
+        self.demand.payment_days = 4
+        self._run(MONDAY)
+        charges = self._charges()
+        self.assertEqual(charges.move_id.invoice_date_due, CLAIM_DAY)
+        self._run(CLAIM_DAY)
+        steps = self.env["account.collection.history"].search(
+            [("partner_id", "=", self.customer.id), ("date", "=", CLAIM_DAY)]
+        )
+        call = steps.activity_id
+        self.assertEqual(len(call), 1)
+        self.assertEqual(steps.line_ids, (charges.move_id | invoice).collection_item_ids)
+        with freeze_time(CLAIM_DAY):
+            charges.with_user(self.manager)._collection_waive("Goodwill")
+        self.assertEqual(charges.move_id.payment_state, "reversed")
+        self.assertTrue(call.active, "the call about the invoice still owed stays")
+        self.assertIn(call, self.customer.activity_ids)
+
     def test_nobody_writes_charges_or_marks_fee_invoices(self):
         self._invoice(self.customer, 1000.0, DUE, invoice_date=date(2026, 5, 2))
         self._run(MONDAY)
