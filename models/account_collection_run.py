@@ -644,6 +644,7 @@ class AccountCollectionRun(models.Model):
                 "invoice_date",
                 "date_maturity",
                 "partner_id",
+                "move_id",
             ]
         )
         levels_of = {}
@@ -653,14 +654,16 @@ class AccountCollectionRun(models.Model):
                 levels_of[ladder] = ladder.sudo()._ordered_levels()
             levels = levels_of[ladder]
             start = ladder._collection_climbed(levels, line.collection_level_id)
-            if start >= len(levels):
+            ahead = levels[start:].filtered(line._collection_applies)
+            if not ahead:
                 continue
             forced = line.id in escalate
             target, position = None, 0
             if line.collection_level_id or forced:
-                target, position = levels[start], start + 1
+                target, position = ahead[0], list(levels).index(ahead[0]) + 1
             else:
-                for index, level in enumerate(levels[start:], start + 1):
+                for level in ahead:
+                    index = list(levels).index(level) + 1
                     level_date = level._date_for(line, workdays)
                     if not level_date or level_date > today:
                         break

@@ -305,3 +305,34 @@ class TestCharges(CollectionsCommon):
             "Directive 2011/7/EU art. 6",
         )
         self.assertFalse(self.env.ref("account_collections.product_collection_charge").taxes_id)
+
+    def test_a_fee_invoice_has_no_delivery_call(self):
+        """The steps counted from an invoice's date (a delivery and agreement call) are not a fee
+        invoice's: nothing was delivered. Its due-date steps are."""
+        delivery = self.env["account.collection.ladder.level"].create(
+            {
+                "ladder_id": self.ladder.id,
+                "sequence": 0,
+                "name": "Delivery call",
+                "reference": "invoice_date",
+                "offset_days": 1,
+                "action_call": True,
+            }
+        )
+        self._invoice(self.customer, 1000.0, DUE, invoice_date=date(2026, 5, 2))
+        self._run(MONDAY)
+        fee_item = self._charges().move_id.collection_item_ids
+        goods = self._invoice(self.customer, 300.0, date(2026, 7, 15), invoice_date=MONDAY)
+        # Both meet the ladder at the next run: their first step is scheduled.
+        with freeze_time(MONDAY):
+            self.env["account.move.line"]._collection_adopt_open_items(self.company)
+        self.assertEqual(
+            goods.collection_item_ids.collection_next_level_id, delivery, "an invoice: delivery call"
+        )
+        self.assertEqual(
+            fee_item.collection_next_level_id, self.levels[0], "a fee invoice: its due-date steps"
+        )
+        self._run(date(2026, 6, 16))
+        self.assertEqual(goods.collection_item_ids.collection_level_id, delivery)
+        steps = self.env["account.collection.history"].search([("line_ids", "in", fee_item.ids)])
+        self.assertNotIn(delivery, steps.level_id)
