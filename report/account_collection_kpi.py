@@ -54,6 +54,9 @@ class AccountCollectionKpi(models.Model):
     promise_count = fields.Integer(string="Promises Made", readonly=True)
     promised_amount = fields.Monetary(readonly=True)
     kept_count = fields.Integer(string="Promises Kept", readonly=True)
+    kept_amount = fields.Monetary(
+        string="Amount Kept", readonly=True, help="Paid on the promises kept or partly kept that day."
+    )
     partial_count = fields.Integer(string="Promises Partly Kept", readonly=True)
     broken_count = fields.Integer(string="Promises Broken", readonly=True)
     broken_amount = fields.Monetary(string="Amount Broken", readonly=True)
@@ -165,6 +168,8 @@ class AccountCollectionKpi(models.Model):
             decided AS (
                 SELECT company_id, state_date AS date,
                        COUNT(*) FILTER (WHERE state = 'kept') AS kept_count,
+                       SUM(COALESCE(paid_amount, 0)) FILTER (WHERE state IN ('kept', 'partial'))
+                           AS kept_amount,
                        COUNT(*) FILTER (WHERE state = 'partial') AS partial_count,
                        COUNT(*) FILTER (WHERE state = 'broken') AS broken_count,
                        SUM(amount - COALESCE(paid_amount, 0)) FILTER (WHERE state = 'broken')
@@ -195,6 +200,7 @@ class AccountCollectionKpi(models.Model):
                    COALESCE(made.promise_count, 0) AS promise_count,
                    COALESCE(made.promised_amount, 0) AS promised_amount,
                    COALESCE(decided.kept_count, 0) AS kept_count,
+                   COALESCE(decided.kept_amount, 0) AS kept_amount,
                    COALESCE(decided.partial_count, 0) AS partial_count,
                    COALESCE(decided.broken_count, 0) AS broken_count,
                    COALESCE(decided.broken_amount, 0) AS broken_amount,

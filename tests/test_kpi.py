@@ -237,3 +237,53 @@ class TestKpi(CollectionsCommon):
             self.assertEqual((march.open_call_count, march.overdue_call_count), (2, 2))
             calls = self.env["account.collection.call"].search(planned.action_open_calls()["domain"])
             self.assertEqual(calls, call)
+
+    def test_promises_made_kept_and_broken(self):
+        """Two promises on 1 April: Alpha's 200 by 10 April, kept by the payment of 6 April; Beta's
+        150 by 10 April, not paid, broken on 16 April once the company's 3 working days of grace
+        have passed. 6 April: one kept (200), kept rate 100%; 16 April: one broken (150), kept
+        rate 0%; by collector, A's kept and B's broken."""
+        beta_invoice = self.env["account.move"].search(
+            [("partner_id", "=", self.beta.id), ("move_type", "=", "out_invoice")]
+        )
+        self._take(MARCH)  # the figures' history starts with the first snapshot
+        Promise = self.env["account.collection.promise"]
+        with freeze_time(APRIL):
+            promises = Promise.create(
+                [
+                    {
+                        "partner_id": partner.id,
+                        "company_id": self.company.id,
+                        "move_ids": [Command.set(invoice.ids)],
+                        "currency_id": invoice.currency_id.id,
+                        "amount": amount,
+                        "date": date(2026, 4, 10),
+                        "user_id": user.id,
+                    }
+                    for partner, invoice, amount, user in (
+                        (self.alpha, self.alpha_invoice, 200.0, self.collector),
+                        (self.beta, beta_invoice, 150.0, self.collector_b),
+                    )
+                ]
+            )
+        paid_on, broken_on = date(2026, 4, 6), date(2026, 4, 16)
+        with freeze_time(paid_on):
+            self._pay(self.alpha_invoice, 200.0, paid_on)
+            promises._evaluate(paid_on)
+        with freeze_time(broken_on):
+            promises._evaluate(broken_on)
+        self.assertEqual(promises.mapped("state"), ["kept", "broken"])
+        self.assertEqual(promises.mapped("state_date"), [paid_on, broken_on])
+        made = self._kpi(APRIL)
+        self.assertEqual((made.promise_count, made.promised_amount), (2, 350.0))
+        kept = self._kpi(paid_on)
+        self.assertEqual(
+            (kept.kept_count, kept.kept_amount, kept.broken_count, kept.kept_rate), (1, 200.0, 0, 100.0)
+        )
+        broken = self._kpi(broken_on)
+        self.assertEqual((broken.kept_count, broken.broken_count, broken.broken_amount), (0, 1, 150.0))
+        self.assertEqual(broken.kept_rate, 0.0)
+        mine = self._kpi(paid_on, "account.collection.collector.kpi", user_id=self.collector.id)
+        theirs = self._kpi(broken_on, "account.collection.collector.kpi", user_id=self.collector_b.id)
+        self.assertEqual((mine.kept_count, mine.broken_count, mine.kept_rate), (1, 0, 100.0))
+        self.assertEqual((theirs.kept_count, theirs.broken_count, theirs.kept_rate), (0, 1, 0.0))
