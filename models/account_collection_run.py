@@ -651,19 +651,25 @@ class AccountCollectionRun(models.Model):
         for line in lines:
             ladder = line.collection_ladder_id
             if ladder not in levels_of:
-                levels_of[ladder] = ladder.sudo()._ordered_levels()
-            levels = levels_of[ladder]
+                levels = ladder.sudo()._ordered_levels()
+                # (position, level, whether some items skip it): read once per ladder.
+                steps = [(index, lvl, lvl.reference == "invoice_date") for index, lvl in enumerate(levels, 1)]
+                levels_of[ladder] = levels, steps
+            levels, steps = levels_of[ladder]
             start = ladder._collection_climbed(levels, line.collection_level_id)
-            ahead = levels[start:].filtered(line._collection_applies)
+            ahead = [
+                (index, level)
+                for index, level, skippable in steps[start:]
+                if not skippable or line._collection_applies(level)
+            ]
             if not ahead:
                 continue
             forced = line.id in escalate
             target, position = None, 0
             if line.collection_level_id or forced:
-                target, position = ahead[0], list(levels).index(ahead[0]) + 1
+                position, target = ahead[0]
             else:
-                for level in ahead:
-                    index = list(levels).index(level) + 1
+                for index, level in ahead:
                     level_date = level._date_for(line, workdays)
                     if not level_date or level_date > today:
                         break

@@ -107,7 +107,7 @@ class AccountMoveLine(models.Model):
         """Whether `level` is a step for this item: a fee invoice of late-payment charges was
         delivered nothing, so the steps counted from an invoice's date (the delivery and
         agreement call) are not its steps; the due-date steps are."""
-        return not (level.reference == "invoice_date" and self.move_id.collection_is_charge)
+        return level.reference != "invoice_date" or not self.move_id.collection_is_charge
 
     def _collection_ladder_for_partners(self, company):
         """{commercial partner id: ladder}: the customer's ladder, else the company default."""
@@ -163,7 +163,9 @@ class AccountMoveLine(models.Model):
             levels = levels_of[ladder]
             current = Level.browse(updates[line.id]["collection_level_id"])
             position = ladder._collection_climbed(levels, current)
-            following = levels[position:].filtered(line._collection_applies)[:1]
+            following = levels[position : position + 1]
+            if following and not line._collection_applies(following):
+                following = levels[position:].filtered(line._collection_applies)[:1]
             next_date = following._date_for(line, workdays) if following else False
             level_date = updates[line.id]["collection_level_date"]
             if next_date and level_date:
