@@ -13,7 +13,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from markupsafe import Markup, escape
-from psycopg2.errors import LockNotAvailable, SerializationFailure
+from psycopg2.errors import LockNotAvailable, SerializationFailure, UniqueViolation
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
@@ -144,6 +144,14 @@ class AccountCollectionRun(models.Model):
         Line._collection_adopt_open_items(company)
         Line._collection_release_closed_items(company)
         count = max(company.sudo().collection_run_workers, 1)
+        if count > 1:
+            # A task on a ladder (letters to post) subscribes its assignee to the ladder: done
+            # here once, not by two workers at the same moment.
+            for ladder in (
+                self.env["account.collection.ladder"].sudo().search([("company_id", "=", company.id)])
+            ):
+                user = ladder.manager_id or ladder.user_id or company._collection_fallback_user()
+                ladder.message_subscribe(partner_ids=user.partner_id.ids)
         plan = {"date": today, "state": "queued", "shard_count": count}
         records = Run.browse()
         if record:
@@ -166,17 +174,23 @@ class AccountCollectionRun(models.Model):
     def _collection_work_queued(self, today, commit=False):
         """Run the planned parts of the day, one after the other, until none is left: each is
         claimed in a transaction of its own, so two workers never take the same part, and a
-        worker that is not there leaves its part to the others."""
+        worker that is not there leaves its part to the others.
+
+        A worker goes on with the same part of the next company (customers are shared between
+        companies, and their part is the same in each): two workers then never work on the same
+        customer at once, which would make them both subscribe its collector to it."""
+        preferred = 0
         while True:
             claim = SQL(
                 """
                 UPDATE account_collection_run SET state = 'running'
                  WHERE id = (SELECT id FROM account_collection_run
                               WHERE state = 'queued' AND shard_count > 0 AND date = %s
-                           ORDER BY company_id, shard LIMIT 1 FOR UPDATE SKIP LOCKED)
+                           ORDER BY shard = %s DESC, company_id, shard LIMIT 1 FOR UPDATE SKIP LOCKED)
              RETURNING id
                 """,
                 today,
+                preferred,
             )
             if commit:
                 with self.env.registry.cursor() as cr:
@@ -188,6 +202,7 @@ class AccountCollectionRun(models.Model):
                 return
             record = self.sudo().browse(rows[0][0])
             record.invalidate_recordset()
+            preferred = preferred or record.shard
             company = record.company_id
             self.sudo().with_company(company)._collection_run(
                 company,
@@ -384,7 +399,10 @@ class AccountCollectionRun(models.Model):
                 try:
                     with self.env.cr.savepoint(flush=True):
                         done = self._collection_run_batch(company, today, chunk, workdays, batch_stats)
-                except (SerializationFailure, LockNotAvailable):
+                except (SerializationFailure, LockNotAvailable, UniqueViolation):
+                    # Another transaction changed these customers' items, holds them, or (two
+                    # workers at once) just made the same row, e.g. subscribed a manager to the
+                    # ladder his first task is on: the batch is tried again after the others.
                     done = set()
                 except Exception as error:
                     # The run's record names the customers of the batch that failed.
@@ -789,7 +807,7 @@ class AccountCollectionRun(models.Model):
                 if level.action_legal:
                     legal.append((partner, level, lines))
         tasks = self._collection_send_emails(emails, owners, stats, demands)
-        tasks += self._collection_letter_tasks(letters)
+        tasks += self._collection_letter_tasks(letters, today)
         tasks += self._collection_manager_tasks(notices + legal, owners)
         self._collection_hand_to_lawyers(legal, company)
         activity_of = self._collection_create_activities(calls, owners, today, tasks, call_day, demands)[0]
@@ -1084,20 +1102,37 @@ class AccountCollectionRun(models.Model):
         return tasks
 
     @api.model
-    def _collection_letter_tasks(self, letters):
-        """Letters go to the 'Letters to post' list; the ladder's manager gets one task per day."""
-        per_ladder = defaultdict(int)
-        for _, level in letters:
-            per_ladder[level.ladder_id] += 1
+    def _collection_letter_tasks(self, letters, today):
+        """Letters go to the 'Letters to post' list; the ladder's manager gets one task per day,
+        whatever the number of batches and workers that made letters (the list has the count)."""
+        ladders = self.env["account.collection.ladder"].union(*(level.ladder_id for _, level in letters))
+        summary = self.env._("Letters to print and post")
+        planned = (
+            self.env["mail.activity"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "account.collection.ladder"),
+                    ("res_id", "in", ladders.ids),
+                    ("activity_type_id", "=", self.env.ref(TODO_TYPE).id),
+                    ("date_deadline", "=", today),
+                    ("summary", "=", summary),
+                ]
+            )
+            .mapped("res_id")
+            if ladders
+            else []
+        )
         return [
             (
                 "account.collection.ladder",
                 ladder.id,
                 ladder.manager_id or ladder.user_id or ladder.company_id._collection_fallback_user(),
-                self.env._("%(count)s letters to print and post", count=count),
+                summary,
                 escape(self.env._("See Collections / Letters to Post.")),
             )
-            for ladder, count in per_ladder.items()
+            for ladder in ladders
+            if ladder.id not in planned
         ]
 
     @api.model

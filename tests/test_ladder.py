@@ -219,7 +219,7 @@ class TestLadder(CollectionsCommon):
         letters_task = self.env["mail.activity"].search(
             [("res_model", "=", "account.collection.ladder"), ("res_id", "=", self.ladder.id)]
         )
-        self.assertIn("1 letters", letters_task.summary)
+        self.assertEqual(letters_task.summary, "Letters to print and post")
         history.action_mark_posted()
         self.assertEqual(history.letter_state, "posted")
 

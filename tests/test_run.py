@@ -284,3 +284,24 @@ class TestRun(CollectionsCommon):
             self.assertFalse(Run._collection_start(self.company, date(2026, 6, 20)))
         with self.assertRaisesRegex(ValidationError, "1 to 4"):
             self.company.sudo().collection_run_workers = 5
+
+    def test_one_letters_task_per_ladder_and_day(self):
+        """Letters made by several batches (or workers) the same day leave the ladder's manager
+        one task to print and post them, not one per batch."""
+        customers = self.env["res.partner"].create(
+            [{"name": f"Letter {n}", "is_company": True, "email": f"l{n}@x.example"} for n in range(3)]
+        )
+        for customer in customers:
+            self._invoice(customer, 100.0, date(2026, 6, 1))
+        self._run(MONDAY, batch_size=1)
+        histories = self.env["account.collection.history"].search([("partner_id", "in", customers.ids)])
+        self.assertEqual(len(histories.filtered("did_letter")), 3, "three letters, in three batches")
+        tasks = self.env["mail.activity"].search(
+            [
+                ("res_model", "=", "account.collection.ladder"),
+                ("res_id", "=", self.ladder.id),
+                ("date_deadline", "=", MONDAY),
+            ]
+        )
+        self.assertEqual(len(tasks), 1)
+        self.assertEqual(tasks.user_id, self.manager)

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The daily run as Odoo's own cron workers run it: a copy of a bench database (built with
+# BENCH_BUILD_ONLY=1 make bench ...), the company set to WORKERS parts, every other scheduled
+# job paused, then `odoo-bin --workers=2 --max-cron-threads=2` starts the ladder's job at once.
+# Prints when each part ran and checks that no customer took the same step twice.
+#
+#   bash bench/cron_workers.sh <bench database> [WORKERS]
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+SOURCE=$1
+WORKERS=${2:-2}
+DB="${SOURCE}_cron${WORKERS}"
+PORT=${CRON_PORT:-8075}
+dropdb --if-exists "$DB"
+createdb -T "$SOURCE" "$DB"
+psql -d "$DB" -q <<SQL
+UPDATE res_company SET collection_run_workers = $WORKERS;
+UPDATE ir_cron SET active = FALSE;
+UPDATE ir_cron SET active = TRUE, nextcall = now() AT TIME ZONE 'UTC' - interval '1 minute'
+ WHERE id = (SELECT res_id FROM ir_model_data
+              WHERE module = 'account_collections' AND name = 'ir_cron_collection_ladder');
+UPDATE ir_cron SET active = TRUE, nextcall = now() AT TIME ZONE 'UTC' + interval '1 day'
+ WHERE id IN (SELECT res_id FROM ir_model_data
+               WHERE module = 'account_collections' AND name LIKE 'ir_cron_collection_ladder_worker_%');
+SQL
+"$ROOT/.venv/bin/python" /opt/odoo/19.0/odoo-bin -c "$ROOT/.build/odoo.conf" -d "$DB" --db-filter="^$DB\$" \
+  --workers=2 --max-cron-threads=2 --http-port="$PORT" --log-level=warn --logfile="/tmp/$DB.log" &
+server=$!
+trap 'kill $server 2>/dev/null || true' EXIT
+expected=$(psql -d "$DB" -Atc "SELECT COUNT(*) * $WORKERS FROM res_company")
+for _ in $(seq 1 600); do
+  done=$(psql -d "$DB" -Atc "SELECT COUNT(*) FROM account_collection_run WHERE state IN ('done', 'failed')")
+  [ "$done" -ge "$expected" ] && break
+  sleep 1
+done
+psql -d "$DB" -c "
+SELECT company_id, shard || '/' || shard_count AS part, state, started_at,
+       round(duration::numeric, 1) AS seconds, customer_count, history_count
+  FROM account_collection_run ORDER BY started_at"
+psql -d "$DB" -Atc "
+SELECT 'wall seconds, first start to last end: '
+       || round(EXTRACT(EPOCH FROM MAX(started_at + duration * interval '1 second') - MIN(started_at))::numeric, 1)
+  FROM account_collection_run"
+psql -d "$DB" -Atc "
+SELECT 'customers with the same step twice the same day: ' || COUNT(*)
+  FROM (SELECT 1 FROM account_collection_history
+         GROUP BY partner_id, level_id, date HAVING COUNT(*) > 1) twice"
