@@ -8,6 +8,7 @@ manager enables charges for the company and links a policy to a level.
 """
 
 import calendar
+import logging
 from datetime import timedelta
 from itertools import pairwise
 
@@ -16,6 +17,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..const import MANAGER
 from ..grant import POST_ON_HOLD, grant
+
+_logger = logging.getLogger(__name__)
 
 
 class AccountCollectionChargePolicy(models.Model):
@@ -28,7 +31,12 @@ class AccountCollectionChargePolicy(models.Model):
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
-    company_id = fields.Many2one("res.company", index=True, help="Empty: available to every company.")
+    company_id = fields.Many2one(
+        "res.company",
+        index=True,
+        default=lambda self: self.env.company,
+        help="Empty (the shipped presets): available to every company, changed by none.",
+    )
     fee_currency_id = fields.Many2one(
         "res.currency",
         required=True,
@@ -76,6 +84,14 @@ class AccountCollectionChargePolicy(models.Model):
         for policy in self:
             if min(policy.fee_per_customer, policy.fee_per_item, policy.grace_days) < 0:
                 raise ValidationError(self.env._("Fees and grace days cannot be negative."))
+
+    def copy_data(self, default=None):
+        # A shared preset is copied into the user's company, where it can be adapted.
+        vals_list = super().copy_data(default)
+        for policy, vals in zip(self, vals_list, strict=True):
+            if not policy.company_id and not (default or {}).get("company_id"):
+                vals["company_id"] = self.env.company.id
+        return vals_list
 
     def _rate_on(self, day):
         """The annual rate, in percent, on `day`: the base rate in force, plus the margin."""
@@ -212,7 +228,7 @@ class AccountCollectionCharge(models.Model):
         by_partner = {}
         for partner, level, lines in steps:
             policy = level.sudo().charge_policy_id
-            if not policy or partner.collection_charges_exempt:
+            if not policy.active or partner.collection_charges_exempt:
                 continue
             demanded = {item["id"] for item in demands[partner.id].due}
             items = lines.filtered(
@@ -241,7 +257,14 @@ class AccountCollectionCharge(models.Model):
             done = charged.get(partner, self.sudo().browse())
             # The fee invoice's lines speak the customer's language, as its letters do.
             customer = self.with_context(lang=partner.lang or self.env.lang)
-            moves |= customer._collection_charge_customer(partner, levels, done, company, today)
+            try:
+                # A fee invoice that cannot be posted (no income account on the product in this
+                # company, a locked period) leaves this customer uncharged today, and says so;
+                # the steps of the day and the other customers go on.
+                with self.env.cr.savepoint():
+                    moves |= customer._collection_charge_customer(partner, levels, done, company, today)
+            except (UserError, ValidationError) as error:
+                _logger.warning("Late-payment charges of %s not posted: %s", partner.display_name, error)
         return moves
 
     @api.model
@@ -254,7 +277,7 @@ class AccountCollectionCharge(models.Model):
                 currency = items[:1].currency_id or company.currency_id
                 by_currency.setdefault(currency, []).append(
                     self._collection_fee_values(policy, policy.fee_per_customer, currency, company, today)
-                    | {"kind": "fee", "level_id": level.id, "description": level.name}
+                    | {"kind": "fee", "level_id": level.id, "description": level.with_env(self.env).name}
                 )
             for item in items:
                 currency = item.currency_id
@@ -445,7 +468,8 @@ class AccountCollectionCharge(models.Model):
                     "invoice_date": fields.Date.context_today(self),
                     "reversed_entry_id": move.id,
                     "collection_is_charge": True,
-                    "ref": self.env._("Waived: %(reason)s", reason=reason),
+                    # The reason is the company's: the customer's credit note does not print it.
+                    "ref": self.env._("Late-payment charges waived"),
                     "invoice_line_ids": [
                         Command.create(
                             {

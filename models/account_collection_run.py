@@ -31,6 +31,8 @@ RUN_ATTEMPTS = 3
 RETRY_DELAY = 5  # seconds
 # Worker jobs shipped besides the main one (ir_cron_collection_ladder_worker_1..3).
 WORKER_CRONS = 3
+# Advisory-lock namespace of the parts of a run being worked on ("Part").
+PART_LOCK = 0x50617274
 # What a run counts, as (key of its statistics, field of its record).
 RUN_COUNTERS = {
     "customers": "customer_count",
@@ -163,55 +165,79 @@ class AccountCollectionRun(models.Model):
                 for shard in range(len(records) + 1, count + 1)
             ]
         )
-        if commit:
-            # The parts are visible to the workers once committed.
-            self.env["ir.cron"]._commit_progress(0)
         for index in range(1, min(count, WORKER_CRONS + 1)):
             self.env.ref(f"account_collections.ir_cron_collection_ladder_worker_{index}").sudo()._trigger()
+        if commit:
+            # The parts and the workers' wake-up are visible once committed.
+            self.env["ir.cron"]._commit_progress(0)
         return records
 
     @api.model
     def _collection_work_queued(self, today, commit=False):
-        """Run the planned parts of the day, one after the other, until none is left: each is
-        claimed in a transaction of its own, so two workers never take the same part, and a
-        worker that is not there leaves its part to the others.
+        """Run the planned parts of the day, one after the other, until none is left.
 
-        A worker goes on with the same part of the next company (customers are shared between
-        companies, and their part is the same in each): two workers then never work on the same
-        customer at once, which would make them both subscribe its collector to it."""
+        A worker holds a lock on the part it runs for as long as its database session lives
+        (``_collection_claim``): two workers never take the same part, a worker that is not there
+        leaves its part to the others, and a part whose worker died (killed at its time limit,
+        say) is taken up again the same day. A worker goes on with the same part of the next
+        company (customers are shared between companies, and their part is the same in each):
+        two workers then do not work on the same customer at once."""
         preferred = 0
-        while True:
-            claim = SQL(
+        while record := self._collection_claim(today, preferred, commit):
+            preferred = preferred or record.shard
+            company = record.company_id
+            try:
+                self.sudo().with_company(company)._collection_run(
+                    company,
+                    today,
+                    commit=commit,
+                    record=record,
+                    shard=(record.shard, record.shard_count),
+                    prepare=False,
+                )
+            finally:
+                self.env.execute_query(SQL("SELECT pg_advisory_unlock(%s, %s)", PART_LOCK, record.id))
+
+    @api.model
+    def _collection_claim(self, today, preferred, commit):
+        """The next part of the day for this worker, locked for its session: a queued part, or
+        one left running by a worker whose session ended (the lock went with it)."""
+        self.flush_model(["state"])
+        candidates = self.env.execute_query(
+            SQL(
                 """
-                UPDATE account_collection_run SET state = 'running'
-                 WHERE id = (SELECT id FROM account_collection_run
-                              WHERE state = 'queued' AND shard_count > 0 AND date = %s
-                           ORDER BY shard = %s DESC, company_id, shard LIMIT 1 FOR UPDATE SKIP LOCKED)
-             RETURNING id
+                SELECT id FROM account_collection_run
+                 WHERE state IN ('queued', 'running') AND shard_count > 0 AND date = %s
+              ORDER BY state = 'queued' DESC, shard = %s DESC, company_id, shard
                 """,
                 today,
                 preferred,
             )
+        )
+        for (run_id,) in candidates:
+            [(locked,)] = self.env.execute_query(
+                SQL("SELECT pg_try_advisory_lock(%s, %s)", PART_LOCK, run_id)
+            )
+            if not locked:
+                continue  # another worker is on it
+            # Read again, as committed now: the part may have ended since this list was read.
+            take = SQL(
+                "UPDATE account_collection_run SET state = 'running' "
+                "WHERE id = %s AND state IN ('queued', 'running') RETURNING id",
+                run_id,
+            )
             if commit:
                 with self.env.registry.cursor() as cr:
-                    cr.execute(claim)
-                    rows = cr.fetchall()
+                    cr.execute(take)
+                    taken = cr.fetchall()
             else:
-                rows = self.env.execute_query(claim)
-            if not rows:
-                return
-            record = self.sudo().browse(rows[0][0])
-            record.invalidate_recordset()
-            preferred = preferred or record.shard
-            company = record.company_id
-            self.sudo().with_company(company)._collection_run(
-                company,
-                today,
-                commit=commit,
-                record=record,
-                shard=(record.shard, record.shard_count),
-                prepare=False,
-            )
+                taken = self.env.execute_query(take)
+            if taken:
+                record = self.sudo().browse(run_id)
+                record.invalidate_recordset()
+                return record
+            self.env.execute_query(SQL("SELECT pg_advisory_unlock(%s, %s)", PART_LOCK, run_id))
+        return None
 
     @api.model
     def _collection_forget_old_runs(self, company, today):

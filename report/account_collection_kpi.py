@@ -45,7 +45,11 @@ class AccountCollectionKpi(models.Model):
     dso = fields.Float(string="DSO", digits=(16, 1), aggregator="avg", readonly=True)
     best_dso = fields.Float(string="Best Possible DSO", digits=(16, 1), aggregator="avg", readonly=True)
     cei = fields.Float(string="CEI (%)", digits=(16, 1), aggregator="avg", readonly=True)
-    collected = fields.Monetary(readonly=True, help="Customer payments received.")
+    collected = fields.Monetary(
+        readonly=True,
+        help="Customer payments received (payments and bank statement lines on the receivable; "
+        "not write-offs or other entries).",
+    )
     recovered = fields.Monetary(
         string="Recovered after Hand-over",
         readonly=True,
@@ -133,6 +137,7 @@ class AccountCollectionKpi(models.Model):
                  WHERE account.account_type = 'asset_receivable'
                    AND aml.parent_state = 'posted'
                    AND move.move_type = 'entry'
+                   AND (move.origin_payment_id IS NOT NULL OR move.statement_line_id IS NOT NULL)
                    AND aml.balance < 0
                  GROUP BY aml.company_id, aml.date
             ),
@@ -258,6 +263,9 @@ class AccountCollectionKpi(models.Model):
                 ("account_id.account_type", "=", "asset_receivable"),
                 ("parent_state", "=", "posted"),
                 ("move_id.move_type", "=", "entry"),
+                "|",
+                ("move_id.origin_payment_id", "!=", False),
+                ("move_id.statement_line_id", "!=", False),
                 ("balance", "<", 0),
             ],
             self.env._("Collected on %(date)s", date=format_date(self.env, self.date)),
@@ -402,6 +410,7 @@ class AccountCollectionCollectorKpi(models.Model):
                  WHERE account.account_type = 'asset_receivable'
                    AND aml.parent_state = 'posted'
                    AND move.move_type = 'entry'
+                   AND (move.origin_payment_id IS NOT NULL OR move.statement_line_id IS NOT NULL)
                    AND aml.balance < 0
                  GROUP BY snap.company_id, snap.user_id, aml.date
             )

@@ -336,3 +336,18 @@ class TestCharges(CollectionsCommon):
         self.assertEqual(goods.collection_item_ids.collection_level_id, delivery)
         steps = self.env["account.collection.history"].search([("line_ids", "in", fee_item.ids)])
         self.assertNotIn(delivery, steps.level_id)
+
+    def test_presets_are_copied_not_changed(self):
+        """The shipped presets serve every company: a manager cannot change them for the others,
+        and adapts a copy, which belongs to the manager's company."""
+        eu = self.env.ref("account_collections.charge_policy_eu")
+        with self.assertRaises(AccessError):
+            eu.with_user(self.manager).margin = 1.0
+        with self.assertRaises(AccessError):
+            eu.rate_ids[:1].with_user(self.manager).rate = 99.0
+        mine = eu.with_user(self.manager).copy()
+        self.assertEqual(mine.company_id, self.company)
+        mine.margin = 7.0
+        self.assertEqual(sorted(mine.rate_ids.mapped("rate")), sorted(eu.rate_ids.mapped("rate")))
+        mine.rate_ids[:1].rate = 5.0
+        self.assertEqual(eu.margin, 8.0)

@@ -269,9 +269,11 @@ class TestRun(CollectionsCommon):
             self.env["ir.cron.trigger"].search_count([("cron_id", "in", [w.id for w in workers])]),
             triggers + 2,
         )
+        # The worker that took part 2 died: its part is left running, with no worker holding it.
+        parts[1].state = "running"
         with freeze_time(MONDAY):
             Run._collection_work_queued(MONDAY)
-        self.assertEqual(set(parts.mapped("state")), {"done"})
+        self.assertEqual(set(parts.mapped("state")), {"done"}, "a dead worker's part is taken up again")
         histories = self.env["account.collection.history"].search([("partner_id", "in", customers.ids)])
         self.assertEqual(histories.partner_id, customers)
         self.assertEqual(len(histories), len(customers), "each customer once")
