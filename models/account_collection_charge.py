@@ -319,6 +319,9 @@ class AccountCollectionCharge(models.Model):
         """Interest of `item` from the day after the last period charged (or from the first
         day past the grace period) to yesterday, on what was owed each day."""
         start = (item.date_maturity or item.date) + timedelta(days=policy.grace_days + 1)
+        since = item.company_id.sudo().collection_charges_since
+        if since:
+            start = max(start, since)
         charged = done.filtered(lambda c: c.kind == "interest" and c.line_id == item)
         if charged:
             start = max(start, max(charged.mapped("date_to")) + timedelta(days=1))

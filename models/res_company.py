@@ -109,6 +109,12 @@ class ResCompany(models.Model):
         help="Levels with a charge policy post late-payment fees and interest on fee invoices. "
         "Off: nothing is charged, whatever the levels say.",
     )
+    collection_charges_since = fields.Date(
+        string="Charges Since",
+        groups=MANAGER,
+        help="Interest is charged for days from this date on (set when charges are first enabled): "
+        "turning charges on does not bill the years an old debt was late before.",
+    )
     collection_charge_product_id = fields.Many2one(
         "product.product",
         string="Charges Product",
@@ -122,6 +128,12 @@ class ResCompany(models.Model):
         groups=MANAGER,
         help="Sales journal of the fee invoices; empty: the first sales journal.",
     )
+
+    def write(self, vals):
+        if vals.get("collection_charges_enabled") and "collection_charges_since" not in vals:
+            for company in self.filtered(lambda c: not c.sudo().collection_charges_since):
+                company.sudo().collection_charges_since = fields.Date.context_today(self)
+        return super().write(vals)
 
     @api.constrains("collection_run_workers")
     def _check_collection_run_workers(self):

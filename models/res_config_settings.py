@@ -9,6 +9,7 @@ class ResConfigSettings(models.TransientModel):
     collection_snapshot_retention_days = fields.Integer(
         related="company_id.collection_snapshot_retention_days", readonly=False
     )
+    collection_charges_since = fields.Date(related="company_id.collection_charges_since", readonly=False)
     collection_charges_enabled = fields.Boolean(
         related="company_id.collection_charges_enabled", readonly=False
     )

@@ -33,7 +33,10 @@ class TestCharges(CollectionsCommon):
         )
         cls.demand, cls.claim = cls.levels.filtered(lambda lvl: lvl.name in ("Demand", "Claim"))
         (cls.demand | cls.claim).charge_policy_id = cls.policy
-        cls.company.sudo().collection_charges_enabled = True
+        # Enabled long ago: every late day of the tests' debts bears interest.
+        cls.company.sudo().write(
+            {"collection_charges_enabled": True, "collection_charges_since": date(2020, 1, 1)}
+        )
 
     def _run(self, day):
         with freeze_time(day):
@@ -351,3 +354,16 @@ class TestCharges(CollectionsCommon):
         self.assertEqual(sorted(mine.rate_ids.mapped("rate")), sorted(eu.rate_ids.mapped("rate")))
         mine.rate_ids[:1].rate = 5.0
         self.assertEqual(eu.margin, 8.0)
+
+    def test_enabling_charges_bills_no_old_days(self):
+        """Charges turned on on 10 June (a debt due 1 June): interest from 10 June only, 1,000 x
+        10% x 5/365 = 1.37 on 15 June, not the 13 days since the due date."""
+        self.company.sudo().write({"collection_charges_enabled": False, "collection_charges_since": False})
+        with freeze_time(date(2026, 6, 10)):
+            self.company.sudo().collection_charges_enabled = True
+        self.assertEqual(self.company.sudo().collection_charges_since, date(2026, 6, 10))
+        self._invoice(self.customer, 1000.0, DUE, invoice_date=date(2026, 5, 2))
+        self._run(MONDAY)
+        interest = self._charges().filtered(lambda c: c.kind == "interest")
+        self.assertEqual((interest.date_from, interest.date_to), (date(2026, 6, 10), date(2026, 6, 14)))
+        self.assertAlmostEqual(interest.amount, 1.37)
