@@ -6,7 +6,7 @@ from datetime import date
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import CollectionsCommon
 
@@ -367,3 +367,19 @@ class TestCharges(CollectionsCommon):
         interest = self._charges().filtered(lambda c: c.kind == "interest")
         self.assertEqual((interest.date_from, interest.date_to), (date(2026, 6, 10), date(2026, 6, 14)))
         self.assertAlmostEqual(interest.amount, 1.37)
+
+    def test_the_customer_sees_its_fee_invoice_on_the_portal(self):
+        """The fee invoice is a posted customer invoice: the customer's portal user finds it among
+        its invoices (Odoo's *My Invoices*), as it finds its other invoices."""
+        portal = new_test_user(
+            self.env, login="debtor_portal", groups="base.group_portal", partner_id=self.customer.id
+        )
+        self._invoice(self.customer, 1000.0, DUE, invoice_date=date(2026, 5, 2))
+        self._run(MONDAY)
+        fee_invoice = self._charges().move_id
+        domain = [
+            ("state", "not in", ("cancel", "draft")),
+            ("move_type", "in", ("out_invoice", "out_refund")),
+        ]
+        self.assertIn(fee_invoice, self.env["account.move"].with_user(portal).search(domain))
+        self.assertEqual(fee_invoice.with_user(portal).amount_total, fee_invoice.amount_total)
