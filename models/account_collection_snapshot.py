@@ -53,6 +53,8 @@ class AccountCollectionSnapshot(models.Model):
     _date_partner_unique = models.Constraint(
         "UNIQUE(date, company_id, partner_id)", "One snapshot per customer, company and day."
     )
+    # A customer's snapshots by date: who held it when it paid (the collector figures).
+    _partner_company_date_idx = models.Index("(partner_id, company_id, date)")
 
     @api.model
     def _cron_collection_snapshot(self):

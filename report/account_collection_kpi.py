@@ -355,8 +355,31 @@ class AccountCollectionCollectorKpi(models.Model):
                    AND activity.active
                  GROUP BY users.company_id, activity.user_id, activity.date_deadline
             ),
+            -- A payment counts for the collector whose portfolio held the customer when it
+            -- paid: its last snapshot up to that day (one who paid everything has none that day).
+            paid AS (
+                SELECT aml.company_id, snap.user_id, aml.date, -SUM(aml.balance) AS collected
+                  FROM account_move_line aml
+                  JOIN account_account account ON account.id = aml.account_id
+                  JOIN account_move move ON move.id = aml.move_id
+                  JOIN res_partner customer ON customer.id = aml.partner_id
+                  JOIN LATERAL (
+                           SELECT held.user_id FROM account_collection_snapshot held
+                            WHERE held.partner_id = customer.commercial_partner_id
+                              AND held.company_id = aml.company_id AND held.date <= aml.date
+                         ORDER BY held.date DESC LIMIT 1
+                       ) snap ON TRUE
+                 WHERE account.account_type = 'asset_receivable'
+                   AND aml.parent_state = 'posted'
+                   AND move.move_type = 'entry'
+                   AND (move.origin_payment_id IS NOT NULL OR move.statement_line_id IS NOT NULL)
+                   AND aml.balance < 0
+                 GROUP BY aml.company_id, snap.user_id, aml.date
+            ),
             keys AS (
                 SELECT company_id, user_id, date FROM open_calls
+                 UNION
+                SELECT company_id, user_id, date FROM paid
                  UNION
                 SELECT company_id, user_id, date FROM account_collection_snapshot WHERE user_id IS NOT NULL
                  UNION
@@ -396,23 +419,6 @@ class AccountCollectionCollectorKpi(models.Model):
                   FROM account_collection_promise
                  WHERE state IN ('kept', 'partial', 'broken')
                  GROUP BY company_id, user_id, state_date
-            ),
-            -- A payment counts for the collector whose portfolio held the customer that day.
-            paid AS (
-                SELECT snap.company_id, snap.user_id, aml.date, -SUM(aml.balance) AS collected
-                  FROM account_move_line aml
-                  JOIN account_account account ON account.id = aml.account_id
-                  JOIN account_move move ON move.id = aml.move_id
-                  JOIN res_partner customer ON customer.id = aml.partner_id
-                  JOIN account_collection_snapshot snap
-                    ON snap.partner_id = customer.commercial_partner_id
-                   AND snap.company_id = aml.company_id AND snap.date = aml.date
-                 WHERE account.account_type = 'asset_receivable'
-                   AND aml.parent_state = 'posted'
-                   AND move.move_type = 'entry'
-                   AND (move.origin_payment_id IS NOT NULL OR move.statement_line_id IS NOT NULL)
-                   AND aml.balance < 0
-                 GROUP BY snap.company_id, snap.user_id, aml.date
             )
             SELECT ROW_NUMBER() OVER (ORDER BY keys.company_id, keys.user_id, keys.date) AS id,
                    keys.date, keys.company_id, company.currency_id, keys.user_id,

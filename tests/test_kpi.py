@@ -287,3 +287,13 @@ class TestKpi(CollectionsCommon):
         theirs = self._kpi(broken_on, "account.collection.collector.kpi", user_id=self.collector_b.id)
         self.assertEqual((mine.kept_count, mine.broken_count, mine.kept_rate), (1, 0, 100.0))
         self.assertEqual((theirs.kept_count, theirs.broken_count, theirs.kept_rate), (0, 1, 0.0))
+
+    def test_a_customer_who_pays_everything_counts_for_its_collector(self):
+        """Alpha pays its 1,000 in full on 1 April: the April snapshot no longer holds it, and the
+        payment still counts for Collector A, who held it in the last snapshot before it paid."""
+        self._take(MARCH)
+        self._pay(self.alpha_invoice, 1000.0, APRIL)
+        self._take(APRIL)
+        self.assertFalse(self._snap(self.alpha, APRIL))
+        mine = self._kpi(APRIL, "account.collection.collector.kpi", user_id=self.collector.id)
+        self.assertEqual(mine.collected, 1000.0)
