@@ -209,3 +209,22 @@ class TestSecurity(CollectionsCommon):
                 with self.assertRaises(AccessError):
                     record.with_user(outsider).check_access("write")
                 self.assertTrue(record.with_user(self.manager).read(["display_name"]))
+        # The managers' figures and the company's own charge policy: none for another company.
+        today = fields.Date.context_today(self.manager)
+        self._invoice(self.customer, 100.0, today)
+        self.env["account.collection.snapshot"]._collection_take(self.company, today)
+        own_policy = self.env["account.collection.charge.policy"].create(
+            {"name": "Own", "company_id": self.company.id}
+        )
+        mine = [("company_id", "=", self.company.id)]
+        for model in (
+            "account.collection.snapshot",
+            "account.collection.kpi",
+            "account.collection.collector.kpi",
+            "account.collection.charge.policy",
+        ):
+            with self.subTest(model=model):
+                self.assertTrue(self.env[model].with_user(self.manager).search(mine))
+                self.assertFalse(self.env[model].with_user(outsider).search(mine))
+        with self.assertRaises(AccessError):
+            own_policy.with_user(outsider).read(["name"])
