@@ -22,6 +22,28 @@ DSO_DAYS = 90
 CEI_DAYS = 30
 
 
+def receipt_lines():
+    """Money collected, one row per receivable line it credits (company_id, date, partner_id,
+    amount): payments and bank statement lines on the receivable, not write-offs or other entries.
+    The company figures and the collector figures count it alike (the drill-down's domain,
+    ``action_open_receipts``, says the same in the ORM's terms)."""
+    return SQL(
+        """
+        SELECT aml.company_id, aml.date, customer.commercial_partner_id AS partner_id,
+               -aml.balance AS amount
+          FROM account_move_line aml
+          JOIN account_account account ON account.id = aml.account_id
+          JOIN account_move move ON move.id = aml.move_id
+          JOIN res_partner customer ON customer.id = aml.partner_id
+         WHERE account.account_type = 'asset_receivable'
+           AND aml.parent_state = 'posted'
+           AND move.move_type = 'entry'
+           AND (move.origin_payment_id IS NOT NULL OR move.statement_line_id IS NOT NULL)
+           AND aml.balance < 0
+        """
+    )
+
+
 class AccountCollectionKpi(models.Model):
     _name = "account.collection.kpi"
     _description = "Collection Figures"
@@ -123,23 +145,15 @@ class AccountCollectionKpi(models.Model):
                  GROUP BY days.company_id, days.date
             ),
             receipts AS (
-                SELECT aml.company_id, aml.date, -SUM(aml.balance) AS collected,
-                       -SUM(aml.balance) FILTER (WHERE EXISTS(
+                SELECT receipt.company_id, receipt.date, SUM(receipt.amount) AS collected,
+                       SUM(receipt.amount) FILTER (WHERE EXISTS(
                            SELECT 1 FROM account_collection_history handed
-                            WHERE handed.partner_id = customer.commercial_partner_id
-                              AND handed.company_id = aml.company_id
-                              AND handed.did_legal AND handed.date <= aml.date
+                            WHERE handed.partner_id = receipt.partner_id
+                              AND handed.company_id = receipt.company_id
+                              AND handed.did_legal AND handed.date <= receipt.date
                        )) AS recovered
-                  FROM account_move_line aml
-                  JOIN account_account account ON account.id = aml.account_id
-                  JOIN account_move move ON move.id = aml.move_id
-                  JOIN res_partner customer ON customer.id = aml.partner_id
-                 WHERE account.account_type = 'asset_receivable'
-                   AND aml.parent_state = 'posted'
-                   AND move.move_type = 'entry'
-                   AND (move.origin_payment_id IS NOT NULL OR move.statement_line_id IS NOT NULL)
-                   AND aml.balance < 0
-                 GROUP BY aml.company_id, aml.date
+                  FROM (%(receipt_lines)s) receipt
+                 GROUP BY receipt.company_id, receipt.date
             ),
             -- The dispute flag is tracked: each change is a tracking value of the invoice.
             disputes AS (
@@ -226,6 +240,7 @@ class AccountCollectionKpi(models.Model):
               LEFT JOIN disputes ON disputes.company_id = days.company_id AND disputes.date = days.date
             """,
             today=today,
+            receipt_lines=receipt_lines(),
             dispute_field=self.env["ir.model.fields"]._get("account.move", "collection_disputed").id,
             dso_days=DSO_DAYS,
             cei_days=CEI_DAYS,
@@ -358,23 +373,15 @@ class AccountCollectionCollectorKpi(models.Model):
             -- A payment counts for the collector whose portfolio held the customer when it
             -- paid: its last snapshot up to that day (one who paid everything has none that day).
             paid AS (
-                SELECT aml.company_id, snap.user_id, aml.date, -SUM(aml.balance) AS collected
-                  FROM account_move_line aml
-                  JOIN account_account account ON account.id = aml.account_id
-                  JOIN account_move move ON move.id = aml.move_id
-                  JOIN res_partner customer ON customer.id = aml.partner_id
+                SELECT receipt.company_id, snap.user_id, receipt.date, SUM(receipt.amount) AS collected
+                  FROM (%(receipt_lines)s) receipt
                   JOIN LATERAL (
                            SELECT held.user_id FROM account_collection_snapshot held
-                            WHERE held.partner_id = customer.commercial_partner_id
-                              AND held.company_id = aml.company_id AND held.date <= aml.date
+                            WHERE held.partner_id = receipt.partner_id
+                              AND held.company_id = receipt.company_id AND held.date <= receipt.date
                          ORDER BY held.date DESC LIMIT 1
                        ) snap ON TRUE
-                 WHERE account.account_type = 'asset_receivable'
-                   AND aml.parent_state = 'posted'
-                   AND move.move_type = 'entry'
-                   AND (move.origin_payment_id IS NOT NULL OR move.statement_line_id IS NOT NULL)
-                   AND aml.balance < 0
-                 GROUP BY aml.company_id, snap.user_id, aml.date
+                 GROUP BY receipt.company_id, snap.user_id, receipt.date
             ),
             keys AS (
                 SELECT company_id, user_id, date FROM open_calls
@@ -445,6 +452,7 @@ class AccountCollectionCollectorKpi(models.Model):
             """,
             today=fields.Date.context_today(self),
             call_type=self.env.ref(CALL_TYPE).id,
+            receipt_lines=receipt_lines(),
         )
 
     def action_open_portfolio(self):
