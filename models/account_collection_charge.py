@@ -21,6 +21,14 @@ from ..grant import POST_ON_HOLD, grant
 _logger = logging.getLogger(__name__)
 
 
+def _credited(item):
+    """The unmatched credits that settle a demand's due item, [(date, amount)], in the item's
+    own currency (the demand may count in the company currency)."""
+    if not item["value"]:
+        return []
+    return [(day, used * item["amount"] / item["value"]) for day, used in item.get("credited", ())]
+
+
 class AccountCollectionChargePolicy(models.Model):
     """What a level charges: fees and interest, with the rate table interest follows."""
 
@@ -230,14 +238,14 @@ class AccountCollectionCharge(models.Model):
             policy = level.sudo().charge_policy_id
             if not policy.active or partner.collection_charges_exempt:
                 continue
-            demanded = {item["id"] for item in demands[partner.id].due}
+            demanded = {item["id"]: item for item in demands[partner.id].due}
             items = lines.filtered(
                 lambda line, ids=demanded: line.id in ids and not line.move_id.collection_is_charge
             )
             # Nothing demanded on this step (not due yet, disputed, promised): nothing charged,
             # not even the fee per customer.
             if items:
-                by_partner.setdefault(partner, []).append((level, policy, items))
+                by_partner.setdefault(partner, []).append((level, policy, items, demanded))
         if not by_partner:
             return self.env["account.move"]
         # What was charged before, for all the batch's customers in one query. Waived charges
@@ -265,12 +273,17 @@ class AccountCollectionCharge(models.Model):
                     moves |= customer._collection_charge_customer(partner, levels, done, company, today)
             except (UserError, ValidationError) as error:
                 _logger.warning("Late-payment charges of %s not posted: %s", partner.display_name, error)
+                # Said where the collector and the manager look: the customer's chatter.
+                partner.sudo().message_post(
+                    body=self.env._("Late-payment charges not posted today: %(error)s", error=error),
+                    subtype_xmlid="mail.mt_note",
+                )
         return moves
 
     @api.model
     def _collection_charge_customer(self, partner, levels, done, company, today):
         by_currency = {}  # currency: [charge values]
-        for level, policy, items in levels:
+        for level, policy, items, demanded in levels:
             if policy.fee_per_customer and not done.filtered(
                 lambda c, lv=level: c.kind == "fee" and c.level_id == lv and c.date == today
             ):
@@ -297,7 +310,9 @@ class AccountCollectionCharge(models.Model):
                     )
                 if policy.interest:
                     by_currency.setdefault(currency, []).extend(
-                        self._collection_interest_values(policy, level, item, done, today)
+                        self._collection_interest_values(
+                            policy, level, item, done, today, _credited(demanded[item.id])
+                        )
                     )
         moves = self.env["account.move"]
         for currency, vals_list in by_currency.items():
@@ -308,6 +323,30 @@ class AccountCollectionCharge(models.Model):
 
     @api.model
     def _collection_fee_values(self, policy, amount, currency, company, today):
+        # Odoo converts with the first rate ever known, or 1, when a currency has no rate on or
+        # before the day: a fee converted so would be a guess. The customer is left uncharged.
+        for unknown in (policy.fee_currency_id | currency) - company.currency_id:
+            if (
+                not self.env["res.currency.rate"]
+                .sudo()
+                .search_count(
+                    [
+                        ("currency_id", "=", unknown.id),
+                        ("name", "<=", today),
+                        ("company_id", "in", (False, company.root_id.id)),
+                    ],
+                    limit=1,
+                )
+            ):
+                raise UserError(
+                    self.env._(
+                        "No exchange rate of %(currency)s on or before %(day)s: the fee of "
+                        "%(policy)s cannot be converted.",
+                        currency=unknown.name,
+                        day=fields.Date.to_string(today),
+                        policy=policy.name,
+                    )
+                )
         return {
             "policy_id": policy.id,
             "currency_id": currency.id,
@@ -315,9 +354,11 @@ class AccountCollectionCharge(models.Model):
         }
 
     @api.model
-    def _collection_interest_values(self, policy, level, item, done, today):
+    def _collection_interest_values(self, policy, level, item, done, today, credited=()):
         """Interest of `item` from the day after the last period charged (or from the first
-        day past the grace period) to yesterday, on what was owed each day."""
+        day past the grace period) to yesterday, on what was owed each day: its payments, and
+        the unmatched credits that settle it (`credited`, [(date, amount)]), count from their
+        dates."""
         start = (item.date_maturity or item.date) + timedelta(days=policy.grace_days + 1)
         since = item.company_id.sudo().collection_charges_since
         if since:
@@ -328,19 +369,25 @@ class AccountCollectionCharge(models.Model):
         stop = today - timedelta(days=1)
         if start > stop:
             return []
-        periods = policy._interest(item._collection_owed_by_day(), start, stop)
+        periods = policy._interest(item._collection_owed_by_day(credited), start, stop)
         if not periods:
             return []
         # Amounts formatted in the context's language (the customer's), not the item's.
         currency = item.currency_id.with_env(self.env)
         amount = currency.round(sum(period[5] for period in periods))
+        # The rate as the customer reads numbers (10,15 % in Hungarian), without trailing zeros.
+        point = self.env["res.lang"]._get_data(code=self.env.lang or "en_US").decimal_point or "."
         rates = ", ".join(
-            self.env._("1 day at %(rate)s%% on %(owed)s", rate=f"{rate:g}", owed=currency.format(owed))
+            self.env._(
+                "1 day at %(rate)s%% on %(owed)s",
+                rate=f"{rate:g}".replace(".", point),
+                owed=currency.format(owed),
+            )
             if days == 1
             else self.env._(
                 "%(days)s days at %(rate)s%% on %(owed)s",
                 days=days,
-                rate=f"{rate:g}",
+                rate=f"{rate:g}".replace(".", point),
                 owed=currency.format(owed),
             )
             for _first, _last, owed, rate, days, _interest in periods
@@ -445,7 +492,7 @@ class AccountCollectionCharge(models.Model):
     # ------------------------------------------------------------------
     def _collection_waive(self, reason):
         """A manager waives these charges: a credit note per fee invoice, matched with it, and
-        the reason logged on the customer and the invoice."""
+        the reason logged on the customer and the invoice. Returns the credit notes."""
         if not self.env.user.has_group(MANAGER):
             raise AccessError(self.env._("Only collections managers can waive late-payment charges."))
         if not (reason or "").strip():
@@ -453,8 +500,10 @@ class AccountCollectionCharge(models.Model):
         if self.filtered(lambda c: c.state != "charged"):
             raise UserError(self.env._("These charges are already waived."))
         self.check_access("read")
+        credits = self.env["account.move"]
         for move, charges in self.sudo().grouped("move_id").items():
-            charges._collection_credit(move, reason)
+            credits |= charges._collection_credit(move, reason)
+        return credits
 
     def _collection_credit(self, move, reason):
         credit = (
@@ -511,17 +560,26 @@ class AccountCollectionCharge(models.Model):
         )
         move.message_post(body=note)
         move.partner_id.commercial_partner_id.message_post(body=note)
+        return credit
 
 
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
 
-    def _collection_owed_by_day(self):
+    def _collection_owed_by_day(self, credited=()):
         """[(date, amount owed from that date on)] of this receivable item, in its currency:
-        its amount from its date, less each payment matched with it from the payment's date."""
+        its amount from its date, less each payment matched with it from the payment's date,
+        less the unmatched credits that settle it (`credited`, [(date, amount)]) from theirs."""
         self.ensure_one()
+        deductions = [
+            (partial.max_date, partial.debit_amount_currency) for partial in self.matched_credit_ids
+        ]
+        deductions += [(max(day, self.date), amount) for day, amount in credited]
         changes, owed = [(self.date, self.amount_currency)], self.amount_currency
-        for partial in self.matched_credit_ids.sorted("max_date"):
-            owed -= partial.debit_amount_currency
-            changes.append((partial.max_date, owed))
+        for day, amount in sorted(deductions):
+            owed -= amount
+            if changes[-1][0] == day:
+                changes[-1] = (day, owed)
+            else:
+                changes.append((day, owed))
         return changes

@@ -25,7 +25,8 @@ class CollectionDemand:
     - ``held``: due items that are disputed or under an open promise: shown, never demanded;
     - ``not_due``: items falling due later: shown apart, never demanded;
     - ``credits``: unmatched payments, open credit notes, overpayments: deducted from the
-      due items, oldest due first (each due item's ``still_due`` says what is left of it).
+      due items, oldest due first (each due item's ``still_due`` says what is left of it,
+      ``credited`` which credits settled the rest, with their dates).
 
     Amounts are in one currency (``currency_id``): the items' own currency when all due
     items and credits share it, else the company currency. ``net_company`` is the net in
@@ -56,12 +57,19 @@ class CollectionDemand:
         self.net_company = max(
             sum(item["residual"] for item in self.due) + sum(item["residual"] for item in self.credits), 0.0
         )
-        # Credits settle the oldest due items first.
-        available = -self.credit_total
+        # Credits settle the oldest due items first, the oldest credit first. Each due item
+        # keeps which credits settled it and from when (``credited``: [(date, value)]), so that
+        # interest stops on a payment received but not yet matched.
+        credits = [[item["date"], -item["value"]] for item in sorted(self.credits, key=lambda c: c["date"])]
         for item in self.due:
-            used = min(item["value"], available)
-            item["still_due"] = item["value"] - used
-            available -= used
+            item["credited"], left = [], item["value"]
+            for credit in credits:
+                used = min(left, credit[1])
+                if used > 0:
+                    item["credited"].append((credit[0], used))
+                    credit[1] -= used
+                    left -= used
+            item["still_due"] = left
 
 
 class ResPartner(models.Model):

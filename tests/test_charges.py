@@ -123,6 +123,67 @@ class TestCharges(CollectionsCommon):
         run = self.env["account.collection.run"].search([("company_id", "=", self.company.id)], limit=1)
         self.assertEqual(run.charge_count, 1)
 
+    def test_interest_stops_on_a_payment_not_yet_matched(self):
+        """The same debt as above, but the 400 received on 8 June is not matched with the
+        invoice yet (booked on account). The demand deducts it, and so does the interest, from
+        the day it was received: 2.79 again, not 1,000 x 10% x 13/365 = 3.56. A credit older
+        than the invoice counts from the invoice's date. When the payment is matched later, the
+        days already charged are not charged again."""
+        invoice = self._invoice(self.customer, 1000.0, DUE, invoice_date=date(2026, 5, 2))
+        credit = self._unmatched_credit(self.customer, 400.0, date(2026, 6, 8))
+        self._run(MONDAY)
+        interest = self._charges().filtered(lambda c: c.kind == "interest")
+        self.assertAlmostEqual(interest.amount, 2.79)
+        demand = self.customer._collection_demands(MONDAY)[self.customer.id]
+        self.assertAlmostEqual(demand.net, 600.0)
+        # Matched now: the claim on 19 June charges 15 to 18 June on the 600 left (0.66).
+        (invoice | credit).line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        ).reconcile()
+        self._run(CLAIM_DAY)
+        interest = self._charges().filtered(lambda c: c.kind == "interest") - interest
+        self.assertEqual((interest.date_from, interest.date_to), (date(2026, 6, 15), date(2026, 6, 18)))
+        self.assertAlmostEqual(interest.amount, 0.66)
+
+    def test_a_credit_settles_the_oldest_item_first(self):
+        """Two invoices of 1,000 due 1 and 4 June, 1,200 received on account on 10 June: the
+        credit settles the first invoice (1,000 from 10 June) and 200 of the second. Interest
+        to 14 June: first 1,000 x 10% x 8/365 = 2.19; second 1,000 x 5/365 + 800 x 5/365 =
+        1.37 + 1.10 = 2.47."""
+        first = self._invoice(self.customer, 1000.0, DUE, invoice_date=date(2026, 5, 2))
+        second = self._invoice(self.customer, 1000.0, date(2026, 6, 4), invoice_date=date(2026, 5, 6))
+        self._unmatched_credit(self.customer, 1200.0, date(2026, 6, 10))
+        demand = self.customer._collection_demands(MONDAY)[self.customer.id]
+        self.assertEqual(
+            [(item["id"], item["credited"]) for item in demand.due],
+            [
+                (first.collection_item_ids.id, [(date(2026, 6, 10), 1000.0)]),
+                (second.collection_item_ids.id, [(date(2026, 6, 10), 200.0)]),
+            ],
+        )
+        self._run(MONDAY)
+        interest = self._charges().filtered(lambda c: c.kind == "interest")
+        by_item = {charge.line_id.move_id: charge.amount for charge in interest}
+        self.assertAlmostEqual(by_item[first], 2.19)
+        self.assertAlmostEqual(by_item[second], 2.47)
+
+    def test_a_fee_without_an_exchange_rate_is_not_guessed(self):
+        """An invoice in a currency whose first rate comes after the run's day: the fee (stated
+        in the company currency) cannot be converted. The customer is left uncharged that day
+        and its chatter says why; the step itself is taken."""
+        foreign = self.setup_other_currency("EUR", rates=[("2026-07-01", 2.0)])
+        self._invoice(self.customer, 2000.0, DUE, invoice_date=date(2026, 5, 2), currency=foreign)
+        self._run(MONDAY)
+        self.assertFalse(self._charges())
+        self.assertIn(
+            "No exchange rate of EUR",
+            self.customer.message_ids[:1].body,
+        )
+        self.assertTrue(
+            self.env["account.collection.history"].search([("partner_id", "=", self.customer.id)]),
+            "the demand step is taken without its charges",
+        )
+
     def test_fee_invoice_falls_due_next_day_in_the_customers_language(self):
         """A customer on 30-day payment terms who reads Hungarian: the fee invoice still falls due
         the day after the step (the letter's date, not the terms'), and its lines read in
@@ -150,6 +211,16 @@ class TestCharges(CollectionsCommon):
             self.policy, self.demand, invoice.collection_item_ids, Charge, date(2026, 6, 3)
         )
         self.assertIn("(1 day at 10% on", one_day[0]["description"])
+        # A rate with decimals reads with the customer's decimal separator.
+        Charge = Charge.with_context(lang="hu_HU")
+        one_day = Charge._collection_interest_values(
+            self.policy.copy({"margin": 10.5}),
+            self.demand,
+            invoice.collection_item_ids,
+            Charge,
+            date(2026, 6, 3),
+        )
+        self.assertIn("(1 nap 10,5% kamattal", one_day[0]["description"])
 
     def test_interest_is_never_charged_twice(self):
         """A second run the same day charges nothing; the claim on 19 June charges interest from
@@ -229,8 +300,9 @@ class TestCharges(CollectionsCommon):
             .create({"reason": "Goodwill: first delay"})
         )
         with freeze_time(MONDAY):
-            wizard.action_waive()
+            action = wizard.action_waive()
         self.assertEqual(interest.state, "waived")
+        self.assertIn(interest.waive_move_id.name, action["params"]["message"], "the manager is told")
         self.assertEqual(interest.waived_by_id, self.manager)
         credit = interest.waive_move_id
         self.assertEqual((credit.move_type, credit.state), ("out_refund", "posted"))

@@ -18,5 +18,16 @@ class AccountCollectionChargeWaive(models.TransientModel):
 
     def action_waive(self):
         self.ensure_one()
-        self.charge_ids._collection_waive(self.reason)
-        return {"type": "ir.actions.act_window_close"}
+        credits = self.charge_ids._collection_waive(self.reason)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._(
+                    "Charges waived: %(credit_notes)s posted and matched with the fee invoice.",
+                    credit_notes=", ".join(credits.mapped("name")),
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
