@@ -246,6 +246,7 @@ class AccountCollectionCall(models.Model):
                     "user_id": user.id,
                     "automated": True,
                     "collection_call_time": call_time,
+                    "collection_company_id": self.company_id.id,
                 }
             )
         )

@@ -836,7 +836,9 @@ class AccountCollectionRun(models.Model):
         tasks += self._collection_letter_tasks(letters, today)
         tasks += self._collection_manager_tasks(notices + legal, owners)
         self._collection_hand_to_lawyers(legal, company)
-        activity_of = self._collection_create_activities(calls, owners, today, tasks, call_day, demands)[0]
+        activity_of = self._collection_create_activities(
+            calls, owners, today, tasks, call_day, demands, company=company
+        )[0]
         for vals in history_vals:
             if vals.get("did_call"):
                 vals["activity_id"] = activity_of[vals["partner_id"]].id
@@ -945,7 +947,9 @@ class AccountCollectionRun(models.Model):
         return {activity.res_id: activity for activity in calls}
 
     @api.model
-    def _collection_create_activities(self, calls, owners, today, tasks=(), call_day=None, demands=None):
+    def _collection_create_activities(
+        self, calls, owners, today, tasks=(), call_day=None, demands=None, company=None
+    ):
         """Create the day's calls and collection tasks in one go; returns ({customer id: call},
         tasks).
 
@@ -988,6 +992,7 @@ class AccountCollectionRun(models.Model):
                     "user_id": owners[partner_id].id,
                     "automated": True,
                     "collection_call_time": first_level.call_time,
+                    "collection_company_id": (company or self.env.company).id,
                 }
             )
         new_calls = len(vals_list)

@@ -13,6 +13,14 @@ class MailActivity(models.Model):
     collection_call_time = fields.Float(
         string="Call Time", help="Time of day a collection call is planned for."
     )
+    # A customer is shared by the companies, and a collector works for several: the call says
+    # whose receivables it is about, for the managers' figures.
+    collection_company_id = fields.Many2one(
+        "res.company",
+        string="Collection Company",
+        readonly=True,
+        help="Company whose receivables the call is about.",
+    )
 
     def _collection_calls(self):
         call_type = self.env.ref(CALL_TYPE, raise_if_not_found=False)

@@ -44,6 +44,19 @@ def receipt_lines():
     )
 
 
+def kept_rate_select(model, aggregate_spec, query):
+    """Over a week or a month, the kept rate is the promises kept among all those decided in the
+    period, not the average of the days' rates (a day with one promise would weigh as much as a
+    day with fifty). None when the spec is not the kept rate."""
+    if aggregate_spec != "kept_rate:avg":
+        return None
+    return SQL(
+        "SUM(%s) * 100.0 / NULLIF(SUM(%s), 0)",
+        model._field_to_sql(model._table, "kept_count", query),
+        model._field_to_sql(model._table, "decided_count", query),
+    )
+
+
 class AccountCollectionKpi(models.Model):
     _name = "account.collection.kpi"
     _description = "Collection Figures"
@@ -86,13 +99,16 @@ class AccountCollectionKpi(models.Model):
     partial_count = fields.Integer(string="Promises Partly Kept", readonly=True)
     broken_count = fields.Integer(string="Promises Broken", readonly=True)
     broken_amount = fields.Monetary(string="Amount Broken", readonly=True)
+    decided_count = fields.Integer(
+        string="Promises Decided", readonly=True, help="Promises kept, partly kept or broken."
+    )
     kept_rate = fields.Float(
         string="Kept Rate (%)",
         digits=(16, 1),
         aggregator="avg",
         readonly=True,
-        help="Promises kept among those decided that day. Over a week or a month this shows the "
-        "average of the days' rates; Promises Kept and Promises Broken give the exact count.",
+        help="Promises kept among those decided (kept, partly kept or broken) that day, or over "
+        "the week or month shown.",
     )
     dispute_opened = fields.Integer(string="Disputes Opened", readonly=True)
     dispute_resolved = fields.Integer(string="Disputes Resolved", readonly=True)
@@ -101,9 +117,22 @@ class AccountCollectionKpi(models.Model):
         digits=(16, 1),
         aggregator="avg",
         readonly=True,
-        help="Days the disputes resolved that day had been open.",
+        help="Days the disputes resolved that day (or in the week or month shown) had been open, on average.",
     )
     legal_count = fields.Integer(string="Handed to Lawyers", readonly=True)
+
+    def _read_group_select(self, aggregate_spec, query):
+        select = kept_rate_select(self, aggregate_spec, query)
+        if select is not None:
+            return select
+        if aggregate_spec == "dispute_days:avg":
+            # Weighted by the disputes resolved each day, as the kept rate is by the promises.
+            return SQL(
+                "SUM(%(days)s * %(count)s) / NULLIF(SUM(%(count)s) FILTER (WHERE %(days)s IS NOT NULL), 0)",
+                days=self._field_to_sql(self._table, "dispute_days", query),
+                count=self._field_to_sql(self._table, "dispute_resolved", query),
+            )
+        return super()._read_group_select(aggregate_spec, query)
 
     @property
     def _table_query(self):
@@ -193,6 +222,7 @@ class AccountCollectionKpi(models.Model):
                        COUNT(*) FILTER (WHERE state = 'broken') AS broken_count,
                        SUM(amount - COALESCE(paid_amount, 0)) FILTER (WHERE state = 'broken')
                            AS broken_amount,
+                       COUNT(*) AS decided_count,
                        COUNT(*) FILTER (WHERE state = 'kept') * 100.0 / COUNT(*) AS kept_rate
                   FROM account_collection_promise
                  WHERE state IN ('kept', 'partial', 'broken')
@@ -223,6 +253,7 @@ class AccountCollectionKpi(models.Model):
                    COALESCE(decided.partial_count, 0) AS partial_count,
                    COALESCE(decided.broken_count, 0) AS broken_count,
                    COALESCE(decided.broken_amount, 0) AS broken_amount,
+                   COALESCE(decided.decided_count, 0) AS decided_count,
                    decided.kept_rate,
                    COALESCE(disputes.dispute_opened, 0) AS dispute_opened,
                    COALESCE(disputes.dispute_resolved, 0) AS dispute_resolved,
@@ -299,6 +330,36 @@ class AccountCollectionKpi(models.Model):
             self.env._("Promises made or decided on %(date)s", date=format_date(self.env, self.date)),
         )
 
+    def action_open_disputes(self):
+        """The invoices disputed or whose dispute was resolved that day (the figure's source: the
+        tracked dispute flag)."""
+        self.ensure_one()
+        self.env["mail.tracking.value"].flush_model()
+        self.env["mail.message"].flush_model(["model", "res_id", "date"])
+        move_ids = [
+            move_id
+            for (move_id,) in self.env.execute_query(
+                SQL(
+                    """
+                    SELECT DISTINCT message.res_id
+                      FROM mail_tracking_value change
+                      JOIN mail_message message ON message.id = change.mail_message_id
+                      JOIN account_move move ON move.id = message.res_id
+                     WHERE message.model = 'account.move' AND change.field_id = %s
+                       AND message.date::date = %s AND move.company_id = %s
+                    """,
+                    self.env["ir.model.fields"]._get("account.move", "collection_disputed").id,
+                    self.date,
+                    self.company_id.id,
+                )
+            )
+        ]
+        return self._collection_records(
+            "account.move",
+            [("id", "in", move_ids)],
+            self.env._("Disputes opened or resolved on %(date)s", date=format_date(self.env, self.date)),
+        )
+
     def action_open_handovers(self):
         self.ensure_one()
         return self._collection_records(
@@ -346,21 +407,31 @@ class AccountCollectionCollectorKpi(models.Model):
     promised_amount = fields.Monetary(readonly=True)
     kept_count = fields.Integer(string="Promises Kept", readonly=True)
     broken_count = fields.Integer(string="Promises Broken", readonly=True)
+    decided_count = fields.Integer(
+        string="Promises Decided", readonly=True, help="Promises kept, partly kept or broken."
+    )
     kept_rate = fields.Float(
         string="Kept Rate (%)",
         digits=(16, 1),
         aggregator="avg",
         readonly=True,
-        help="Promises kept among those decided that day (over a period: the average of the days' rates).",
+        help="Promises kept among those decided (kept, partly kept or broken) that day, or over "
+        "the week or month shown.",
     )
     collected = fields.Monetary(string="Collected in Portfolio", readonly=True)
+
+    def _read_group_select(self, aggregate_spec, query):
+        select = kept_rate_select(self, aggregate_spec, query)
+        return super()._read_group_select(aggregate_spec, query) if select is None else select
 
     @property
     def _table_query(self):
         return SQL(
             """
             WITH open_calls AS (
-                SELECT users.company_id, activity.user_id, activity.date_deadline AS date,
+                -- The call's company; a call planned by hand, the collector's company.
+                SELECT COALESCE(activity.collection_company_id, users.company_id) AS company_id,
+                       activity.user_id, activity.date_deadline AS date,
                        COUNT(*) AS open_call_count,
                        COUNT(*) FILTER (WHERE activity.date_deadline < %(today)s) AS overdue_call_count
                   FROM mail_activity activity
@@ -368,7 +439,7 @@ class AccountCollectionCollectorKpi(models.Model):
                  WHERE activity.activity_type_id = %(call_type)s
                    AND activity.res_model = 'res.partner'
                    AND activity.active
-                 GROUP BY users.company_id, activity.user_id, activity.date_deadline
+                 GROUP BY 1, activity.user_id, activity.date_deadline
             ),
             -- A payment counts for the collector whose portfolio held the customer when it
             -- paid: its last snapshot up to that day (one who paid everything has none that day).
@@ -422,6 +493,7 @@ class AccountCollectionCollectorKpi(models.Model):
                 SELECT company_id, user_id, state_date AS date,
                        COUNT(*) FILTER (WHERE state = 'kept') AS kept_count,
                        COUNT(*) FILTER (WHERE state = 'broken') AS broken_count,
+                       COUNT(*) AS decided_count,
                        COUNT(*) FILTER (WHERE state = 'kept') * 100.0 / COUNT(*) AS kept_rate
                   FROM account_collection_promise
                  WHERE state IN ('kept', 'partial', 'broken')
@@ -439,6 +511,7 @@ class AccountCollectionCollectorKpi(models.Model):
                    COALESCE(made.promised_amount, 0) AS promised_amount,
                    COALESCE(decided.kept_count, 0) AS kept_count,
                    COALESCE(decided.broken_count, 0) AS broken_count,
+                   COALESCE(decided.decided_count, 0) AS decided_count,
                    decided.kept_rate,
                    COALESCE(paid.collected, 0) AS collected
               FROM keys

@@ -2,7 +2,9 @@
 CEI, money collected and promises, per company and per collector, two currencies, a partial
 payment and a credit note."""
 
+import importlib.util
 from datetime import date
+from pathlib import Path
 
 from freezegun import freeze_time
 
@@ -200,6 +202,13 @@ class TestKpi(CollectionsCommon):
             self.assertEqual(sum(receipts.mapped("balance")), -600.0)
             snapshots = self.env["account.collection.snapshot"].search(row.action_open_snapshots()["domain"])
             self.assertEqual(snapshots.partner_id, self.alpha | self.beta)
+            # The dispute counts open the invoices concerned.
+            for day in (MARCH, date(2026, 3, 12)):
+                disputed = self.env["account.move"].search(self._kpi(day).action_open_disputes()["domain"])
+                self.assertEqual(disputed, beta_invoice)
+            self.assertFalse(
+                self.env["account.move"].search(self._kpi(date(2026, 3, 13)).action_open_disputes()["domain"])
+            )
             handed = self._kpi(date(2026, 3, 20))
             history = self.env["account.collection.history"].search(handed.action_open_handovers()["domain"])
             self.assertEqual(history.partner_id, self.alpha)
@@ -230,11 +239,29 @@ class TestKpi(CollectionsCommon):
         call.with_user(self.manager).write({"review_rating": "3"})
         planned = self._kpi(APRIL, "account.collection.collector.kpi", user_id=self.collector.id)
         self.assertEqual((planned.call_count, planned.review_count, planned.rating), (1, 1, 3.0))
+        # A third call is about the other company's receivables (a customer both companies
+        # share): it counts there, not in the collector's own company.
+        self.env["mail.activity"].create(
+            {
+                "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "res_id": self.alpha.id,
+                "activity_type_id": call_type.id,
+                "date_deadline": date(2026, 3, 30),
+                "user_id": self.collector.id,
+                "collection_company_id": self.other.id,
+            }
+        )
         with freeze_time(APRIL):
-            march = self.env["account.collection.collector.kpi"].search(
-                [("user_id", "=", self.collector.id), ("date", "=", date(2026, 3, 30))]
+            march = (
+                self.env["account.collection.collector.kpi"]
+                .sudo()
+                .search([("user_id", "=", self.collector.id), ("date", "=", date(2026, 3, 30))])
+                .grouped("company_id")
             )
-            self.assertEqual((march.open_call_count, march.overdue_call_count), (2, 2))
+            self.assertEqual(
+                (march[self.company].open_call_count, march[self.company].overdue_call_count), (2, 2)
+            )
+            self.assertEqual(march[self.other].open_call_count, 1)
             calls = self.env["account.collection.call"].search(planned.action_open_calls()["domain"])
             self.assertEqual(calls, call)
 
@@ -287,6 +314,82 @@ class TestKpi(CollectionsCommon):
         theirs = self._kpi(broken_on, "account.collection.collector.kpi", user_id=self.collector_b.id)
         self.assertEqual((mine.kept_count, mine.broken_count, mine.kept_rate), (1, 0, 100.0))
         self.assertEqual((theirs.kept_count, theirs.broken_count, theirs.kept_rate), (0, 1, 0.0))
+        # Over the month: one promise kept of the two decided, 50%. Another customer's promise
+        # broken on 16 April makes it one of three: 33.3%, not the average of the days' rates
+        # (100% on the 6th, 0% on the 16th: 50%).
+        gamma = self.env["res.partner"].create({"name": "Gamma", "is_company": True})
+        gamma_invoice = self._invoice(gamma, 300.0, date(2026, 3, 16), invoice_date=MARCH)
+        with freeze_time(APRIL):
+            third = Promise.create(
+                {
+                    "partner_id": gamma.id,
+                    "company_id": self.company.id,
+                    "move_ids": [Command.set(gamma_invoice.ids)],
+                    "currency_id": gamma_invoice.currency_id.id,
+                    "amount": 100.0,
+                    "date": date(2026, 4, 10),
+                    "user_id": self.collector_b.id,
+                }
+            )
+        with freeze_time(broken_on):
+            third._evaluate(broken_on)
+        self.assertEqual(third.state, "broken")
+        self.env.flush_all()
+        april = [
+            ("date", ">=", APRIL),
+            ("date", "<=", date(2026, 4, 30)),
+            ("company_id", "=", self.company.id),
+        ]
+        with freeze_time(broken_on):
+            [(kept_count, decided, rate)] = self.env["account.collection.kpi"]._read_group(
+                april, [], ["kept_count:sum", "decided_count:sum", "kept_rate:avg"]
+            )
+            self.assertEqual((kept_count, decided), (1, 3))
+            self.assertAlmostEqual(rate, 100 / 3)
+            [(rate_b,)] = self.env["account.collection.collector.kpi"]._read_group(
+                [*april, ("user_id", "=", self.collector_b.id)], [], ["kept_rate:avg"]
+            )
+            self.assertEqual(rate_b, 0.0)
+
+    def test_upgrade_names_the_company_of_the_calls_the_run_planned(self):
+        """19.0.1.2.0: a call planned by the run before the upgrade gets the company of its step;
+        a call planned by hand keeps none."""
+        call_type = self.env.ref("account_collections.mail_activity_type_collection_call")
+        planned, by_hand = self.env["mail.activity"].create(
+            [
+                {
+                    "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+                    "res_id": partner.id,
+                    "activity_type_id": call_type.id,
+                    "date_deadline": APRIL,
+                    "user_id": self.collector.id,
+                }
+                for partner in (self.alpha, self.beta)
+            ]
+        )
+        self.env["account.collection.history"].sudo()._collection_insert(
+            [
+                {
+                    "date": APRIL,
+                    "partner_id": self.alpha.id,
+                    "company_id": self.other.id,
+                    "ladder_id": self.ladder.id,
+                    "level_id": self.levels[0].id,
+                    "user_id": self.collector.id,
+                    "activity_id": planned.id,
+                    "did_call": True,
+                }
+            ]
+        )
+        self.env.flush_all()
+        path = Path(__file__).parents[1] / "migrations" / "19.0.1.2.0" / "post-migrate.py"
+        spec = importlib.util.spec_from_file_location("collections_migrate_1_2", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.migrate(self.env.cr, "19.0.1.1.0")
+        self.env.invalidate_all()
+        self.assertEqual(planned.collection_company_id, self.other)
+        self.assertFalse(by_hand.collection_company_id)
 
     def test_a_customer_who_pays_everything_counts_for_its_collector(self):
         """Alpha pays its 1,000 in full on 1 April: the April snapshot no longer holds it, and the

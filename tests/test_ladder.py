@@ -306,6 +306,8 @@ class TestLadder(CollectionsCommon):
         # Activities carry their document's name in the database, not only in the cache.
         self.env.invalidate_all()
         self.assertEqual(set((tasks | self._calls(self.customer)).mapped("res_name")), {self.customer.name})
+        # The call says whose receivables it is about (the managers' figures count it there).
+        self.assertEqual(self._calls(self.customer).collection_company_id, self.company)
         self._post(self.customer, 100, date(2026, 6, 18))
         self.assertEqual(self._run(date(2026, 6, 16)), {})
         self.assertEqual(self._history(self.customer), history, "no step after the hand-over")

@@ -469,6 +469,7 @@ class TestPromises(CollectionsCommon):
                 retry = self._calls().sorted("id")[-1]
                 self.assertEqual(retry.date_deadline, day(1))
                 self.assertIn(f"no answer {attempt + 1} of 2", retry.summary)
+                self.assertEqual(retry.collection_company_id, self.company)
         self.assertEqual(len(self._calls()), 2)  # the third attempt escalated instead
         escalation = self.customer.activity_ids.filtered(
             lambda a: "did not answer 3 calls" in (a.summary or "")
