@@ -444,6 +444,7 @@ def counts(env):
         "emails": env["mail.mail"].search_count([]),
         "letters": env["account.collection.history"].search_count([("letter_state", "!=", False)]),
         "history": env["account.collection.history"].search_count([]),
+        "fee_invoices": env["account.move"].search_count([("collection_is_charge", "=", True)]),
     }
 
 
@@ -498,6 +499,8 @@ def steady_day(env, companies, open_items, size, walked=30):
             break
         for company in companies:
             Run.with_company(company)._collection_run(company, today=day, commit=True)
+            # The managers' history, as the daily snapshot job writes it: the figures read it.
+            env["account.collection.snapshot"].with_company(company)._collection_take(company, day)
         env["mail.activity"].search([("automated", "=", True), ("date_deadline", "<=", day)]).unlink()
         env.cr.commit()
         env.invalidate_all()
@@ -507,6 +510,48 @@ def steady_day(env, companies, open_items, size, walked=30):
         flush=True,
     )
     run_day(env, companies, days[-1], f"a working day in the steady state ({days[-1]})", open_items)
+    env.cr.commit()
+    return days[-1]
+
+
+def figures(env):
+    """What a manager's morning reads: a month of company figures by week (the graph), the
+    month's totals (the pivot) and the collector figures of the month."""
+    Kpi, Collector = env["account.collection.kpi"], env["account.collection.collector.kpi"]
+    stocks = ["open_amount:avg", "overdue_amount:avg", "dso:avg", "best_dso:avg", "cei:avg"]
+    flows = ["collected:sum", "kept_count:sum", "broken_count:sum", "kept_rate:avg"]
+    rows = Kpi._read_group([], ["date:week"], stocks + flows)
+    rows += Kpi._read_group([], ["date:month"], stocks + flows)
+    rows += Collector._read_group(
+        [], ["user_id"], ["call_count:sum", "overdue_call_count:sum", "kept_rate:avg", "collected:sum"]
+    )
+    return len(rows)
+
+
+def charges_day(env, companies, day, open_items):
+    """The next working day with late-payment charges enabled on every level (40 per overdue
+    item and 10 % interest from 60 days back): fee invoices posted, the sales journals' sequence
+    taken, for every customer whose step demands something."""
+    for company in companies:
+        policy = env["account.collection.charge.policy"].create(
+            {
+                "name": "Bench: 40 per item, 10 %",
+                "company_id": company.id,
+                "fee_currency_id": company.currency_id.id,
+                "fee_per_item": 40.0,
+                "interest": True,
+                "margin": 10.0,
+            }
+        )
+        env["account.collection.ladder.level"].search([("ladder_id.company_id", "=", company.id)]).write(
+            {"charge_policy_id": policy.id}
+        )
+        company.sudo().write(
+            {"collection_charges_enabled": True, "collection_charges_since": TODAY - timedelta(days=60)}
+        )
+    env.cr.commit()
+    workdays = companies[0]._collection_workdays(day + timedelta(days=1), day + timedelta(days=7))
+    run_day(env, companies, workdays.dates[0], "next working day, with charges", open_items)
     env.cr.commit()
 
 
@@ -582,13 +627,18 @@ def run_ladder_and_promises(env, size):
         broken = promises._evaluate(TODAY)
         extra["broken"] = len(broken)
     cr.commit()
-    steady_day(env, companies, open_items, size)
+    last_day = steady_day(env, companies, open_items, size)
     # The managers' daily receivables snapshot (target: 1 s per 10,000 open items).
     open_now = sum(Line.search_count(Line._collection_open_domain(company)) for company in companies)
     with measure(env, f"receivables snapshot of {open_now} open items", per=(open_now, "items")):
         for company in companies:
-            env["account.collection.snapshot"].with_company(company)._collection_take(company, TODAY)
+            env["account.collection.snapshot"].with_company(company)._collection_take(company, last_day)
     cr.commit()
+    snapshots = env["account.collection.snapshot"].search_count([])
+    env.invalidate_all()
+    with measure(env, f"collection figures over {snapshots} snapshots") as extra:
+        extra["groups"] = figures(env)
+    charges_day(env, companies, last_day, open_now)
     return main_co
 
 
