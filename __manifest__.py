@@ -7,7 +7,7 @@
     "website": "https://github.com/account-collections/account_collections",
     "author": "account_collections developers",
     "license": "LGPL-3",
-    "depends": ["account", "mail", "resource"],
+    "depends": ["account", "mail", "portal", "resource"],
     "data": [
         # groups, then access, then record rules
         "security/account_collections_groups.xml",
@@ -44,6 +44,7 @@
         "views/account_move_views.xml",
         "views/res_config_settings_views.xml",
         "views/res_partner_views.xml",
+        "views/portal_templates.xml",
         "views/account_collections_menus.xml",
     ],
     "assets": {

@@ -20,3 +20,4 @@ from . import res_partner_dunning
 from . import account_collection_exclusion
 from . import account_collection_charge
 from . import account_collection_snapshot
+from . import res_partner_portal

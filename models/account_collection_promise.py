@@ -61,7 +61,13 @@ class AccountCollectionPromise(models.Model):
         help="Payments from this day on count towards the promise.",
     )
     source = fields.Selection(
-        [("call", "Call"), ("email", "E-mail"), ("letter", "Letter"), ("meeting", "Meeting")],
+        [
+            ("call", "Call"),
+            ("email", "E-mail"),
+            ("letter", "Letter"),
+            ("meeting", "Meeting"),
+            ("portal", "Portal"),
+        ],
         required=True,
         default="call",
     )

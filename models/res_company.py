@@ -40,6 +40,19 @@ class ResCompany(models.Model):
         groups=MANAGER,
         help="A promise to pay may not be dated further than this many days ahead.",
     )
+    collection_portal_link_days = fields.Integer(
+        string="Portal Link Validity (days)",
+        default=60,
+        groups=MANAGER,
+        help="Days the link in a reminder or letter opens the customer's page without logging in.",
+    )
+    collection_portal_promise_days = fields.Integer(
+        string="Portal Promises (days)",
+        default=0,
+        groups=MANAGER,
+        help="Days from today a customer may promise to pay on the portal without its collector's "
+        "agreement, beyond its approved tolerance. A later date becomes a request for the collector.",
+    )
     collection_promise_grace = fields.Integer(
         string="Promise Grace (working days)",
         default=3,

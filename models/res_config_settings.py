@@ -25,6 +25,12 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.collection_promise_horizon", readonly=False
     )
     collection_promise_grace = fields.Integer(related="company_id.collection_promise_grace", readonly=False)
+    collection_portal_link_days = fields.Integer(
+        related="company_id.collection_portal_link_days", readonly=False
+    )
+    collection_portal_promise_days = fields.Integer(
+        related="company_id.collection_portal_promise_days", readonly=False
+    )
     collection_credit_hold = fields.Boolean(related="company_id.collection_credit_hold", readonly=False)
     collection_limit_policy = fields.Selection(related="company_id.collection_limit_policy", readonly=False)
     collection_broken_promise_limit = fields.Integer(

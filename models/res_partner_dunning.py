@@ -91,7 +91,7 @@ class ResPartner(models.Model):
         self.env["account.collection.promise"].flush_model(["state", "move_ids"])
         query = SQL(
             """
-            SELECT customer.commercial_partner_id, aml.id, aml.move_name, aml.date,
+            SELECT customer.commercial_partner_id, aml.id, aml.move_id, aml.move_name, aml.date,
                    COALESCE(aml.date_maturity, aml.date), aml.amount_residual,
                    aml.amount_residual_currency, aml.currency_id,
                    aml.collection_level_id, aml.collection_level_sequence,
@@ -108,6 +108,7 @@ class ResPartner(models.Model):
         items = defaultdict(list)
         names = (
             "id",
+            "move_id",
             "name",
             "date",
             "due",
@@ -251,6 +252,7 @@ class ResPartner(models.Model):
         bank = company.partner_id.bank_ids[:1]
         collector = partner._collection_collector()
         deadline = level.payment_days and today + timedelta(days=level.payment_days)
+        reference = partner.commercial_partner_id.ref or str(partner.commercial_partner_id.id)
         return {
             "level": level,
             "title": level.letter_title or env._("Payment reminder"),
@@ -266,7 +268,17 @@ class ResPartner(models.Model):
             "net": amount_text(currency, demand.net),
             "has_credits": bool(demand.credits),
             "bank": bank and " ".join(filter(None, [bank.acc_number, bank.bank_id.name, bank.bank_id.bic])),
-            "reference": partner.commercial_partner_id.ref or str(partner.commercial_partner_id.id),
+            "reference": reference,
+            # The customer's page (see, promise, dispute), signed on the letter's day.
+            "portal_url": partner.commercial_partner_id._collection_portal_url(today),
+            # A payment QR code where the company shows them on invoices and its bank and
+            # country have a QR method (Odoo's own, from the bank account).
+            "qr": company.qr_code
+            and bank
+            and not currency.is_zero(demand.net)
+            and bank.build_qr_code_base64(
+                demand.net, reference, None, currency, partner.commercial_partner_id
+            ),
             "collector": collector.name,
             "collector_contact": ", ".join(filter(None, [collector.email, collector.phone])),
             # The distributions' wkhtmltopdf (unpatched Qt) drops the layout's header: the PDF

@@ -1,0 +1,343 @@
+"""Debtors help themselves: the customer's collection page on the portal.
+
+A signed link (in every reminder e-mail and letter) opens, without logging in, the page of one
+customer: what is overdue and what is coming due (the demand the ladder makes: the same netted
+items), credits, the total to pay, the reminders and letters sent, the promises. From it the
+customer promises to pay or disputes an invoice. The rules live here; the controller only reads
+the request and renders.
+
+The link is an HMAC of the customer, the day it was issued and the customer's link generation:
+nothing is written when links are made (a daily run makes thousands), a link expires after the
+company's *Portal Link Validity*, and a manager revokes every link of a customer at once.
+"""
+
+import hmac as std_hmac
+from datetime import date, timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import format_date
+from odoo.tools.misc import hmac
+
+from ..const import MANAGER, TODO_TYPE
+
+PORTAL_SCOPE = "account_collections.portal"
+# History rows the page lists, newest first.
+PORTAL_HISTORY = 20
+
+
+class ResPartner(models.Model):
+    _inherit = "res.partner"
+
+    collection_portal_generation = fields.Integer(
+        string="Portal Link Generation",
+        copy=False,
+        groups=MANAGER,
+        help="Raised when a manager revokes the customer's portal links: links signed before stop working.",
+    )
+
+    # ------------------------------------------------------------------
+    # The signed link
+    # ------------------------------------------------------------------
+    def _collection_portal_signature(self, issued):
+        self.ensure_one()
+        partner = self.sudo()
+        return hmac(
+            self.env(su=True),
+            PORTAL_SCOPE,
+            (partner.id, issued.isoformat(), partner.collection_portal_generation),
+        )
+
+    def _collection_portal_path(self, issued=None):
+        commercial = self.commercial_partner_id
+        issued = issued or fields.Date.context_today(self)
+        signature = commercial._collection_portal_signature(issued)
+        return f"/collections/{commercial.id}/{issued.isoformat()}/{signature}"
+
+    def _collection_portal_url(self, issued=None):
+        """The customer's page, signed today: for the reminder e-mails and letters."""
+        return self.get_base_url() + self._collection_portal_path(issued)
+
+    @api.model
+    def _collection_portal_customer(self, partner_id, issued, signature):
+        """The customer a link opens, in sudo; AccessError for a wrong, revoked or expired link
+        (the controller answers 404 alike, telling nothing of which)."""
+        refused = AccessError(self.env._("This link is not valid any more: ask your contact for a new one."))
+        try:
+            day = date.fromisoformat(issued)
+        except (TypeError, ValueError):
+            raise refused from None
+        partner = self.sudo().browse(partner_id).exists()
+        if not partner or partner.commercial_partner_id != partner:
+            raise refused
+        today = fields.Date.context_today(self)
+        days = min(
+            (company.collection_portal_link_days for company in partner._collection_portal_companies()),
+            default=0,
+        )
+        if day > today or day < today - timedelta(days=days):
+            raise refused
+        if not std_hmac.compare_digest(str(signature), partner._collection_portal_signature(day)):
+            raise refused
+        return partner
+
+    def action_collection_revoke_portal_links(self):
+        """Every link sent to these customers stops working; the next reminder carries a new one."""
+        if not self.env.user.has_group(MANAGER):
+            raise AccessError(self.env._("Only collections managers can revoke portal links."))
+        for partner in self.commercial_partner_id.sudo():
+            partner.collection_portal_generation += 1
+            partner.message_post(
+                body=self.env._("Portal links revoked by %(user)s.", user=self.env.user.name),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    # ------------------------------------------------------------------
+    # What the page shows
+    # ------------------------------------------------------------------
+    def _collection_portal_companies(self):
+        """Companies where this customer has open receivable items (a link shows them all)."""
+        self.ensure_one()
+        rows = (
+            self.env["account.move.line"]
+            .sudo()
+            ._read_group(
+                [
+                    ("partner_id", "child_of", self.id),
+                    ("parent_state", "=", "posted"),
+                    ("account_id.account_type", "=", "asset_receivable"),
+                    ("reconciled", "=", False),
+                    ("amount_residual", ">", 0),
+                ],
+                ["company_id"],
+            )
+        )
+        return self.env["res.company"].sudo().browse([company.id for (company,) in rows])
+
+    def _collection_portal_values(self):
+        """Per company: the demand (as reminders state it), open promises, reminders and letters."""
+        self.ensure_one()
+        partner = self.sudo()
+        sections = []
+        for company in partner._collection_portal_companies():
+            customer = partner.with_company(company).with_context(lang=partner.lang or self.env.lang)
+            values = customer._collection_reminder_values()
+            demand = customer._collection_demand()
+            history = (
+                self.env["account.collection.history"]
+                .sudo()
+                .search(
+                    [
+                        ("partner_id", "=", partner.id),
+                        ("company_id", "=", company.id),
+                        "|",
+                        ("did_email", "=", True),
+                        ("did_letter", "=", True),
+                    ],
+                    order="date desc, id desc",
+                    limit=PORTAL_HISTORY,
+                )
+            )
+            promises = (
+                self.env["account.collection.promise"]
+                .sudo()
+                .search(
+                    [("partner_id", "=", partner.id), ("company_id", "=", company.id)],
+                    order="date desc, id desc",
+                    limit=PORTAL_HISTORY,
+                )
+            )
+            disputable = (
+                self.env["account.move"]
+                .sudo()
+                .browse(
+                    {
+                        item["move_id"]
+                        for item in demand.due + demand.held + demand.not_due
+                        if item.get("move_id")
+                    }
+                )
+            )
+            sections.append(
+                {
+                    "company": company,
+                    "letter": values,
+                    "net": demand.net,
+                    "currency": self.env["res.currency"].browse(demand.currency_id),
+                    "history": history,
+                    "promises": promises,
+                    "invoices": disputable.filtered(lambda m: m.move_type == "out_invoice"),
+                    "promise_limit": customer._collection_portal_promise_limit(demand),
+                }
+            )
+        return {"partner": partner, "sections": sections}
+
+    # ------------------------------------------------------------------
+    # What the customer does from it
+    # ------------------------------------------------------------------
+    def _collection_portal_promise_limit(self, demand=None):
+        """The latest date this customer may promise without its collector's agreement: its
+        approved tolerance counted from its oldest overdue item, or the company's self-service
+        days from today, whichever is later (both default to none: every promise is a request)."""
+        self.ensure_one()
+        partner = self.sudo()
+        demand = demand or partner._collection_demand()
+        today = demand.today
+        limit = today + timedelta(days=self.env.company.sudo().collection_portal_promise_days)
+        tolerated = partner.collection_tolerance_days and (
+            not partner.collection_tolerance_until or partner.collection_tolerance_until >= today
+        )
+        if tolerated and demand.due:
+            oldest = min(item["due"] for item in demand.due)
+            limit = max(limit, oldest + timedelta(days=partner.collection_tolerance_days))
+        return limit
+
+    def _collection_portal_promise(self, amount, day):
+        """A promise made on the portal: recorded and evaluated like one taken by phone when the
+        date is within the limit; otherwise a request for the collector. Returns 'promise' or
+        'request'. Runs in the current company (the section the customer acted on)."""
+        self.ensure_one()
+        partner = self.sudo()
+        demand = partner._collection_demand()
+        currency = self.env["res.currency"].browse(demand.currency_id)
+        moves = (
+            self.env["account.move"]
+            .sudo()
+            .browse({item["move_id"] for item in demand.due})
+            .filtered(lambda m: m.move_type == "out_invoice")
+        )
+        if not moves or currency.is_zero(demand.net):
+            raise UserError(self.env._("Nothing is overdue: there is nothing to promise."))
+        if len(moves.currency_id) > 1 or moves.currency_id != currency:
+            raise UserError(
+                self.env._(
+                    "Your overdue invoices are in several currencies: please contact %(user)s.",
+                    user=partner._collection_collector().name,
+                )
+            )
+        if not amount or currency.compare_amounts(amount, 0) <= 0:
+            raise ValidationError(self.env._("A promised amount must be greater than zero."))
+        if currency.compare_amounts(amount, demand.net) > 0:
+            raise ValidationError(
+                self.env._("You owe %(net)s: promise no more than that.", net=currency.format(demand.net))
+            )
+        today = demand.today
+        if not day or day < today:
+            raise ValidationError(self.env._("A promised date cannot be in the past."))
+        collector = partner._collection_collector()
+        limit = partner._collection_portal_promise_limit(demand)
+        text = self.env._(
+            "%(amount)s by %(date)s", amount=currency.format(amount), date=format_date(self.env, day)
+        )
+        if day > limit:
+            summary = self.env._("Portal: the customer asks to pay %(terms)s", terms=text)
+            note = self.env._(
+                "Beyond the date the customer may promise alone (%(limit)s): agree or call back.",
+                limit=format_date(self.env, limit),
+            )
+            partner._collection_portal_task(collector, summary, note)
+            partner.message_post(body=summary + " — " + note, subtype_xmlid="mail.mt_note")
+            return "request"
+        Promise = self.env["account.collection.promise"]
+        Promise._collection_check_terms(moves, [(amount, day)])
+        Promise.sudo().create(
+            {
+                "partner_id": partner.id,
+                "company_id": self.env.company.id,
+                "move_ids": [fields.Command.set(moves.ids)],
+                "currency_id": currency.id,
+                "amount": amount,
+                "date": day,
+                "date_start": today,
+                "source": "portal",
+                "user_id": collector.id,
+            }
+        )
+        summary = self.env._("Portal: the customer promised to pay %(terms)s", terms=text)
+        partner._collection_portal_task(collector, summary)
+        partner.message_post(body=summary, subtype_xmlid="mail.mt_note")
+        return "promise"
+
+    def _collection_portal_dispute(self, move_id, reason, attachment=None):
+        """The customer disputes one of its open invoices: the invoice is held (the ladder stops
+        demanding it, the rest goes on), the reason and the customer's document are logged on the
+        invoice, and the collector gets the dispute task."""
+        self.ensure_one()
+        partner = self.sudo()
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError(self.env._("Say why you dispute the invoice."))
+        move = (
+            self.env["account.move"]
+            .sudo()
+            .search(
+                [
+                    ("id", "=", move_id),
+                    ("move_type", "=", "out_invoice"),
+                    ("commercial_partner_id", "=", partner.id),
+                    ("company_id", "=", self.env.company.id),
+                ]
+            )
+        )
+        if not move or not move._collection_is_open():
+            raise UserError(self.env._("This invoice is not one of your open invoices."))
+        if move.collection_disputed:
+            raise UserError(self.env._("This invoice is already disputed."))
+        move.collection_disputed = True
+        attachments = []
+        if attachment:
+            name, content = attachment
+            attachments = [(name, content)]
+        move.message_post(
+            body=self.env._("Disputed by the customer on the portal: %(reason)s", reason=reason),
+            attachments=attachments,
+            subtype_xmlid="mail.mt_note",
+        )
+        summary = self.env._("Portal: the customer disputes %(invoice)s", invoice=move.name)
+        partner._collection_portal_task(partner._collection_collector(), summary, reason)
+        partner.message_post(body=summary + ": " + reason, subtype_xmlid="mail.mt_note")
+        return move
+
+    def _collection_portal_task(self, user, summary, note=False):
+        self.ensure_one()
+        return (
+            self.env["mail.activity"]
+            .sudo()
+            .with_context(mail_activity_quick_update=True)
+            .create(
+                {
+                    "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+                    "res_id": self.id,
+                    "activity_type_id": self.env.ref(TODO_TYPE).id,
+                    "summary": summary,
+                    "note": note,
+                    "date_deadline": fields.Date.context_today(self),
+                    "user_id": user.id,
+                    "automated": True,
+                }
+            )
+        )
+
+    def _collection_portal_letter_pdf(self, history_id):
+        """The PDF of a reminder or letter the customer received (one of its own history rows)."""
+        self.ensure_one()
+        history = (
+            self.env["account.collection.history"]
+            .sudo()
+            .search(
+                [
+                    ("id", "=", history_id),
+                    ("partner_id", "=", self.id),
+                    "|",
+                    ("did_email", "=", True),
+                    ("did_letter", "=", True),
+                ]
+            )
+        )
+        if not history:
+            raise AccessError(self.env._("This letter is not yours."))
+        report = self.env["ir.actions.report"].sudo().with_company(history.company_id)
+        return report._render_qweb_pdf(
+            "account_collections.account_collection_letter_report_history", history.ids
+        )[0]

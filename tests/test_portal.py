@@ -1,0 +1,237 @@
+"""The customer's collection page: the signed link of reminders and letters, what the page
+shows (the ladder's netted demand), promises and disputes made from it, and who gets in."""
+
+from datetime import timedelta
+
+from odoo import fields, http
+from odoo.exceptions import AccessError
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from .common import CollectionsCommon
+
+
+@tagged("post_install", "-at_install")
+class TestPortal(CollectionsCommon, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Dates relative to the real day: the page and the promise limits count from it, and
+        # nothing here depends on the weekday (no working-day rule is involved).
+        cls.today = fields.Date.today()
+        cls.customer.collection_user_id = cls.collector
+        cls.old = cls._invoice(cls.customer, 1000.0, cls.today - timedelta(days=20))
+        cls.recent = cls._invoice(cls.customer, 500.0, cls.today - timedelta(days=10))
+        cls.coming = cls._invoice(cls.customer, 300.0, cls.today + timedelta(days=20))
+        cls._unmatched_credit(cls.customer, 200.0, cls.today - timedelta(days=5))
+        cls.stranger = cls.env["res.partner"].create({"name": "Stranger SA", "is_company": True})
+        cls.stranger_invoice = cls._invoice(cls.stranger, 700.0, cls.today - timedelta(days=20))
+
+    def setUp(self):
+        super().setUp()
+        self.authenticate(None, None)  # a visitor's session, as a link opened from an e-mail
+
+    def _page(self, partner=None):
+        return (partner or self.customer)._collection_portal_path()
+
+    def _post(self, url, **data):
+        return self.url_open(url, data={"csrf_token": http.Request.csrf_token(self), **data})
+
+    def _todo(self, text):
+        return self.customer.activity_ids.filtered(lambda a: text in (a.summary or ""))
+
+    # ------------------------------------------------------------------
+    # The link and what it opens
+    # ------------------------------------------------------------------
+    def test_the_reminder_links_to_the_page_of_what_is_owed(self):
+        """The reminder e-mail carries the signed link; without logging in it shows the overdue
+        invoices, the unmatched payment deducted, 1,300 to pay (not 1,800), and the invoice
+        coming due apart."""
+        url = self.customer._collection_portal_url()
+        body = self.env.ref("account_collections.mail_template_collection_reminder")._render_field(
+            "body_html", self.customer.ids
+        )[self.customer.id]
+        self.assertIn(url, body)
+        page = self.url_open(self._page())
+        self.assertEqual(page.status_code, 200)
+        for text in (
+            self.old.name,
+            self.recent.name,
+            "Credit in your favour",
+            "Coming due",
+            self.coming.name,
+        ):
+            self.assertIn(text, page.text)
+        self.assertIn(
+            self.currency.format(1300.0).replace("\xa0", "&nbsp;"), page.text.replace("\xa0", "&nbsp;")
+        )
+        self.assertNotIn(self.stranger_invoice.name, page.text)
+
+    def test_wrong_expired_and_revoked_links_open_nothing(self):
+        issued = self.today.isoformat()
+        signature = self.customer._collection_portal_signature(self.today)
+        self.assertEqual(
+            self.url_open(f"/collections/{self.customer.id}/{issued}/{signature}").status_code, 200
+        )
+        # Another customer with this customer's signature, a forged one, a malformed day.
+        for url in (
+            f"/collections/{self.stranger.id}/{issued}/{signature}",
+            f"/collections/{self.customer.id}/{issued}/{'0' * len(signature)}",
+            f"/collections/{self.customer.id}/not-a-day/{signature}",
+        ):
+            self.assertEqual(self.url_open(url).status_code, 404, url)
+        # Expired: issued longer ago than the company's validity (60 days by default).
+        old_day = self.today - timedelta(days=61)
+        self.assertEqual(self.url_open(self.customer._collection_portal_path(old_day)).status_code, 404)
+        still = self.today - timedelta(days=59)
+        self.assertEqual(self.url_open(self.customer._collection_portal_path(still)).status_code, 200)
+        # Revoked: only a manager may, and every link signed before stops working.
+        with self.assertRaises(AccessError):
+            self.customer.with_user(self.collector).action_collection_revoke_portal_links()
+        before = self._page()
+        self.customer.with_user(self.manager).action_collection_revoke_portal_links()
+        self.assertEqual(self.url_open(before).status_code, 404)
+        self.assertEqual(self.url_open(self._page()).status_code, 200, "the next link works")
+        self.assertIn("Portal links revoked", self.customer.message_ids[0].body)
+
+    def test_a_portal_user_finds_its_company_page(self):
+        """A contact of the customer logged in to the portal is sent to its company's page."""
+        user = new_test_user(self.env, login="debtor_portal", groups="base.group_portal")
+        user.partner_id.parent_id = self.customer
+        self.authenticate("debtor_portal", "debtor_portal")
+        response = self.url_open("/my/collections")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(f"/collections/{self.customer.id}/", response.url)
+        self.assertIn(self.old.name, response.text)
+
+    def test_letters_download_for_their_customer_only(self):
+        self._run_demand()
+        letter = self.env["account.collection.history"].sudo().search(
+            [("partner_id", "=", self.customer.id), ("did_letter", "=", True)], limit=1
+        )
+        self.assertTrue(letter)
+        response = self.url_open(f"{self._page()}/letter/{letter.id}")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.headers["Content-Type"], "application/pdf")
+        # Test mode renders reports as HTML instead of calling wkhtmltopdf: the letter's content.
+        self.assertIn(self.old.name.encode(), response.content)
+        self.assertEqual(self.url_open(f"{self._page(self.stranger)}/letter/{letter.id}").status_code, 404)
+
+    def _run_demand(self):
+        """Log a demand step with a letter for the customer (as the run would)."""
+        self.env["account.collection.history"].sudo()._collection_insert(
+            [
+                {
+                    "date": self.today,
+                    "partner_id": self.customer.id,
+                    "company_id": self.company.id,
+                    "ladder_id": self.ladder.id,
+                    "level_id": self.levels[2].id,
+                    "user_id": self.collector.id,
+                    "move_ids": (self.old | self.recent).ids,
+                    "line_ids": (self.old | self.recent).collection_item_ids.ids,
+                    "amount": 1300.0,
+                    "did_email": True,
+                    "did_letter": True,
+                    "letter_state": "to_post",
+                }
+            ]
+        )
+
+    # ------------------------------------------------------------------
+    # Promises and disputes
+    # ------------------------------------------------------------------
+    def test_a_promise_within_the_limit_pauses_the_ladder(self):
+        """The company lets customers promise up to 10 days ahead: 1,300 in a week is recorded
+        like a promise taken by phone (open, the collector's, from the portal), the overdue
+        invoices are held, the collector gets a task and the customer's chatter says it."""
+        self.company.sudo().collection_portal_promise_days = 10
+        day = self.today + timedelta(days=7)
+        response = self._post(
+            f"{self._page()}/promise", company_id=self.company.id, amount="1300", date=day.isoformat()
+        )
+        self.assertIn("message=promise", response.url)
+        promise = self.env["account.collection.promise"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual(
+            (promise.state, promise.source, promise.amount, promise.date, promise.user_id),
+            ("open", "portal", 1300.0, day, self.collector),
+        )
+        self.assertEqual(promise.move_ids, self.old | self.recent)
+        demand = self.customer._collection_demand()
+        self.assertFalse(demand.due, "the ladder demands nothing under the promise")
+        self.assertEqual(self._todo("promised to pay").user_id, self.collector)
+        self.assertIn("promised to pay", self.customer.message_ids[0].body)
+        self.assertIn("payment promised, not demanded", self.url_open(self._page()).text)
+
+    def test_a_later_date_or_too_much_is_not_a_promise(self):
+        """Without a tolerance the customer may promise today at the latest: a date next week
+        is sent to the collector as a request. More than is owed, or a date in the past, is
+        refused with a message on the page, and nothing is recorded."""
+        response = self._post(
+            f"{self._page()}/promise",
+            company_id=self.company.id,
+            amount="500",
+            date=(self.today + timedelta(days=7)).isoformat(),
+        )
+        self.assertIn("message=request", response.url)
+        self.assertFalse(
+            self.env["account.collection.promise"].search([("partner_id", "=", self.customer.id)])
+        )
+        self.assertEqual(self._todo("asks to pay").user_id, self.collector)
+        # The customer's approved tolerance widens the limit: 30 days from the oldest due date.
+        self.customer.collection_tolerance_days = 30
+        limit = self.customer._collection_portal_promise_limit()
+        self.assertEqual(limit, self.old.invoice_date_due + timedelta(days=30))
+        for amount, day, error in (
+            ("2000", self.today, "promise no more than that"),
+            ("100", self.today - timedelta(days=1), "cannot be in the past"),
+            ("0", self.today, "greater than zero"),
+        ):
+            response = self._post(
+                f"{self._page()}/promise", company_id=self.company.id, amount=amount, date=day.isoformat()
+            )
+            self.assertIn(error, response.text)
+        # Another company's section cannot be acted on.
+        other = self.setup_other_company(name="Portal Other Co")["company"]
+        response = self._post(
+            f"{self._page()}/promise", company_id=other.id, amount="100", date=self.today.isoformat()
+        )
+        self.assertEqual(response.status_code, 404)
+        self.assertFalse(
+            self.env["account.collection.promise"].search([("partner_id", "=", self.customer.id)])
+        )
+
+    def test_a_dispute_holds_that_invoice_only(self):
+        """The customer disputes the older invoice with a document: that invoice is held, the
+        other is still demanded, the document is on the invoice, the collector has the task. The
+        stranger's invoice cannot be disputed from this page."""
+        response = self.url_open(
+            f"{self._page()}/dispute",
+            data={
+                "csrf_token": http.Request.csrf_token(self),
+                "company_id": self.company.id,
+                "move_id": self.old.id,
+                "reason": "Goods returned on delivery",
+            },
+            files={"attachment": ("return-note.pdf", b"%PDF-1.4 returned", "application/pdf")},
+        )
+        self.assertIn("message=dispute", response.url)
+        self.assertTrue(self.old.collection_disputed)
+        demand = self.customer._collection_demand()
+        self.assertEqual([item["move_id"] for item in demand.due], [self.recent.id])
+        message = self.old.message_ids.filtered(lambda m: "Goods returned on delivery" in (m.body or ""))
+        self.assertEqual(message.attachment_ids.name, "return-note.pdf")
+        self.assertEqual(self._todo("disputes").user_id, self.collector)
+        self.assertIn("under review", self.url_open(self._page()).text)
+        response = self._post(
+            f"{self._page()}/dispute",
+            company_id=self.company.id,
+            move_id=self.stranger_invoice.id,
+            reason="Not mine",
+        )
+        self.assertIn("not one of your open invoices", response.text)
+        self.assertFalse(self.stranger_invoice.collection_disputed)
+        response = self._post(
+            f"{self._page()}/dispute", company_id=self.company.id, move_id=self.recent.id, reason=" "
+        )
+        self.assertIn("Say why", response.text)
+        self.assertFalse(self.recent.collection_disputed)
