@@ -17,7 +17,6 @@ class MailActivity(models.Model):
     # whose receivables it is about, for the managers' figures.
     collection_company_id = fields.Many2one(
         "res.company",
-        string="Collection Company",
         readonly=True,
         help="Company whose receivables the call is about.",
     )

@@ -71,10 +71,10 @@ class ResPartner(models.Model):
         if not partner or partner.commercial_partner_id != partner:
             raise refused
         today = fields.Date.context_today(self)
-        days = min(
-            (company.collection_portal_link_days for company in partner._collection_portal_companies()),
-            default=0,
-        )
+        # The strictest validity of the companies it owes (a customer who paid everything keeps
+        # the current company's, to see that nothing is owed).
+        companies = partner._collection_portal_companies() or self.env.company.sudo()
+        days = min(company.collection_portal_link_days for company in companies)
         if day > today or day < today - timedelta(days=days):
             raise refused
         if not std_hmac.compare_digest(str(signature), partner._collection_portal_signature(day)):
@@ -258,6 +258,25 @@ class ResPartner(models.Model):
         partner._collection_portal_task(collector, summary)
         partner.message_post(body=summary, subtype_xmlid="mail.mt_note")
         return "promise"
+
+    def _collection_portal_payable(self):
+        """(entries, amount, currency) the customer pays online in the current company: the
+        entries of its demanded items and the demand's net amount (credits deducted). Raises
+        UserError when nothing is owed or the items are in several currencies."""
+        self.ensure_one()
+        demand = self.sudo()._collection_demand()
+        currency = self.env["res.currency"].browse(demand.currency_id)
+        moves = self.env["account.move"].sudo().browse({item["move_id"] for item in demand.due})
+        if not moves or currency.is_zero(demand.net):
+            raise UserError(self.env._("Nothing is overdue: there is nothing to pay now."))
+        if moves.currency_id != currency:
+            raise UserError(
+                self.env._(
+                    "Your overdue invoices are in several currencies: please contact %(user)s.",
+                    user=self.sudo()._collection_collector().name,
+                )
+            )
+        return moves, currency.round(demand.net), currency
 
     def _collection_portal_dispute(self, move_id, reason, attachment=None):
         """The customer disputes one of its open invoices: the invoice is held (the ladder stops

@@ -105,8 +105,10 @@ class TestPortal(CollectionsCommon, HttpCase):
 
     def test_letters_download_for_their_customer_only(self):
         self._run_demand()
-        letter = self.env["account.collection.history"].sudo().search(
-            [("partner_id", "=", self.customer.id), ("did_letter", "=", True)], limit=1
+        letter = (
+            self.env["account.collection.history"]
+            .sudo()
+            .search([("partner_id", "=", self.customer.id), ("did_letter", "=", True)], limit=1)
         )
         self.assertTrue(letter)
         response = self.url_open(f"{self._page()}/letter/{letter.id}")

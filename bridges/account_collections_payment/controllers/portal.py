@@ -1,0 +1,81 @@
+"""Pay now: the customer's net demand, through the company's payment providers. The amount is
+the demand the server computes, never the one a browser sends."""
+
+from urllib.parse import urlencode
+
+from werkzeug.exceptions import NotFound
+
+from odoo import Command, http
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.http import request
+
+from odoo.addons.account_collections.controllers.portal import PAGE
+from odoo.addons.account_payment.controllers.portal import PortalAccount
+
+
+class CollectionPayNow(PortalAccount):
+    def _collection_payable(self, partner_id, issued, signature, company_id):
+        """(customer in the section's company, invoices to pay, amount, currency); raises
+        NotFound for a bad link or company, UserError when there is nothing to pay online."""
+        try:
+            customer = request.env["res.partner"]._collection_portal_customer(partner_id, issued, signature)
+        except AccessError:
+            # Wrong, expired and revoked links look alike.
+            raise NotFound() from None
+        company = customer._collection_portal_companies().filtered(lambda c: c.id == company_id)
+        if not company:
+            raise NotFound()
+        customer = customer.with_company(company)
+        moves, amount, currency = customer._collection_portal_payable()
+        return customer, moves, amount, currency
+
+    @http.route(f"{PAGE}/pay", type="http", auth="public", methods=["GET"], website=True, sitemap=False)
+    def collection_pay(self, partner_id, issued, signature, company_id=None, **kw):
+        page = f"/collections/{partner_id}/{issued}/{signature}"
+        try:
+            customer, moves, amount, currency = self._collection_payable(
+                partner_id, issued, signature, int(company_id or 0)
+            )
+        except (UserError, ValidationError) as error:
+            return request.redirect(f"{page}?{urlencode({'error': error.args[0]})}")
+        company = customer.env.company
+        values = {
+            "partner": customer,
+            "page_url": page,
+            "amount": amount,
+            "currency": currency,
+            "moves": moves,
+            "payment": {"amount": amount, "reference": ", ".join(moves.mapped("name"))},
+        }
+        values |= self._get_common_page_view_values(
+            invoices_data={
+                "partner": customer,
+                "company": company,
+                "total_amount": amount,
+                "currency": currency,
+                "amount_residual": amount,
+                "payment_reference": ", ".join(moves.mapped("name")),
+                "landing_route": f"{page}?message=paid",
+                "transaction_route": f"{page}/transaction/{company.id}",
+            },
+            access_token=signature,
+        )
+        return request.render("account_collections_payment.portal_collection_pay", values)
+
+    @http.route(f"{PAGE}/transaction/<int:company_id>", type="jsonrpc", auth="public")
+    def collection_transaction(self, partner_id, issued, signature, company_id, **kwargs):
+        customer, moves, amount, currency = self._collection_payable(
+            partner_id, issued, signature, company_id
+        )
+        kwargs.pop("access_token", None)
+        kwargs.pop("payment_reference", None)
+        self._validate_transaction_kwargs(kwargs)
+        # What the customer owes today, whatever amount the browser sent.
+        kwargs["amount"] = amount
+        tx_sudo = self._create_transaction(
+            custom_create_values={"invoice_ids": [Command.set(moves.ids)], "collection_portal": True},
+            partner_id=customer.id,
+            currency_id=currency.id,
+            **kwargs,
+        )
+        return tx_sudo._get_processing_values()

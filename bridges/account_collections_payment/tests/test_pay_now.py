@@ -1,0 +1,102 @@
+"""Pay now from the collection page: the net demand, matched with the invoices and credits."""
+
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.account_collections.tests.common import CollectionsCommon
+from odoo.addons.account_payment.tests.common import AccountPaymentCommon
+from odoo.addons.payment.tests.http_common import PaymentHttpCommon
+
+
+@tagged("post_install", "-at_install")
+class TestPayNow(CollectionsCommon, AccountPaymentCommon, PaymentHttpCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Relative to the real day (the page counts from it); no working-day rule is involved.
+        today = fields.Date.today()
+        cls.customer.collection_user_id = cls.collector
+        cls.old = cls._invoice(cls.customer, 1000.0, today - timedelta(days=20))
+        cls.recent = cls._invoice(cls.customer, 500.0, today - timedelta(days=10))
+        cls.credit = cls._unmatched_credit(cls.customer, 200.0, today - timedelta(days=5))
+        cls.provider.company_id = cls.company
+
+    def setUp(self):
+        super().setUp()
+        self.authenticate(None, None)
+
+    def test_pay_now_pays_the_net_demand_and_matches_everything(self):
+        """1,000 and 500 overdue, 200 received on account: the page offers to pay 1,300; a browser
+        asking for 1 pays 1,300 all the same. Once the payment is confirmed, the invoices and
+        the credit are matched, nothing is owed and the collector's open call is closed."""
+        page = self.customer._collection_portal_path()
+        self.assertIn("Pay now", self.url_open(page).text)
+        response = self.url_open(f"{page}/pay?company_id={self.company.id}")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn('data-amount="1300.0"', response.text)
+        call = self.env["mail.activity"].create(
+            {
+                "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "res_id": self.customer.id,
+                "activity_type_id": self.env.ref("account_collections.mail_activity_type_collection_call").id,
+                "date_deadline": fields.Date.today(),
+                "user_id": self.collector.id,
+                "collection_company_id": self.company.id,
+            }
+        )
+        # The call the run planned for these invoices (its step names them).
+        self.env["account.collection.history"].sudo()._collection_insert(
+            [
+                {
+                    "date": fields.Date.today(),
+                    "partner_id": self.customer.id,
+                    "company_id": self.company.id,
+                    "ladder_id": self.ladder.id,
+                    "level_id": self.levels[1].id,
+                    "user_id": self.collector.id,
+                    "move_ids": (self.old | self.recent).ids,
+                    "line_ids": (self.old | self.recent).collection_item_ids.ids,
+                    "amount": 1300.0,
+                    "did_call": True,
+                    "activity_id": call.id,
+                }
+            ]
+        )
+        with mute_logger("odoo.addons.payment.models.payment_transaction"):
+            values = self._get_processing_values(
+                tx_route=f"{page}/transaction/{self.company.id}",
+                provider_id=self.provider.id,
+                payment_method_id=self.payment_method_id,
+                token_id=None,
+                amount=1.0,
+                flow="direct",
+                tokenization_requested=False,
+                landing_route=f"{page}?message=paid",
+                access_token="ignored",
+            )
+        tx = self._get_tx(values["reference"])
+        self.assertEqual((tx.amount, tx.currency_id, tx.partner_id), (1300.0, self.currency, self.customer))
+        self.assertEqual(tx.invoice_ids, self.old | self.recent)
+        tx._set_done()
+        tx._post_process()
+        self.assertEqual((self.old | self.recent).mapped("payment_state"), ["paid", "paid"])
+        self.assertTrue(
+            self.credit.line_ids.filtered(
+                lambda line: line.account_id.account_type == "asset_receivable"
+            ).reconciled
+        )
+        self.assertEqual(self.customer._collection_demand().net, 0.0)
+        self.assertFalse(call.exists() and call.active, "the open call is closed by the payment")
+
+    def test_nothing_to_pay_and_wrong_links(self):
+        page = self.customer._collection_portal_path()
+        self.assertEqual(self.url_open(f"{page}/pay?company_id=0").status_code, 404)
+        forged = page[:-4] + "0000"
+        self.assertEqual(self.url_open(f"{forged}/pay?company_id={self.company.id}").status_code, 404)
+        self.old.collection_disputed = True
+        self.recent.collection_disputed = True
+        response = self.url_open(f"{page}/pay?company_id={self.company.id}")
+        self.assertIn("nothing to pay now", response.text)
