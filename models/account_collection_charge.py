@@ -260,25 +260,44 @@ class AccountCollectionCharge(models.Model):
             )
             .grouped("partner_id")
         )
-        moves = self.env["account.move"]
+        invoices = []  # (partner, currency, [charge values]): one fee invoice each
         for partner, levels in by_partner.items():
             done = charged.get(partner, self.sudo().browse())
             # The fee invoice's lines speak the customer's language, as its letters do.
             customer = self.with_context(lang=partner.lang or self.env.lang)
             try:
-                # A fee invoice that cannot be posted (no income account on the product in this
-                # company, a locked period) leaves this customer uncharged today, and says so;
-                # the steps of the day and the other customers go on.
-                with self.env.cr.savepoint():
-                    moves |= customer._collection_charge_customer(partner, levels, done, company, today)
+                invoices += customer._collection_charge_customer(partner, levels, done, company, today)
             except (UserError, ValidationError) as error:
-                _logger.warning("Late-payment charges of %s not posted: %s", partner.display_name, error)
-                # Said where the collector and the manager look: the customer's chatter.
-                partner.sudo().message_post(
-                    body=self.env._("Late-payment charges not posted today: %(error)s", error=error),
-                    subtype_xmlid="mail.mt_note",
-                )
+                self._collection_not_charged(partner, error)
+        if not invoices:
+            return self.env["account.move"]
+        try:
+            # The batch's fee invoices are created and posted together (an invoice at a time
+            # costs about 60 queries).
+            with self.env.cr.savepoint():
+                return self._collection_post(invoices, company, today)
+        except (UserError, ValidationError):
+            pass
+        # One of them cannot be posted (no income account on the product in this company, a
+        # locked period): each customer is posted alone, and the one that fails is left
+        # uncharged today, and told; the steps of the day and the other customers go on.
+        moves = self.env["account.move"]
+        for invoice in invoices:
+            try:
+                with self.env.cr.savepoint():
+                    moves |= self._collection_post([invoice], company, today)
+            except (UserError, ValidationError) as error:
+                self._collection_not_charged(invoice[0], error)
         return moves
+
+    @api.model
+    def _collection_not_charged(self, partner, error):
+        _logger.warning("Late-payment charges of %s not posted: %s", partner.display_name, error)
+        # Said where the collector and the manager look: the customer's chatter.
+        partner.sudo().message_post(
+            body=self.env._("Late-payment charges not posted today: %(error)s", error=error),
+            subtype_xmlid="mail.mt_note",
+        )
 
     @api.model
     def _collection_charge_customer(self, partner, levels, done, company, today):
@@ -314,12 +333,12 @@ class AccountCollectionCharge(models.Model):
                             policy, level, item, done, today, _credited(demanded[item.id])
                         )
                     )
-        moves = self.env["account.move"]
+        invoices = []
         for currency, vals_list in by_currency.items():
             vals_list = [vals for vals in vals_list if not currency.is_zero(vals["amount"])]
             if vals_list:
-                moves |= self._collection_post(partner, currency, vals_list, company, today)
-        return moves
+                invoices.append((partner, currency, vals_list))
+        return invoices
 
     @api.model
     def _collection_fee_values(self, policy, amount, currency, company, today):
@@ -413,18 +432,14 @@ class AccountCollectionCharge(models.Model):
         ]
 
     @api.model
-    def _collection_post(self, partner, currency, vals_list, company, today):
-        """Post one fee invoice with a line per charge, and record the charges.
+    def _collection_post(self, invoices, company, today):
+        """Post a fee invoice per (customer, currency, [charge values]), a line per charge, and
+        record the charges; returns the fee invoices.
 
-        The fee invoice falls due when the step's letter asks to be paid (at the earliest the
+        A fee invoice falls due when the step's letter asks to be paid (at the earliest the
         next day): today's e-mail, letter and call note demand the same amount, and the next
         step demands the charges with the rest."""
-        days = max(
-            self.env["account.collection.ladder.level"]
-            .browse(list({vals["level_id"] for vals in vals_list}))
-            .sudo()
-            .mapped("payment_days")
-        )
+        levels = self.env["account.collection.ladder.level"].sudo()
         product = company.collection_charge_product_id or self.env.ref(
             "account_collections.product_collection_charge", raise_if_not_found=False
         )
@@ -438,11 +453,10 @@ class AccountCollectionCharge(models.Model):
                     "set them in the Collections settings."
                 )
             )
-        move = (
-            self.env["account.move"]
-            .sudo()
-            .with_company(company)
-            .create(
+        move_vals = []
+        for partner, currency, vals_list in invoices:
+            days = max(levels.browse({vals["level_id"] for vals in vals_list}).mapped("payment_days"))
+            move_vals.append(
                 {
                     "move_type": "out_invoice",
                     "partner_id": partner.id,
@@ -454,7 +468,10 @@ class AccountCollectionCharge(models.Model):
                     "invoice_payment_term_id": False,
                     "invoice_date_due": today + timedelta(days=max(days, 1)),
                     "collection_is_charge": True,
-                    "ref": self.env._("Late-payment charges"),
+                    # In the customer's language, as the lines are.
+                    "ref": self.with_context(lang=partner.lang or self.env.lang).env._(
+                        "Late-payment charges"
+                    ),
                     "invoice_line_ids": [
                         Command.create(
                             {
@@ -468,10 +485,10 @@ class AccountCollectionCharge(models.Model):
                     ],
                 }
             )
-        )
+        moves = self.env["account.move"].sudo().with_company(company).create(move_vals)
         # A customer on credit hold still owes the charges: the hold stops new sales, not this.
-        with grant(self.env, POST_ON_HOLD, move.ids):
-            move.action_post()
+        with grant(self.env, POST_ON_HOLD, moves.ids):
+            moves.action_post()
         self.sudo().create(
             [
                 vals
@@ -482,10 +499,11 @@ class AccountCollectionCharge(models.Model):
                     "move_id": move.id,
                     "fee_line_id": line.id,
                 }
+                for (partner, _currency, vals_list), move in zip(invoices, moves, strict=True)
                 for vals, line in zip(vals_list, move.invoice_line_ids.sorted("sequence"), strict=True)
             ]
         )
-        return move
+        return moves
 
     # ------------------------------------------------------------------
     # Waiving

@@ -2,6 +2,7 @@
 two currencies), fees, posting, never twice, waiving, exemption and who may do what."""
 
 from datetime import date
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -183,6 +184,36 @@ class TestCharges(CollectionsCommon):
             self.env["account.collection.history"].search([("partner_id", "=", self.customer.id)]),
             "the demand step is taken without its charges",
         )
+
+    def test_a_fee_invoice_that_cannot_be_posted_leaves_only_its_customer_uncharged(self):
+        """The batch's fee invoices are posted together; when one of them cannot be posted (here
+        the posting of the second customer's is refused, as a locked period or a missing account
+        would), each customer is posted alone: the first is charged, the second is not and its
+        chatter says why, and both steps are taken."""
+        other = self.env["res.partner"].create({"name": "Locked Out Ltd", "is_company": True})
+        self._invoice(self.customer, 1000.0, DUE, invoice_date=date(2026, 5, 2))
+        self._invoice(other, 1000.0, DUE, invoice_date=date(2026, 5, 2))
+        AccountMove = type(self.env["account.move"])
+        post = AccountMove._post
+
+        def refuse_other(moves, soft=True):
+            if other in moves.partner_id:
+                raise UserError("Period locked for this test")
+            return post(moves, soft)
+
+        with patch.object(AccountMove, "_post", refuse_other):
+            self._run(MONDAY)
+        self.assertEqual(self._charges().move_id.state, "posted")
+        self.assertFalse(self._charges(other))
+        self.assertFalse(
+            self.env["account.move"].search(
+                [("partner_id", "=", other.id), ("collection_is_charge", "=", True)]
+            ),
+            "nothing of the refused fee invoice is left",
+        )
+        self.assertIn("Period locked for this test", other.message_ids[:1].body)
+        History = self.env["account.collection.history"]
+        self.assertTrue(History.search([("partner_id", "=", other.id)]), "its step is taken")
 
     def test_fee_invoice_falls_due_next_day_in_the_customers_language(self):
         """A customer on 30-day payment terms who reads Hungarian: the fee invoice still falls due
