@@ -14,6 +14,7 @@ _logger = logging.getLogger(__name__)
 
 PAGE = "/collections/<int:partner_id>/<string:issued>/<string:signature>"
 MESSAGES = ("promise", "request", "dispute")
+PORTAL_INSTALMENTS = 3
 
 
 class CollectionPortal(http.Controller):
@@ -50,16 +51,17 @@ class CollectionPortal(http.Controller):
         return request.redirect(partner.sudo()._collection_portal_path())
 
     @http.route(f"{PAGE}/promise", type="http", auth="public", methods=["POST"], website=True, sitemap=False)
-    def collection_promise(
-        self, partner_id, issued, signature, company_id=None, amount=None, date=None, **kw
-    ):
+    def collection_promise(self, partner_id, issued, signature, company_id=None, **kw):
         customer = self._customer(partner_id, issued, signature)
         page = f"/collections/{partner_id}/{issued}/{signature}"
         try:
             section = self._section_env(customer, int(company_id or 0))
-            outcome = section._collection_portal_promise(
-                float(amount or 0), fields.Date.to_date(date or None)
-            )
+            # One amount and date, or instalments (amount_2, date_2...).
+            lines = [
+                (float(kw.get(f"amount_{index}") or 0), fields.Date.to_date(kw.get(f"date_{index}") or None))
+                for index in range(1, PORTAL_INSTALMENTS + 1)
+            ]
+            outcome = section._collection_portal_promise(lines)
         except (UserError, ValidationError, ValueError) as error:
             # An expected refusal, told to the customer; not a server error.
             _logger.info("Portal promise of %s refused: %s", partner_id, error)

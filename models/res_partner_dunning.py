@@ -231,6 +231,7 @@ class ResPartner(models.Model):
 
         def line(item, note=""):
             return {
+                "move_id": item["move_id"],
                 "name": item["name"],
                 "date": date_text(item["date"]),
                 "due": date_text(item["due"]),

@@ -193,10 +193,11 @@ class ResPartner(models.Model):
             limit = max(limit, oldest + timedelta(days=partner.collection_tolerance_days))
         return limit
 
-    def _collection_portal_promise(self, amount, day):
-        """A promise made on the portal: recorded and evaluated like one taken by phone when the
-        date is within the limit; otherwise a request for the collector. Returns 'promise' or
-        'request'. Runs in the current company (the section the customer acted on)."""
+    def _collection_portal_promise(self, lines):
+        """A promise made on the portal, [(amount, date)]: one line, or instalments. Recorded
+        and evaluated like a promise taken by phone when every date is within the limit;
+        otherwise a request for the collector. Returns 'promise' or 'request'. Runs in the
+        current company (the section of the page the customer acted on)."""
         self.ensure_one()
         partner = self.sudo()
         demand = partner._collection_demand()
@@ -209,28 +210,39 @@ class ResPartner(models.Model):
         )
         if not moves or currency.is_zero(demand.net):
             raise UserError(self.env._("Nothing is overdue: there is nothing to promise."))
+        collector = partner._collection_collector()
         if len(moves.currency_id) > 1 or moves.currency_id != currency:
             raise UserError(
                 self.env._(
                     "Your overdue invoices are in several currencies: please contact %(user)s.",
-                    user=partner._collection_collector().name,
+                    user=collector.name,
                 )
             )
-        if not amount or currency.compare_amounts(amount, 0) <= 0:
-            raise ValidationError(self.env._("A promised amount must be greater than zero."))
-        if currency.compare_amounts(amount, demand.net) > 0:
+        lines = [(amount, day) for amount, day in lines if amount or day]
+        if not lines:
+            raise ValidationError(self.env._("A promise needs an amount and a date."))
+        today = demand.today
+        for amount, day in lines:
+            if not amount or currency.compare_amounts(amount, 0) <= 0:
+                raise ValidationError(self.env._("A promised amount must be greater than zero."))
+            if not day or day < today:
+                raise ValidationError(self.env._("A promised date cannot be in the past."))
+        if len({day for _amount, day in lines}) < len(lines):
+            raise ValidationError(self.env._("Give each instalment its own date."))
+        lines.sort(key=lambda line: line[1])
+        total = sum(amount for amount, _day in lines)
+        if currency.compare_amounts(total, demand.net) > 0:
             raise ValidationError(
                 self.env._("You owe %(net)s: promise no more than that.", net=currency.format(demand.net))
             )
-        today = demand.today
-        if not day or day < today:
-            raise ValidationError(self.env._("A promised date cannot be in the past."))
-        collector = partner._collection_collector()
         limit = partner._collection_portal_promise_limit(demand)
-        text = self.env._(
-            "%(amount)s by %(date)s", amount=currency.format(amount), date=format_date(self.env, day)
+        text = ", ".join(
+            self.env._(
+                "%(amount)s by %(date)s", amount=currency.format(amount), date=format_date(self.env, day)
+            )
+            for amount, day in lines
         )
-        if day > limit:
+        if lines[-1][1] > limit:
             summary = self.env._("Portal: the customer asks to pay %(terms)s", terms=text)
             note = self.env._(
                 "Beyond the date the customer may promise alone (%(limit)s): agree or call back.",
@@ -240,34 +252,47 @@ class ResPartner(models.Model):
             partner.message_post(body=summary + " — " + note, subtype_xmlid="mail.mt_note")
             return "request"
         Promise = self.env["account.collection.promise"]
-        Promise._collection_check_terms(moves, [(amount, day)])
+        Promise._collection_check_terms(moves, lines)
         Promise.sudo().create(
-            {
-                "partner_id": partner.id,
-                "company_id": self.env.company.id,
-                "move_ids": [fields.Command.set(moves.ids)],
-                "currency_id": currency.id,
-                "amount": amount,
-                "date": day,
-                "date_start": today,
-                "source": "portal",
-                "user_id": collector.id,
-            }
+            [
+                {
+                    "partner_id": partner.id,
+                    "company_id": self.env.company.id,
+                    "move_ids": [fields.Command.set(moves.ids)],
+                    "currency_id": currency.id,
+                    "amount": amount,
+                    "date": day,
+                    "date_start": today,
+                    "source": "portal",
+                    "user_id": collector.id,
+                    "instalment": index,
+                    "instalment_count": len(lines),
+                }
+                for index, (amount, day) in enumerate(lines, 1)
+            ]
         )
         summary = self.env._("Portal: the customer promised to pay %(terms)s", terms=text)
         partner._collection_portal_task(collector, summary)
         partner.message_post(body=summary, subtype_xmlid="mail.mt_note")
         return "promise"
 
-    def _collection_portal_payable(self):
+    def _collection_portal_payable(self, move_ids=None):
         """(entries, amount, currency) the customer pays online in the current company: the
-        entries of its demanded items and the demand's net amount (credits deducted). Raises
-        UserError when nothing is owed or the items are in several currencies."""
+        entries of its demanded items, or those of them it chose (`move_ids`), and what is
+        left of them once its credits are deducted (the demand's own allocation: credits
+        settle the oldest items first). Raises UserError when nothing is owed, a chosen entry
+        is not demanded, or the items are in several currencies."""
         self.ensure_one()
         demand = self.sudo()._collection_demand()
         currency = self.env["res.currency"].browse(demand.currency_id)
-        moves = self.env["account.move"].sudo().browse({item["move_id"] for item in demand.due})
-        if not moves or currency.is_zero(demand.net):
+        items = demand.due
+        if move_ids:
+            items = [item for item in demand.due if item["move_id"] in set(move_ids)]
+            if {item["move_id"] for item in items} != set(move_ids):
+                raise UserError(self.env._("Choose among the overdue invoices of this page."))
+        moves = self.env["account.move"].sudo().browse({item["move_id"] for item in items})
+        amount = demand.net if not move_ids else sum(item["still_due"] for item in items)
+        if not moves or currency.compare_amounts(amount, 0) <= 0:
             raise UserError(self.env._("Nothing is overdue: there is nothing to pay now."))
         if moves.currency_id != currency:
             raise UserError(
@@ -276,7 +301,7 @@ class ResPartner(models.Model):
                     user=self.sudo()._collection_collector().name,
                 )
             )
-        return moves, currency.round(demand.net), currency
+        return moves, currency.round(amount), currency
 
     def _collection_portal_dispute(self, move_id, reason, attachment=None):
         """The customer disputes one of its open invoices: the invoice is held (the ladder stops

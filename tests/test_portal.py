@@ -149,7 +149,7 @@ class TestPortal(CollectionsCommon, HttpCase):
         self.company.sudo().collection_portal_promise_days = 10
         day = self.today + timedelta(days=7)
         response = self._post(
-            f"{self._page()}/promise", company_id=self.company.id, amount="1300", date=day.isoformat()
+            f"{self._page()}/promise", company_id=self.company.id, amount_1="1300", date_1=day.isoformat()
         )
         self.assertIn("message=promise", response.url)
         promise = self.env["account.collection.promise"].search([("partner_id", "=", self.customer.id)])
@@ -164,6 +164,41 @@ class TestPortal(CollectionsCommon, HttpCase):
         self.assertIn("promised to pay", self.customer.message_ids[0].body)
         self.assertIn("payment promised, not demanded", self.url_open(self._page()).text)
 
+    def test_instalments_are_one_plan(self):
+        """600 in 3 days and 700 in 8 days, within the 10 days the company allows: two promises
+        of one plan (1 of 2, 2 of 2), the later one last. Two instalments on one day, or more
+        than is owed in total, are refused."""
+        self.company.sudo().collection_portal_promise_days = 10
+        first, second = self.today + timedelta(days=3), self.today + timedelta(days=8)
+        for data, error in (
+            ({"amount_2": "700", "date_2": first.isoformat()}, "its own date"),
+            ({"amount_2": "800", "date_2": second.isoformat()}, "promise no more than that"),
+        ):
+            response = self._post(
+                f"{self._page()}/promise",
+                company_id=self.company.id,
+                amount_1="600",
+                date_1=first.isoformat(),
+                **data,
+            )
+            self.assertIn(error, response.text)
+        response = self._post(
+            f"{self._page()}/promise",
+            company_id=self.company.id,
+            amount_1="700",
+            date_1=second.isoformat(),
+            amount_2="600",
+            date_2=first.isoformat(),
+        )
+        self.assertIn("message=promise", response.url)
+        plan = self.env["account.collection.promise"].search(
+            [("partner_id", "=", self.customer.id)], order="date"
+        )
+        self.assertEqual(
+            [(p.amount, p.date, p.instalment, p.instalment_count) for p in plan],
+            [(600.0, first, 1, 2), (700.0, second, 2, 2)],
+        )
+
     def test_a_later_date_or_too_much_is_not_a_promise(self):
         """Without a tolerance the customer may promise today at the latest: a date next week
         is sent to the collector as a request. More than is owed, or a date in the past, is
@@ -171,8 +206,8 @@ class TestPortal(CollectionsCommon, HttpCase):
         response = self._post(
             f"{self._page()}/promise",
             company_id=self.company.id,
-            amount="500",
-            date=(self.today + timedelta(days=7)).isoformat(),
+            amount_1="500",
+            date_1=(self.today + timedelta(days=7)).isoformat(),
         )
         self.assertIn("message=request", response.url)
         self.assertFalse(
@@ -189,13 +224,13 @@ class TestPortal(CollectionsCommon, HttpCase):
             ("0", self.today, "greater than zero"),
         ):
             response = self._post(
-                f"{self._page()}/promise", company_id=self.company.id, amount=amount, date=day.isoformat()
+                f"{self._page()}/promise", company_id=self.company.id, amount_1=amount, date_1=day.isoformat()
             )
             self.assertIn(error, response.text)
         # Another company's section cannot be acted on.
         other = self.setup_other_company(name="Portal Other Co")["company"]
         response = self._post(
-            f"{self._page()}/promise", company_id=other.id, amount="100", date=self.today.isoformat()
+            f"{self._page()}/promise", company_id=other.id, amount_1="100", date_1=self.today.isoformat()
         )
         self.assertEqual(response.status_code, 404)
         self.assertFalse(

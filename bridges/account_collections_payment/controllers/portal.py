@@ -14,9 +14,10 @@ from odoo.addons.account_payment.controllers.portal import PortalAccount
 
 
 class CollectionPayNow(PortalAccount):
-    def _collection_payable(self, partner_id, issued, signature, company_id):
-        """(customer in the section's company, invoices to pay, amount, currency); raises
-        NotFound for a bad link or company, UserError when there is nothing to pay online."""
+    def _collection_payable(self, partner_id, issued, signature, company_id, move_ids=None):
+        """(customer in the section's company, invoices to pay, amount, currency): all that is
+        demanded, or the invoices chosen (`move_ids`). Raises NotFound for a bad link or
+        company, UserError when there is nothing to pay online."""
         try:
             customer = request.env["res.partner"]._collection_portal_customer(partner_id, issued, signature)
         except AccessError:
@@ -26,17 +27,18 @@ class CollectionPayNow(PortalAccount):
         if not company:
             raise NotFound()
         customer = customer.with_company(company)
-        moves, amount, currency = customer._collection_portal_payable()
+        moves, amount, currency = customer._collection_portal_payable(move_ids)
         return customer, moves, amount, currency
 
     @http.route(f"{PAGE}/pay", type="http", auth="public", methods=["GET"], website=True, sitemap=False)
     def collection_pay(self, partner_id, issued, signature, company_id=None, **kw):
         page = f"/collections/{partner_id}/{issued}/{signature}"
         try:
+            chosen = [int(move_id) for move_id in request.httprequest.args.getlist("move_ids")]
             customer, moves, amount, currency = self._collection_payable(
-                partner_id, issued, signature, int(company_id or 0)
+                partner_id, issued, signature, int(company_id or 0), chosen
             )
-        except (UserError, ValidationError) as error:
+        except (UserError, ValidationError, ValueError) as error:
             return request.redirect(f"{page}?{urlencode({'error': error.args[0]})}")
         company = customer.env.company
         values = {
@@ -56,16 +58,21 @@ class CollectionPayNow(PortalAccount):
                 "amount_residual": amount,
                 "payment_reference": ", ".join(moves.mapped("name")),
                 "landing_route": f"{page}?message=paid",
-                "transaction_route": f"{page}/transaction/{company.id}",
+                # The choice travels in the route: the payment form posts fixed parameters.
+                "transaction_route": f"{page}/transaction/{company.id}/{'-'.join(map(str, chosen)) or 'all'}",
             },
             access_token=signature,
         )
         return request.render("account_collections_payment.portal_collection_pay", values)
 
-    @http.route(f"{PAGE}/transaction/<int:company_id>", type="jsonrpc", auth="public")
-    def collection_transaction(self, partner_id, issued, signature, company_id, **kwargs):
+    @http.route(f"{PAGE}/transaction/<int:company_id>/<string:chosen>", type="jsonrpc", auth="public")
+    def collection_transaction(self, partner_id, issued, signature, company_id, chosen, **kwargs):
+        try:
+            move_ids = [] if chosen == "all" else [int(move_id) for move_id in chosen.split("-")]
+        except ValueError:
+            raise NotFound() from None
         customer, moves, amount, currency = self._collection_payable(
-            partner_id, issued, signature, company_id
+            partner_id, issued, signature, company_id, move_ids
         )
         kwargs.pop("access_token", None)
         kwargs.pop("payment_reference", None)

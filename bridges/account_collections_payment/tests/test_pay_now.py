@@ -67,7 +67,7 @@ class TestPayNow(CollectionsCommon, AccountPaymentCommon, PaymentHttpCommon):
         )
         with mute_logger("odoo.addons.payment.models.payment_transaction"):
             values = self._get_processing_values(
-                tx_route=f"{page}/transaction/{self.company.id}",
+                tx_route=f"{page}/transaction/{self.company.id}/all",
                 provider_id=self.provider.id,
                 payment_method_id=self.payment_method_id,
                 token_id=None,
@@ -90,6 +90,38 @@ class TestPayNow(CollectionsCommon, AccountPaymentCommon, PaymentHttpCommon):
         )
         self.assertEqual(self.customer._collection_demand().net, 0.0)
         self.assertFalse(call.exists() and call.active, "the open call is closed by the payment")
+
+    def test_pay_some_invoices_only(self):
+        """The customer pays the recent invoice alone: the credit of 200 settles the older one
+        first (the demand's rule), so the recent one is paid in full, 500; the older stays
+        owed, less the credit: 800."""
+        page = self.customer._collection_portal_path()
+        response = self.url_open(f"{page}/pay?company_id={self.company.id}&move_ids={self.recent.id}")
+        self.assertIn('data-amount="500.0"', response.text)
+        with mute_logger("odoo.addons.payment.models.payment_transaction"):
+            values = self._get_processing_values(
+                tx_route=f"{page}/transaction/{self.company.id}/{self.recent.id}",
+                provider_id=self.provider.id,
+                payment_method_id=self.payment_method_id,
+                token_id=None,
+                amount=1300.0,
+                flow="direct",
+                tokenization_requested=False,
+                landing_route=f"{page}?message=paid",
+                access_token="ignored",
+            )
+        tx = self._get_tx(values["reference"])
+        self.assertEqual((tx.amount, tx.invoice_ids), (500.0, self.recent))
+        tx._set_done()
+        tx._post_process()
+        self.assertEqual(self.recent.payment_state, "paid")
+        self.assertEqual(self.customer._collection_demand().net, 800.0)
+        # An invoice that is not demanded (another customer's, or one not overdue) is refused.
+        stranger = self._invoice(
+            self.env["res.partner"].create({"name": "Other"}), 100.0, fields.Date.today()
+        )
+        response = self.url_open(f"{page}/pay?company_id={self.company.id}&move_ids={stranger.id}")
+        self.assertIn("Choose among the overdue invoices", response.text)
 
     def test_nothing_to_pay_and_wrong_links(self):
         page = self.customer._collection_portal_path()
