@@ -167,7 +167,9 @@ class ResPartner(models.Model):
                     "currency": self.env["res.currency"].browse(demand.currency_id),
                     "history": history,
                     "promises": promises,
-                    "invoices": disputable.filtered(lambda m: m.move_type == "out_invoice"),
+                    "invoices": disputable.filtered(lambda m: m.move_type == "out_invoice").sorted(
+                        lambda m: (m.invoice_date_due or m.date, m.id)
+                    ),
                     "promise_limit": customer._collection_portal_promise_limit(demand),
                 }
             )

@@ -1,6 +1,7 @@
 """The customer's collection page: the signed link of reminders and letters, what the page
 shows (the ladder's netted demand), promises and disputes made from it, and who gets in."""
 
+import shutil
 from datetime import timedelta
 
 from odoo import fields, http
@@ -8,6 +9,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import CollectionsCommon
+from .test_tour import CHROME
 
 
 @tagged("post_install", "-at_install")
@@ -271,4 +273,21 @@ class TestPortal(CollectionsCommon, HttpCase):
             f"{self._page()}/dispute", company_id=self.company.id, move_id=self.recent.id, reason=" "
         )
         self.assertIn("Say why", response.text)
+        self.assertFalse(self.recent.collection_disputed)
+
+    def test_tour_promise_in_instalments_then_dispute(self):
+        """In a real browser, without logging in: the debtor promises 600 today and 700 in a
+        week, then disputes the older invoice."""
+        if not any(shutil.which(name) for name in CHROME):
+            self.skipTest("Chromium is not installed (apt install chromium chromium-driver)")
+        self.company.sudo().collection_portal_promise_days = 10
+        self.start_tour(self._page(), "account_collections_portal_tour")
+        plan = self.env["account.collection.promise"].search(
+            [("partner_id", "=", self.customer.id)], order="date"
+        )
+        self.assertEqual(
+            [(p.amount, p.date, p.source) for p in plan],
+            [(600.0, self.today, "portal"), (700.0, self.today + timedelta(days=7), "portal")],
+        )
+        self.assertTrue(self.old.collection_disputed)
         self.assertFalse(self.recent.collection_disputed)
