@@ -13,6 +13,8 @@ ADDON=account_collections
 # The addon and its bridges to the optional apps (installed with the apps they need).
 BRIDGES=$(cd "$(dirname "${BASH_SOURCE[0]}")/../bridges" && ls -d */ | tr -d / | paste -sd, -)
 MODULES="$ADDON${BRIDGES:+,$BRIDGES}"
+# The tests also install Odoo's demo payment provider: the pay-now tour pays with it.
+TEST_MODULES="$MODULES,payment_demo"
 BUILD="$ROOT/.build"
 VENV="$ROOT/.venv"
 PY="$VENV/bin/python"
@@ -266,7 +268,7 @@ cmd_test() {
   setup
   test_paths
   cmd_lint
-  install_fresh_db "$TEST_DB"
+  MODULES=$TEST_MODULES install_fresh_db "$TEST_DB"
   say "Running the tests (pytest-odoo)."
   # Collect through the symlink so pytest-odoo names the package account_collections.
   # --odoo-http serves Odoo in the test process, for the browser tour (HttpCase).
@@ -285,7 +287,7 @@ cmd_test() {
 cmd_test_dates() {
   setup
   ensure_faketime
-  install_fresh_db "$TEST_DB"
+  MODULES=$TEST_MODULES install_fresh_db "$TEST_DB"
   local day
   test_paths
   for day in $("$PY" "$ROOT/tools/test_dates.py"); do
@@ -304,7 +306,7 @@ cmd_test_runner() {
   local db="${TEST_DB}_runner" log="$BUILD/test-runner.log"
   dropdb --if-exists "$db"
   say "Running the tests through odoo-bin --test-enable (database '$db', log $log)."
-  odoo -d "$db" -i "$MODULES" --test-enable --test-tags "/${MODULES//,/,/}" --stop-after-init --log-level=test \
+  odoo -d "$db" -i "$TEST_MODULES" --test-enable --test-tags "/${MODULES//,/,/}" --stop-after-init --log-level=test \
     --logfile= > "$log" 2>&1 || true
   local counts
   counts=$(odoo_test_counts "$log")

@@ -12,4 +12,7 @@
     "data": [
         "views/portal_templates.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["account_collections_payment/static/tests/tours/*.js"],
+    },
 }

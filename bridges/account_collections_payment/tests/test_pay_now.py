@@ -1,12 +1,14 @@
 """Pay now from the collection page: the net demand, matched with the invoices and credits."""
 
+import shutil
 from datetime import timedelta
 
 from odoo import fields
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.account_collections.tests.common import CollectionsCommon
+from odoo.addons.account_collections.tests.test_tour import CHROME
 from odoo.addons.account_payment.tests.common import AccountPaymentCommon
 from odoo.addons.payment.tests.http_common import PaymentHttpCommon
 
@@ -132,3 +134,29 @@ class TestPayNow(CollectionsCommon, AccountPaymentCommon, PaymentHttpCommon):
         self.recent.collection_disputed = True
         response = self.url_open(f"{page}/pay?company_id={self.company.id}")
         self.assertIn("nothing to pay now", response.text)
+
+
+@tagged("post_install", "-at_install")
+class TestPayNowTour(CollectionsCommon, HttpCase):
+    """Pay now in a real browser with Odoo's demo payment provider (installed by the tests)."""
+
+    def test_tour_pay_now_with_the_demo_provider(self):
+        if self.env["ir.module.module"]._get("payment_demo").state != "installed":
+            self.skipTest("payment_demo is not installed")
+        if not any(shutil.which(name) for name in CHROME):
+            self.skipTest("Chromium is not installed")
+        today = fields.Date.today()
+        old = self._invoice(self.customer, 1000.0, today - timedelta(days=20))
+        recent = self._invoice(self.customer, 500.0, today - timedelta(days=10))
+        credit = self._unmatched_credit(self.customer, 200.0, today - timedelta(days=5))
+        demo = self.env["payment.provider"].search([("code", "=", "demo")], limit=1)
+        demo.write({"state": "test", "is_published": True, "company_id": self.company.id})
+        self.start_tour(self.customer._collection_portal_path(), "account_collections_pay_now_tour")
+        tx = self.env["payment.transaction"].search([("invoice_ids", "in", old.ids)])
+        self.assertEqual((tx.amount, tx.state, tx.provider_id), (1300.0, "done", demo))
+        self.assertEqual((old | recent).mapped("payment_state"), ["paid", "paid"])
+        self.assertTrue(
+            credit.line_ids.filtered(
+                lambda line: line.account_id.account_type == "asset_receivable"
+            ).reconciled
+        )
