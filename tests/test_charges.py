@@ -486,3 +486,9 @@ class TestCharges(CollectionsCommon):
         ]
         self.assertIn(fee_invoice, self.env["account.move"].with_user(portal).search(domain))
         self.assertEqual(fee_invoice.with_user(portal).amount_total, fee_invoice.amount_total)
+        # The collection page lists it with the rest: coming due on the day of the step, then
+        # overdue and demanded from the day after.
+        for day, key in ((MONDAY, "not_due"), (CLAIM_DAY, "lines")):
+            with freeze_time(day):
+                [section] = self.customer._collection_portal_values()["sections"]
+            self.assertIn(fee_invoice.name, [line["name"] for line in section["letter"][key]])
