@@ -261,12 +261,13 @@ class AccountCollectionCharge(models.Model):
             .grouped("partner_id")
         )
         invoices = []  # (partner, currency, [charge values]): one fee invoice each
+        rates = {}  # currency: whether it has a rate on or before today
         for partner, levels in by_partner.items():
             done = charged.get(partner, self.sudo().browse())
             # The fee invoice's lines speak the customer's language, as its letters do.
             customer = self.with_context(lang=partner.lang or self.env.lang)
             try:
-                invoices += customer._collection_charge_customer(partner, levels, done, company, today)
+                invoices += customer._collection_charge_customer(partner, levels, done, company, today, rates)
             except (UserError, ValidationError) as error:
                 self._collection_not_charged(partner, error)
         if not invoices:
@@ -300,7 +301,7 @@ class AccountCollectionCharge(models.Model):
         )
 
     @api.model
-    def _collection_charge_customer(self, partner, levels, done, company, today):
+    def _collection_charge_customer(self, partner, levels, done, company, today, rates):
         by_currency = {}  # currency: [charge values]
         for level, policy, items, demanded in levels:
             if policy.fee_per_customer and not done.filtered(
@@ -308,7 +309,9 @@ class AccountCollectionCharge(models.Model):
             ):
                 currency = items[:1].currency_id or company.currency_id
                 by_currency.setdefault(currency, []).append(
-                    self._collection_fee_values(policy, policy.fee_per_customer, currency, company, today)
+                    self._collection_fee_values(
+                        policy, policy.fee_per_customer, currency, company, today, rates
+                    )
                     | {"kind": "fee", "level_id": level.id, "description": level.with_env(self.env).name}
                 )
             for item in items:
@@ -319,7 +322,9 @@ class AccountCollectionCharge(models.Model):
                     and c.policy_id == pol
                 ):
                     by_currency.setdefault(currency, []).append(
-                        self._collection_fee_values(policy, policy.fee_per_item, currency, company, today)
+                        self._collection_fee_values(
+                            policy, policy.fee_per_item, currency, company, today, rates
+                        )
                         | {
                             "kind": "item_fee",
                             "level_id": level.id,
@@ -341,22 +346,25 @@ class AccountCollectionCharge(models.Model):
         return invoices
 
     @api.model
-    def _collection_fee_values(self, policy, amount, currency, company, today):
+    def _collection_fee_values(self, policy, amount, currency, company, today, rates):
         # Odoo converts with the first rate ever known, or 1, when a currency has no rate on or
         # before the day: a fee converted so would be a guess. The customer is left uncharged.
         for unknown in (policy.fee_currency_id | currency) - company.currency_id:
-            if (
-                not self.env["res.currency.rate"]
-                .sudo()
-                .search_count(
-                    [
-                        ("currency_id", "=", unknown.id),
-                        ("name", "<=", today),
-                        ("company_id", "in", (False, company.root_id.id)),
-                    ],
-                    limit=1,
+            if unknown not in rates:
+                # Looked up once per currency for the batch (`rates`), not once per fee.
+                rates[unknown] = bool(
+                    self.env["res.currency.rate"]
+                    .sudo()
+                    .search_count(
+                        [
+                            ("currency_id", "=", unknown.id),
+                            ("name", "<=", today),
+                            ("company_id", "in", (False, company.root_id.id)),
+                        ],
+                        limit=1,
+                    )
                 )
-            ):
+            if not rates[unknown]:
                 raise UserError(
                     self.env._(
                         "No exchange rate of %(currency)s on or before %(day)s: the fee of "

@@ -273,12 +273,15 @@ class ResPartner(models.Model):
             # The customer's page (see, promise, dispute), signed on the letter's day.
             "portal_url": partner.commercial_partner_id._collection_portal_url(today),
             # A payment QR code where the company shows them on invoices and its bank and
-            # country have a QR method (Odoo's own, from the bank account).
-            "qr": company.qr_code
-            and bank
-            and not currency.is_zero(demand.net)
-            and bank.build_qr_code_base64(
-                demand.net, reference, None, currency, partner.commercial_partner_id
+            # country have a QR method (Odoo's own, from the bank account). A function: only
+            # the letter and the page draw it, not every reminder e-mail.
+            "qr": lambda: (
+                company.qr_code
+                and bank
+                and not currency.is_zero(demand.net)
+                and bank.build_qr_code_base64(
+                    demand.net, reference, None, currency, partner.commercial_partner_id
+                )
             ),
             "collector": collector.name,
             "collector_contact": ", ".join(filter(None, [collector.email, collector.phone])),

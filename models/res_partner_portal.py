@@ -56,7 +56,8 @@ class ResPartner(models.Model):
 
     def _collection_portal_url(self, issued=None):
         """The customer's page, signed today: for the reminder e-mails and letters."""
-        return self.get_base_url() + self._collection_portal_path(issued)
+        # The sending company's address (with several websites, the partner's may be another's).
+        return self.env.company.get_base_url() + self._collection_portal_path(issued)
 
     @api.model
     def _collection_portal_customer(self, partner_id, issued, signature):
@@ -75,7 +76,9 @@ class ResPartner(models.Model):
         # the current company's, to see that nothing is owed).
         companies = partner._collection_portal_companies() or self.env.company.sudo()
         days = min(company.collection_portal_link_days for company in companies)
-        if day > today or day < today - timedelta(days=days):
+        # A day of slack ahead: the link is signed on the sender's day, checked on the
+        # server's (time zones).
+        if day > today + timedelta(days=1) or day < today - timedelta(days=days):
             raise refused
         if not std_hmac.compare_digest(str(signature), partner._collection_portal_signature(day)):
             raise refused
@@ -124,6 +127,7 @@ class ResPartner(models.Model):
             customer = partner.with_company(company).with_context(lang=partner.lang or self.env.lang)
             values = customer._collection_reminder_values()
             demand = customer._collection_demand()
+            currency = customer.env["res.currency"].browse(demand.currency_id)
             history = (
                 self.env["account.collection.history"]
                 .sudo()
@@ -164,13 +168,22 @@ class ResPartner(models.Model):
                     "company": company,
                     "letter": values,
                     "net": demand.net,
-                    "currency": self.env["res.currency"].browse(demand.currency_id),
+                    "currency": currency,
                     "history": history,
                     "promises": promises,
                     "invoices": disputable.filtered(lambda m: m.move_type == "out_invoice").sorted(
                         lambda m: (m.invoice_date_due or m.date, m.id)
                     ),
                     "promise_limit": customer._collection_portal_promise_limit(demand),
+                    "payable": [
+                        {
+                            "move_id": item["move_id"],
+                            "name": item["name"],
+                            "amount": currency.format(item.get("still_due", item["value"])),
+                        }
+                        for item in customer._collection_portal_payable_items(demand)
+                        if not currency.is_zero(item.get("still_due", item["value"]))
+                    ],
                 }
             )
         return {"partner": partner, "sections": sections}
@@ -181,7 +194,7 @@ class ResPartner(models.Model):
     def _collection_portal_promise_limit(self, demand=None):
         """The latest date this customer may promise without its collector's agreement: its
         approved tolerance counted from its oldest overdue item, or the company's self-service
-        days from today, whichever is later (both default to none: every promise is a request)."""
+        days from today, whichever is later (both default to none: only today)."""
         self.ensure_one()
         partner = self.sudo()
         demand = demand or partner._collection_demand()
@@ -238,18 +251,26 @@ class ResPartner(models.Model):
                 self.env._("You owe %(net)s: promise no more than that.", net=currency.format(demand.net))
             )
         limit = partner._collection_portal_promise_limit(demand)
+        # What the collector reads is in the collector's language, not the customer's.
+        staff = self.with_context(lang=collector.lang or self.env.lang).env
         text = ", ".join(
-            self.env._(
-                "%(amount)s by %(date)s", amount=currency.format(amount), date=format_date(self.env, day)
-            )
+            staff._("%(amount)s by %(date)s", amount=currency.format(amount), date=format_date(staff, day))
             for amount, day in lines
         )
-        if lines[-1][1] > limit:
-            summary = self.env._("Portal: the customer asks to pay %(terms)s", terms=text)
-            note = self.env._(
-                "Beyond the date the customer may promise alone (%(limit)s): agree or call back.",
-                limit=format_date(self.env, limit),
-            )
+        # A promise the customer makes alone covers all it owes, by dates it may choose alone:
+        # a part of the debt (a token amount would pause the whole demand) or a later date is
+        # a request the collector agrees to or not.
+        if lines[-1][1] > limit or currency.compare_amounts(total, demand.net) < 0:
+            summary = staff._("Portal: the customer asks to pay %(terms)s", terms=text)
+            if lines[-1][1] > limit:
+                note = staff._(
+                    "Beyond the date the customer may promise alone (%(limit)s): agree or call back.",
+                    limit=format_date(staff, limit),
+                )
+            else:
+                note = staff._(
+                    "Less than the %(net)s owed: agree or call back.", net=currency.format(demand.net)
+                )
             partner._collection_portal_task(collector, summary, note)
             partner.message_post(body=summary + " — " + note, subtype_xmlid="mail.mt_note")
             return "request"
@@ -273,27 +294,44 @@ class ResPartner(models.Model):
                 for index, (amount, day) in enumerate(lines, 1)
             ]
         )
-        summary = self.env._("Portal: the customer promised to pay %(terms)s", terms=text)
+        summary = staff._("Portal: the customer promised to pay %(terms)s", terms=text)
         partner._collection_portal_task(collector, summary)
         partner.message_post(body=summary, subtype_xmlid="mail.mt_note")
         return "promise"
 
+    def _collection_portal_payable_items(self, demand):
+        """The demand's items payable online: overdue invoices, promised ones included (a
+        customer pays what it promised), disputed ones and other entries left out."""
+        moves = self.env["account.move"].sudo().browse({item["move_id"] for item in demand.due + demand.held})
+        invoices = set(moves.filtered(lambda m: m.move_type in ("out_invoice", "out_receipt")).ids)
+        items = [item for item in demand.due if item["move_id"] in invoices]
+        items += [
+            item
+            for item in demand.held
+            if item["promised"] and not item["disputed"] and item["move_id"] in invoices
+        ]
+        return items
+
     def _collection_portal_payable(self, move_ids=None):
-        """(entries, amount, currency) the customer pays online in the current company: the
-        entries of its demanded items, or those of them it chose (`move_ids`), and what is
-        left of them once its credits are deducted (the demand's own allocation: credits
-        settle the oldest items first). Raises UserError when nothing is owed, a chosen entry
-        is not demanded, or the items are in several currencies."""
+        """(invoices, amount, currency) the customer pays online in the current company: its
+        overdue invoices (those it promised to pay too; not the disputed ones), or those of
+        them it chose (`move_ids`), for what is left of them once its credits are deducted (the
+        demand's own allocation: credits settle the oldest items first).
+
+        Other overdue items (opening balances, manual entries) are not paid online: a payment
+        provider pays invoices. Raises UserError when nothing can be paid, a chosen invoice is
+        not among them, or they are in several currencies."""
         self.ensure_one()
         demand = self.sudo()._collection_demand()
         currency = self.env["res.currency"].browse(demand.currency_id)
-        items = demand.due
+        items = self._collection_portal_payable_items(demand)
         if move_ids:
-            items = [item for item in demand.due if item["move_id"] in set(move_ids)]
-            if {item["move_id"] for item in items} != set(move_ids):
+            chosen = set(move_ids)
+            items = [item for item in items if item["move_id"] in chosen]
+            if {item["move_id"] for item in items} != chosen:
                 raise UserError(self.env._("Choose among the overdue invoices of this page."))
-        moves = self.env["account.move"].sudo().browse({item["move_id"] for item in items})
-        amount = demand.net if not move_ids else sum(item["still_due"] for item in items)
+        moves = self.env["account.move"].sudo().browse(list(dict.fromkeys(item["move_id"] for item in items)))
+        amount = sum(item.get("still_due", item["value"]) for item in items)
         if not moves or currency.compare_amounts(amount, 0) <= 0:
             raise UserError(self.env._("Nothing is overdue: there is nothing to pay now."))
         if moves.currency_id != currency:
@@ -335,13 +373,15 @@ class ResPartner(models.Model):
         if attachment:
             name, content = attachment
             attachments = [(name, content)]
+        collector = partner._collection_collector()
+        staff = self.with_context(lang=collector.lang or self.env.lang).env
         move.message_post(
-            body=self.env._("Disputed by the customer on the portal: %(reason)s", reason=reason),
+            body=staff._("Disputed by the customer on the portal: %(reason)s", reason=reason),
             attachments=attachments,
             subtype_xmlid="mail.mt_note",
         )
-        summary = self.env._("Portal: the customer disputes %(invoice)s", invoice=move.name)
-        partner._collection_portal_task(partner._collection_collector(), summary, reason)
+        summary = staff._("Portal: the customer disputes %(invoice)s", invoice=move.name)
+        partner._collection_portal_task(collector, summary, reason)
         partner.message_post(body=summary + ": " + reason, subtype_xmlid="mail.mt_note")
         return move
 

@@ -119,6 +119,11 @@ class AccountCollectionKpi(models.Model):
         readonly=True,
         help="Days the disputes resolved that day (or in the week or month shown) had been open, on average.",
     )
+    dispute_aged = fields.Integer(
+        string="Disputes Aged",
+        readonly=True,
+        help="Resolved disputes whose opening is known (the age's weight).",
+    )
     legal_count = fields.Integer(string="Handed to Lawyers", readonly=True)
 
     def _read_group_select(self, aggregate_spec, query):
@@ -128,9 +133,9 @@ class AccountCollectionKpi(models.Model):
         if aggregate_spec == "dispute_days:avg":
             # Weighted by the disputes resolved each day, as the kept rate is by the promises.
             return SQL(
-                "SUM(%(days)s * %(count)s) / NULLIF(SUM(%(count)s) FILTER (WHERE %(days)s IS NOT NULL), 0)",
+                "SUM(%(days)s * %(count)s) / NULLIF(SUM(%(count)s), 0)",
                 days=self._field_to_sql(self._table, "dispute_days", query),
-                count=self._field_to_sql(self._table, "dispute_resolved", query),
+                count=self._field_to_sql(self._table, "dispute_aged", query),
             )
         return super()._read_group_select(aggregate_spec, query)
 
@@ -190,7 +195,8 @@ class AccountCollectionKpi(models.Model):
                        COUNT(*) FILTER (WHERE change.new_value_integer = 1) AS dispute_opened,
                        COUNT(*) FILTER (WHERE change.new_value_integer = 0) AS dispute_resolved,
                        AVG(message.date::date - opened.date) FILTER (WHERE change.new_value_integer = 0)
-                           AS dispute_days
+                           AS dispute_days,
+                       COUNT(opened.date) FILTER (WHERE change.new_value_integer = 0) AS dispute_aged
                   FROM mail_tracking_value change
                   JOIN mail_message message ON message.id = change.mail_message_id
                   JOIN account_move move ON message.model = 'account.move' AND move.id = message.res_id
@@ -258,6 +264,7 @@ class AccountCollectionKpi(models.Model):
                    COALESCE(disputes.dispute_opened, 0) AS dispute_opened,
                    COALESCE(disputes.dispute_resolved, 0) AS dispute_resolved,
                    disputes.dispute_days,
+                   COALESCE(disputes.dispute_aged, 0) AS dispute_aged,
                    COALESCE(legal.legal_count, 0) AS legal_count
               FROM days
               LEFT JOIN stock ON stock.company_id = days.company_id AND stock.date = days.date
@@ -331,8 +338,14 @@ class AccountCollectionKpi(models.Model):
         )
 
     def action_open_disputes(self):
-        """The invoices disputed or whose dispute was resolved that day (the figure's source: the
-        tracked dispute flag)."""
+        """The invoices disputed that day (the figure's source: the tracked dispute flag)."""
+        return self._collection_disputes(opened=True)
+
+    def action_open_resolved_disputes(self):
+        """The invoices whose dispute was resolved that day."""
+        return self._collection_disputes(opened=False)
+
+    def _collection_disputes(self, opened):
         self.ensure_one()
         self.env["mail.tracking.value"].flush_model()
         self.env["mail.message"].flush_model(["model", "res_id", "date"])
@@ -346,9 +359,11 @@ class AccountCollectionKpi(models.Model):
                       JOIN mail_message message ON message.id = change.mail_message_id
                       JOIN account_move move ON move.id = message.res_id
                      WHERE message.model = 'account.move' AND change.field_id = %s
+                       AND change.new_value_integer = %s
                        AND message.date::date = %s AND move.company_id = %s
                     """,
                     self.env["ir.model.fields"]._get("account.move", "collection_disputed").id,
+                    int(opened),
                     self.date,
                     self.company_id.id,
                 )
@@ -357,7 +372,9 @@ class AccountCollectionKpi(models.Model):
         return self._collection_records(
             "account.move",
             [("id", "in", move_ids)],
-            self.env._("Disputes opened or resolved on %(date)s", date=format_date(self.env, self.date)),
+            self.env._("Disputes opened on %(date)s", date=format_date(self.env, self.date))
+            if opened
+            else self.env._("Disputes resolved on %(date)s", date=format_date(self.env, self.date)),
         )
 
     def action_open_handovers(self):

@@ -202,13 +202,15 @@ class TestKpi(CollectionsCommon):
             self.assertEqual(sum(receipts.mapped("balance")), -600.0)
             snapshots = self.env["account.collection.snapshot"].search(row.action_open_snapshots()["domain"])
             self.assertEqual(snapshots.partner_id, self.alpha | self.beta)
-            # The dispute counts open the invoices concerned.
-            for day in (MARCH, date(2026, 3, 12)):
-                disputed = self.env["account.move"].search(self._kpi(day).action_open_disputes()["domain"])
-                self.assertEqual(disputed, beta_invoice)
-            self.assertFalse(
-                self.env["account.move"].search(self._kpi(date(2026, 3, 13)).action_open_disputes()["domain"])
+            # The dispute counts open the invoices concerned: opened on the 2nd, resolved on the 12th.
+            Move = self.env["account.move"]
+            self.assertEqual(Move.search(self._kpi(MARCH).action_open_disputes()["domain"]), beta_invoice)
+            self.assertFalse(Move.search(self._kpi(MARCH).action_open_resolved_disputes()["domain"]))
+            resolved_day = self._kpi(date(2026, 3, 12))
+            self.assertEqual(
+                Move.search(resolved_day.action_open_resolved_disputes()["domain"]), beta_invoice
             )
+            self.assertFalse(Move.search(resolved_day.action_open_disputes()["domain"]))
             handed = self._kpi(date(2026, 3, 20))
             history = self.env["account.collection.history"].search(handed.action_open_handovers()["domain"])
             self.assertEqual(history.partner_id, self.alpha)

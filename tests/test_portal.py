@@ -3,6 +3,7 @@ shows (the ladder's netted demand), promises and disputes made from it, and who 
 
 import shutil
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields, http
 from odoo.exceptions import AccessError
@@ -86,6 +87,12 @@ class TestPortal(CollectionsCommon, HttpCase):
         self.assertEqual(self.url_open(self.customer._collection_portal_path(old_day)).status_code, 404)
         still = self.today - timedelta(days=59)
         self.assertEqual(self.url_open(self.customer._collection_portal_path(still)).status_code, 200)
+        # Signed on the sender's day, a day ahead of the server's in another time zone: accepted;
+        # two days ahead: refused.
+        ahead = self.customer._collection_portal_path(self.today + timedelta(days=1))
+        self.assertEqual(self.url_open(ahead).status_code, 200)
+        too_far = self.customer._collection_portal_path(self.today + timedelta(days=2))
+        self.assertEqual(self.url_open(too_far).status_code, 404)
         # Revoked: only a manager may, and every link signed before stops working.
         with self.assertRaises(AccessError):
             self.customer.with_user(self.collector).action_collection_revoke_portal_links()
@@ -94,6 +101,32 @@ class TestPortal(CollectionsCommon, HttpCase):
         self.assertEqual(self.url_open(before).status_code, 404)
         self.assertEqual(self.url_open(self._page()).status_code, 200, "the next link works")
         self.assertIn("Portal links revoked", self.customer.message_ids[0].body)
+
+    def test_the_payment_qr_code_is_drawn_on_letters_only(self):
+        """Where the company shows QR codes and its bank has a QR method, the letter carries one
+        for the net amount and the customer's reference; the reminder e-mail does not draw it
+        (a daily run sends thousands)."""
+        self.company.sudo().qr_code = True
+        self.env["res.partner.bank"].create(
+            {"acc_number": "BE71096123456769", "partner_id": self.company.partner_id.id}
+        )
+        calls = []
+
+        def qr(bank, amount, free_communication, structured, currency, debtor, *args, **kwargs):
+            calls.append((amount, free_communication, debtor))
+            return "data:image/png;base64,QRCODE"
+
+        Bank = type(self.env["res.partner.bank"])
+        with patch.object(Bank, "build_qr_code_base64", qr):
+            self.env.ref("account_collections.mail_template_collection_reminder")._render_field(
+                "body_html", self.customer.ids
+            )
+            self.assertFalse(calls, "no QR code for an e-mail")
+            html = self.env["ir.actions.report"]._render_qweb_html(
+                "account_collections.account_collection_letter_report_partner", self.customer.ids
+            )[0]
+        self.assertIn(b"data:image/png;base64,QRCODE", html)
+        self.assertEqual(calls, [(1300.0, str(self.customer.id), self.customer)])
 
     def test_a_portal_user_finds_its_company_page(self):
         """A contact of the customer logged in to the portal is sent to its company's page."""
@@ -216,6 +249,18 @@ class TestPortal(CollectionsCommon, HttpCase):
             self.env["account.collection.promise"].search([("partner_id", "=", self.customer.id)])
         )
         self.assertEqual(self._todo("asks to pay").user_id, self.collector)
+        # Part of the debt, even today: a token amount must not pause the whole demand.
+        response = self._post(
+            f"{self._page()}/promise",
+            company_id=self.company.id,
+            amount_1="0.01",
+            date_1=self.today.isoformat(),
+        )
+        self.assertIn("message=request", response.url)
+        self.assertFalse(
+            self.env["account.collection.promise"].search([("partner_id", "=", self.customer.id)])
+        )
+        self.assertIn("Less than", str(self._todo("0.01").note))
         # The customer's approved tolerance widens the limit: 30 days from the oldest due date.
         self.customer.collection_tolerance_days = 30
         limit = self.customer._collection_portal_promise_limit()

@@ -28,6 +28,12 @@ class CollectionPayNow(PortalAccount):
             raise NotFound()
         customer = customer.with_company(company)
         moves, amount, currency = customer._collection_portal_payable(move_ids)
+        # A payment of these invoices already on its way (a pending bank transfer, an
+        # authorization) is not paid a second time.
+        if moves.transaction_ids.filtered(lambda tx: tx.state in ("pending", "authorized")):
+            raise UserError(
+                request.env._("A payment of these invoices is being processed: it shows here once confirmed.")
+            )
         return customer, moves, amount, currency
 
     @http.route(f"{PAGE}/pay", type="http", auth="public", methods=["GET"], website=True, sitemap=False)
@@ -38,6 +44,8 @@ class CollectionPayNow(PortalAccount):
             customer, moves, amount, currency = self._collection_payable(
                 partner_id, issued, signature, int(company_id or 0), chosen
             )
+            # The invoices shown are the ones paid, even if another falls due meanwhile.
+            chosen = moves.ids
         except (UserError, ValidationError, ValueError) as error:
             return request.redirect(f"{page}?{urlencode({'error': error.args[0]})}")
         company = customer.env.company
@@ -59,7 +67,7 @@ class CollectionPayNow(PortalAccount):
                 "payment_reference": ", ".join(moves.mapped("name")),
                 "landing_route": f"{page}?message=paid",
                 # The choice travels in the route: the payment form posts fixed parameters.
-                "transaction_route": f"{page}/transaction/{company.id}/{'-'.join(map(str, chosen)) or 'all'}",
+                "transaction_route": f"{page}/transaction/{company.id}/{'-'.join(map(str, chosen))}",
             },
             access_token=signature,
         )
@@ -68,16 +76,26 @@ class CollectionPayNow(PortalAccount):
     @http.route(f"{PAGE}/transaction/<int:company_id>/<string:chosen>", type="jsonrpc", auth="public")
     def collection_transaction(self, partner_id, issued, signature, company_id, chosen, **kwargs):
         try:
-            move_ids = [] if chosen == "all" else [int(move_id) for move_id in chosen.split("-")]
+            move_ids = [int(move_id) for move_id in chosen.split("-")]
         except ValueError:
             raise NotFound() from None
-        customer, moves, amount, currency = self._collection_payable(
-            partner_id, issued, signature, company_id, move_ids
-        )
+        try:
+            customer, moves, amount, currency = self._collection_payable(
+                partner_id, issued, signature, company_id, move_ids
+            )
+        except UserError as error:
+            raise ValidationError(error.args[0]) from None
         kwargs.pop("access_token", None)
         kwargs.pop("payment_reference", None)
         self._validate_transaction_kwargs(kwargs)
-        # What the customer owes today, whatever amount the browser sent.
+        # The amount is the server's. The page showed one: if what is owed changed since (a
+        # payment, a credit note), the customer is told instead of paying another amount.
+        if currency.compare_amounts(float(kwargs.get("amount") or 0), amount):
+            raise ValidationError(
+                request.env._(
+                    "What you owe has changed since the page was shown: reload it to see the amount."
+                )
+            )
         kwargs["amount"] = amount
         tx_sudo = self._create_transaction(
             custom_create_values={"invoice_ids": [Command.set(moves.ids)], "collection_portal": True},

@@ -3,8 +3,8 @@
 import shutil
 from datetime import timedelta
 
-from odoo import fields
-from odoo.tests import HttpCase, tagged
+from odoo import Command, fields
+from odoo.tests import HttpCase, JsonRpcException, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.account_collections.tests.common import CollectionsCommon
@@ -30,15 +30,63 @@ class TestPayNow(CollectionsCommon, AccountPaymentCommon, PaymentHttpCommon):
         super().setUp()
         self.authenticate(None, None)
 
+    def _opening_balance(self, amount):
+        """An overdue opening balance on the customer's receivable (an entry, not an invoice)."""
+        receivable = self.customer.property_account_receivable_id
+        entry = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "date": fields.Date.today() - timedelta(days=40),
+                "journal_id": self.company_data["default_journal_misc"].id,
+                "line_ids": [
+                    Command.create(
+                        {
+                            "account_id": receivable.id,
+                            "partner_id": self.customer.id,
+                            "debit": amount,
+                            "name": "Opening balance",
+                            # Due after the invoices: the credit settles the invoices first.
+                            "date_maturity": fields.Date.today() - timedelta(days=2),
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "account_id": self.company_data["default_account_revenue"].id,
+                            "credit": amount,
+                            "name": "Opening balance",
+                        }
+                    ),
+                ],
+            }
+        )
+        entry.action_post()
+        return entry
+
     def test_pay_now_pays_the_net_demand_and_matches_everything(self):
-        """1,000 and 500 overdue, 200 received on account: the page offers to pay 1,300; a browser
-        asking for 1 pays 1,300 all the same. Once the payment is confirmed, the invoices and
-        the credit are matched, nothing is owed and the collector's open call is closed."""
+        """1,000 and 500 overdue, 200 received on account, and an overdue opening balance of 300
+        (an entry, not an invoice: not paid online): the page offers to pay 1,300; a browser
+        asking for another amount is refused. Once the payment is confirmed, the invoices and
+        the credit are matched, only the opening balance is owed and the collector's call about
+        the invoices is closed."""
+        opening = self._opening_balance(300.0)
         page = self.customer._collection_portal_path()
         self.assertIn("Pay now", self.url_open(page).text)
         response = self.url_open(f"{page}/pay?company_id={self.company.id}")
         self.assertEqual(response.status_code, 200)
         self.assertIn('data-amount="1300.0"', response.text)
+        self.assertIn(f"/transaction/{self.company.id}/", response.text)
+        with self.assertRaises(JsonRpcException), mute_logger("odoo.http"):
+            self._get_processing_values(
+                tx_route=f"{page}/transaction/{self.company.id}/{self.recent.id}-{self.old.id}",
+                provider_id=self.provider.id,
+                payment_method_id=self.payment_method_id,
+                token_id=None,
+                amount=1.0,
+                flow="direct",
+                tokenization_requested=False,
+                landing_route=f"{page}?message=paid",
+                access_token="ignored",
+            )
         call = self.env["mail.activity"].create(
             {
                 "res_model_id": self.env["ir.model"]._get_id("res.partner"),
@@ -69,11 +117,11 @@ class TestPayNow(CollectionsCommon, AccountPaymentCommon, PaymentHttpCommon):
         )
         with mute_logger("odoo.addons.payment.models.payment_transaction"):
             values = self._get_processing_values(
-                tx_route=f"{page}/transaction/{self.company.id}/all",
+                tx_route=f"{page}/transaction/{self.company.id}/{self.recent.id}-{self.old.id}",
                 provider_id=self.provider.id,
                 payment_method_id=self.payment_method_id,
                 token_id=None,
-                amount=1.0,
+                amount=1300.0,
                 flow="direct",
                 tokenization_requested=False,
                 landing_route=f"{page}?message=paid",
@@ -90,8 +138,15 @@ class TestPayNow(CollectionsCommon, AccountPaymentCommon, PaymentHttpCommon):
                 lambda line: line.account_id.account_type == "asset_receivable"
             ).reconciled
         )
-        self.assertEqual(self.customer._collection_demand().net, 0.0)
-        self.assertFalse(call.exists() and call.active, "the open call is closed by the payment")
+        self.assertEqual(self.customer._collection_demand().net, 300.0, "the opening balance is still owed")
+        self.assertFalse(
+            opening.line_ids.filtered(
+                lambda line: line.account_id.account_type == "asset_receivable"
+            ).reconciled
+        )
+        self.assertFalse(
+            call.exists() and call.active, "the call about the invoices is closed by the payment"
+        )
 
     def test_pay_some_invoices_only(self):
         """The customer pays the recent invoice alone: the credit of 200 settles the older one
@@ -106,7 +161,7 @@ class TestPayNow(CollectionsCommon, AccountPaymentCommon, PaymentHttpCommon):
                 provider_id=self.provider.id,
                 payment_method_id=self.payment_method_id,
                 token_id=None,
-                amount=1300.0,
+                amount=500.0,
                 flow="direct",
                 tokenization_requested=False,
                 landing_route=f"{page}?message=paid",
@@ -114,6 +169,10 @@ class TestPayNow(CollectionsCommon, AccountPaymentCommon, PaymentHttpCommon):
             )
         tx = self._get_tx(values["reference"])
         self.assertEqual((tx.amount, tx.invoice_ids), (500.0, self.recent))
+        # While that payment is pending, the invoice is not offered for payment again.
+        tx._set_pending()
+        response = self.url_open(f"{page}/pay?company_id={self.company.id}&move_ids={self.recent.id}")
+        self.assertIn("being processed", response.text)
         tx._set_done()
         tx._post_process()
         self.assertEqual(self.recent.payment_state, "paid")
