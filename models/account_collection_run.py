@@ -1154,6 +1154,19 @@ class AccountCollectionRun(models.Model):
             if ladders
             else []
         )
+        new = ladders.filtered(lambda ladder: ladder.id not in planned)
+        if new:
+            # Two workers may both find no task yet, each before the other commits. Touching the
+            # ladder's row makes the second one's batch fail to serialize and be run again,
+            # after the first committed: it then finds the task.
+            # An expected conflict: not logged as a failed query.
+            new.flush_recordset(["write_date"])
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE account_collection_ladder SET write_date = write_date WHERE id = ANY(%s)", new.ids
+                ),
+                log_exceptions=False,
+            )
         return [
             (
                 "account.collection.ladder",
@@ -1162,8 +1175,7 @@ class AccountCollectionRun(models.Model):
                 summary,
                 escape(self.env._("See Collections / Letters to Post.")),
             )
-            for ladder in ladders
-            if ladder.id not in planned
+            for ladder in new
         ]
 
     @api.model
