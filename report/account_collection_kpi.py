@@ -306,21 +306,26 @@ class AccountCollectionKpi(models.Model):
             self.env._("Receivables on %(date)s", date=format_date(self.env, self.date)),
         )
 
+    @api.model
+    def _collection_receipts_domain(self, company, day):
+        """The money collected on `day`, in the ORM's terms (``receipt_lines`` in SQL)."""
+        return [
+            ("company_id", "=", company.id),
+            ("date", "=", day),
+            ("account_id.account_type", "=", "asset_receivable"),
+            ("parent_state", "=", "posted"),
+            ("move_id.move_type", "=", "entry"),
+            "|",
+            ("move_id.origin_payment_id", "!=", False),
+            ("move_id.statement_line_id", "!=", False),
+            ("balance", "<", 0),
+        ]
+
     def action_open_receipts(self):
         self.ensure_one()
         return self._collection_records(
             "account.move.line",
-            [
-                ("company_id", "=", self.company_id.id),
-                ("date", "=", self.date),
-                ("account_id.account_type", "=", "asset_receivable"),
-                ("parent_state", "=", "posted"),
-                ("move_id.move_type", "=", "entry"),
-                "|",
-                ("move_id.origin_payment_id", "!=", False),
-                ("move_id.statement_line_id", "!=", False),
-                ("balance", "<", 0),
-            ],
+            self._collection_receipts_domain(self.company_id, self.date),
             self.env._("Collected on %(date)s", date=format_date(self.env, self.date)),
         )
 
@@ -543,6 +548,43 @@ class AccountCollectionCollectorKpi(models.Model):
             today=fields.Date.context_today(self),
             call_type=self.env.ref(CALL_TYPE).id,
             receipt_lines=receipt_lines(),
+        )
+
+    def action_open_receipts(self):
+        """What the collector's portfolio paid that day: the payments of the customers whose last
+        snapshot up to that day was the collector's (the figure's own rule)."""
+        self.ensure_one()
+        self.env["account.collection.snapshot"].flush_model()
+        mine = [
+            partner_id
+            for (partner_id,) in self.env.execute_query(
+                SQL(
+                    """
+                    SELECT partner_id
+                      FROM (SELECT DISTINCT ON (partner_id) partner_id, user_id
+                              FROM account_collection_snapshot
+                             WHERE company_id = %(company)s AND date <= %(day)s
+                          ORDER BY partner_id, date DESC) held
+                     WHERE user_id = %(user)s
+                    """,
+                    company=self.company_id.id,
+                    day=self.date,
+                    user=self.user_id.id,
+                )
+            )
+        ]
+        Kpi = self.env["account.collection.kpi"]
+        return Kpi._collection_records(
+            "account.move.line",
+            [
+                *Kpi._collection_receipts_domain(self.company_id, self.date),
+                ("partner_id.commercial_partner_id", "in", mine),
+            ],
+            self.env._(
+                "Collected from %(user)s's customers on %(date)s",
+                user=self.user_id.name,
+                date=format_date(self.env, self.date),
+            ),
         )
 
     def action_open_portfolio(self):

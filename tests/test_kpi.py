@@ -402,3 +402,12 @@ class TestKpi(CollectionsCommon):
         self.assertFalse(self._snap(self.alpha, APRIL))
         mine = self._kpi(APRIL, "account.collection.collector.kpi", user_id=self.collector.id)
         self.assertEqual(mine.collected, 1000.0)
+        with freeze_time(APRIL):
+            receipts = self.env["account.move.line"].search(mine.action_open_receipts()["domain"])
+            self.assertEqual((receipts.partner_id, sum(receipts.mapped("balance"))), (self.alpha, -1000.0))
+            theirs = self._kpi(APRIL, "account.collection.collector.kpi", user_id=self.collector_b.id)
+            self.assertEqual(len(theirs), 1)
+            self.assertFalse(
+                self.env["account.move.line"].search(theirs.action_open_receipts()["domain"]),
+                "Alpha's payment is not in Collector B's drill-down",
+            )
