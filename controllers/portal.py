@@ -2,7 +2,6 @@
 (``models/res_partner_portal.py``)."""
 
 import logging
-from urllib.parse import urlencode
 
 from werkzeug.exceptions import NotFound
 
@@ -13,33 +12,57 @@ from odoo.http import request
 _logger = logging.getLogger(__name__)
 
 PAGE = "/collections/<int:partner_id>/<string:issued>/<string:signature>"
-MESSAGES = ("promise", "request", "dispute")
+MESSAGES = ("promise", "request", "dispute", "paid")
 PORTAL_INSTALMENTS = 3
+# The message of a refused action waits in the visitor's session for the page to show it: a
+# message in the URL could be written by anyone who has the link (phishing).
+ERROR_KEY = "collection_portal_error"
 
 
 class CollectionPortal(http.Controller):
     def _customer(self, partner_id, issued, signature):
+        """The link's customer; the page then speaks the customer's language, as its letters do.
+        A wrong, expired or revoked link gets a plain "not found" page saying what to do, and
+        nothing tells a guesser which of them it was."""
         try:
-            return request.env["res.partner"]._collection_portal_customer(partner_id, issued, signature)
+            customer = request.env["res.partner"]._collection_portal_customer(partner_id, issued, signature)
         except AccessError:
-            # Wrong, expired and revoked links look alike: nothing tells a guesser which.
             raise NotFound() from None
+        if customer.lang and customer.lang != request.env.lang:
+            request.update_context(lang=customer.lang)
+        return customer.with_context(lang=request.env.lang)
 
     def _section_env(self, customer, company_id):
         """The customer acts on one company's section of its page: only a company it owes."""
         company = customer._collection_portal_companies().filtered(lambda c: c.id == company_id)
         if not company:
             raise NotFound()
-        return customer.with_company(company).with_context(lang=customer.lang or request.env.lang)
+        return customer.with_company(company)
+
+    @staticmethod
+    def _page_url(partner_id, issued, signature):
+        return f"/collections/{partner_id}/{issued}/{signature}"
+
+    @staticmethod
+    def _refused(page, error, section=None):
+        """Back to the page with the refusal, told once. An expected refusal, not a server error."""
+        text = error.args[0] if error.args else str(error)
+        if section is not None:
+            text = f"{section.env.company.name}: {text}"
+        request.session[ERROR_KEY] = text
+        return request.redirect(page)
 
     @http.route(PAGE, type="http", auth="public", methods=["GET"], website=True, sitemap=False)
-    def collection_page(self, partner_id, issued, signature, message=None, error=None, **kw):
-        customer = self._customer(partner_id, issued, signature)
-        values = customer.with_context(lang=customer.lang or request.env.lang)._collection_portal_values()
+    def collection_page(self, partner_id, issued, signature, message=None, **kw):
+        try:
+            customer = self._customer(partner_id, issued, signature)
+        except NotFound:
+            return request.render("account_collections.portal_collection_link_invalid", status=404)
+        values = customer._collection_portal_values()
         values |= {
-            "page_url": f"/collections/{partner_id}/{issued}/{signature}",
+            "page_url": self._page_url(partner_id, issued, signature),
             "message": message if message in MESSAGES else None,
-            "error": error,
+            "error": request.session.pop(ERROR_KEY, None),
             "today": fields.Date.context_today(customer),
         }
         return request.render("account_collections.portal_collection_page", values)
@@ -53,19 +76,18 @@ class CollectionPortal(http.Controller):
     @http.route(f"{PAGE}/promise", type="http", auth="public", methods=["POST"], website=True, sitemap=False)
     def collection_promise(self, partner_id, issued, signature, company_id=None, **kw):
         customer = self._customer(partner_id, issued, signature)
-        page = f"/collections/{partner_id}/{issued}/{signature}"
+        page = self._page_url(partner_id, issued, signature)
+        section = self._section_env(customer, _int(company_id))
         try:
-            section = self._section_env(customer, int(company_id or 0))
             # One amount and date, or instalments (amount_2, date_2...).
             lines = [
-                (float(kw.get(f"amount_{index}") or 0), fields.Date.to_date(kw.get(f"date_{index}") or None))
+                (_amount(kw.get(f"amount_{index}")), _date(kw.get(f"date_{index}")))
                 for index in range(1, PORTAL_INSTALMENTS + 1)
             ]
             outcome = section._collection_portal_promise(lines)
-        except (UserError, ValidationError, ValueError) as error:
-            # An expected refusal, told to the customer; not a server error.
+        except (UserError, ValidationError) as error:
             _logger.info("Portal promise of %s refused: %s", partner_id, error)
-            return request.redirect(f"{page}?{_query(error=_text(error))}")
+            return self._refused(page, error, section)
         return request.redirect(f"{page}?message={outcome}")
 
     @http.route(f"{PAGE}/dispute", type="http", auth="public", methods=["POST"], website=True, sitemap=False)
@@ -73,16 +95,16 @@ class CollectionPortal(http.Controller):
         self, partner_id, issued, signature, company_id=None, move_id=None, reason=None, attachment=None, **kw
     ):
         customer = self._customer(partner_id, issued, signature)
-        page = f"/collections/{partner_id}/{issued}/{signature}"
+        page = self._page_url(partner_id, issued, signature)
+        section = self._section_env(customer, _int(company_id))
         document = None
         if attachment and getattr(attachment, "filename", None):
             document = (attachment.filename, attachment.read())
         try:
-            section = self._section_env(customer, int(company_id or 0))
-            section._collection_portal_dispute(int(move_id or 0), reason, document)
-        except (UserError, ValidationError, ValueError) as error:
+            section._collection_portal_dispute(_int(move_id), reason, document)
+        except (UserError, ValidationError) as error:
             _logger.info("Portal dispute of %s refused: %s", partner_id, error)
-            return request.redirect(f"{page}?{_query(error=_text(error))}")
+            return self._refused(page, error, section)
         return request.redirect(f"{page}?message=dispute")
 
     @http.route(f"{PAGE}/letter/<int:history_id>", type="http", auth="public", methods=["GET"], sitemap=False)
@@ -102,9 +124,23 @@ class CollectionPortal(http.Controller):
         )
 
 
-def _text(error):
-    return error.args[0] if error.args else str(error)
+def _int(value):
+    """An id from a form; anything else is no id (refused as such further on)."""
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
 
 
-def _query(**params):
-    return urlencode(params)
+def _amount(value):
+    try:
+        return float(value or 0)
+    except (TypeError, ValueError):
+        raise ValidationError(request.env._("Type the amount as a number.")) from None
+
+
+def _date(value):
+    try:
+        return fields.Date.to_date(value or None)
+    except (TypeError, ValueError):
+        raise ValidationError(request.env._("Choose a date.")) from None

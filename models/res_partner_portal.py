@@ -128,6 +128,19 @@ class ResPartner(models.Model):
             values = customer._collection_reminder_values()
             demand = customer._collection_demand()
             currency = customer.env["res.currency"].browse(demand.currency_id)
+            payable_items = [
+                item
+                for item in customer._collection_portal_payable_items(demand)
+                if not currency.is_zero(item.get("still_due", item["value"]))
+            ]
+            payable = [
+                {
+                    "move_id": item["move_id"],
+                    "name": item["name"],
+                    "amount": currency.format(item.get("still_due", item["value"])),
+                }
+                for item in payable_items
+            ]
             history = (
                 self.env["account.collection.history"]
                 .sudo()
@@ -175,15 +188,10 @@ class ResPartner(models.Model):
                         lambda m: (m.invoice_date_due or m.date, m.id)
                     ),
                     "promise_limit": customer._collection_portal_promise_limit(demand),
-                    "payable": [
-                        {
-                            "move_id": item["move_id"],
-                            "name": item["name"],
-                            "amount": currency.format(item.get("still_due", item["value"])),
-                        }
-                        for item in customer._collection_portal_payable_items(demand)
-                        if not currency.is_zero(item.get("still_due", item["value"]))
-                    ],
+                    "payable": payable,
+                    "payable_total": currency.format(
+                        sum(item.get("still_due", item["value"]) for item in payable_items)
+                    ),
                 }
             )
         return {"partner": partner, "sections": sections}
@@ -272,7 +280,9 @@ class ResPartner(models.Model):
                     "Less than the %(net)s owed: agree or call back.", net=currency.format(demand.net)
                 )
             partner._collection_portal_task(collector, summary, note)
-            partner.message_post(body=summary + " — " + note, subtype_xmlid="mail.mt_note")
+            partner.message_post(
+                body=summary + " — " + note, subtype_xmlid="mail.mt_note", author_id=partner.id
+            )
             return "request"
         Promise = self.env["account.collection.promise"]
         Promise._collection_check_terms(moves, lines)
@@ -296,7 +306,7 @@ class ResPartner(models.Model):
         )
         summary = staff._("Portal: the customer promised to pay %(terms)s", terms=text)
         partner._collection_portal_task(collector, summary)
-        partner.message_post(body=summary, subtype_xmlid="mail.mt_note")
+        partner.message_post(body=summary, subtype_xmlid="mail.mt_note", author_id=partner.id)
         return "promise"
 
     def _collection_portal_payable_items(self, demand):
@@ -313,23 +323,30 @@ class ResPartner(models.Model):
         return items
 
     def _collection_portal_payable(self, move_ids=None):
-        """(invoices, amount, currency) the customer pays online in the current company: its
-        overdue invoices (those it promised to pay too; not the disputed ones), or those of
-        them it chose (`move_ids`), for what is left of them once its credits are deducted (the
-        demand's own allocation: credits settle the oldest items first).
+        """(invoices, amount, currency, items to settle) the customer pays online in the
+        current company: its overdue invoices (those it promised to pay too; not the disputed
+        ones), or those of them it chose (`move_ids`), for what is left of them once its
+        credits are deducted (the demand's own allocation: credits settle the oldest items
+        first).
 
         Other overdue items (opening balances, manual entries) are not paid online: a payment
-        provider pays invoices. Raises UserError when nothing can be paid, a chosen invoice is
-        not among them, or they are in several currencies."""
+        provider pays invoices. Paying everything, the credits those items take are matched
+        with them too (the items to settle: every demanded item). Raises UserError when
+        nothing can be paid, a chosen invoice is not among them, or they are in several
+        currencies."""
         self.ensure_one()
         demand = self.sudo()._collection_demand()
         currency = self.env["res.currency"].browse(demand.currency_id)
         items = self._collection_portal_payable_items(demand)
-        if move_ids:
+        settle = [item["id"] for item in demand.due] + [
+            item["id"] for item in items if item not in demand.due
+        ]
+        if move_ids and set(move_ids) != {item["move_id"] for item in items}:
             chosen = set(move_ids)
             items = [item for item in items if item["move_id"] in chosen]
             if {item["move_id"] for item in items} != chosen:
                 raise UserError(self.env._("Choose among the overdue invoices of this page."))
+            settle = [item["id"] for item in items]
         moves = self.env["account.move"].sudo().browse(list(dict.fromkeys(item["move_id"] for item in items)))
         amount = sum(item.get("still_due", item["value"]) for item in items)
         if not moves or currency.compare_amounts(amount, 0) <= 0:
@@ -341,7 +358,7 @@ class ResPartner(models.Model):
                     user=self.sudo()._collection_collector().name,
                 )
             )
-        return moves, currency.round(amount), currency
+        return moves, currency.round(amount), currency, self.env["account.move.line"].sudo().browse(settle)
 
     def _collection_portal_dispute(self, move_id, reason, attachment=None):
         """The customer disputes one of its open invoices: the invoice is held (the ladder stops
@@ -379,10 +396,11 @@ class ResPartner(models.Model):
             body=staff._("Disputed by the customer on the portal: %(reason)s", reason=reason),
             attachments=attachments,
             subtype_xmlid="mail.mt_note",
+            author_id=partner.id,
         )
         summary = staff._("Portal: the customer disputes %(invoice)s", invoice=move.name)
         partner._collection_portal_task(collector, summary, reason)
-        partner.message_post(body=summary + ": " + reason, subtype_xmlid="mail.mt_note")
+        partner.message_post(body=summary + ": " + reason, subtype_xmlid="mail.mt_note", author_id=partner.id)
         return move
 
     def _collection_portal_task(self, user, summary, note=False):
@@ -423,6 +441,11 @@ class ResPartner(models.Model):
         )
         if not history:
             raise AccessError(self.env._("This letter is not yours."))
+        # The letter as it was sent: the PDF the reminder e-mail carried. A letter printed and
+        # posted is drawn again for its day (what was paid since no longer shows on it).
+        sent = history.mail_id.attachment_ids.filtered(lambda a: a.mimetype == "application/pdf")[:1]
+        if sent:
+            return sent.raw
         report = self.env["ir.actions.report"].sudo().with_company(history.company_id)
         return report._render_qweb_pdf(
             "account_collections.account_collection_letter_report_history", history.ids

@@ -69,6 +69,29 @@ class TestPortal(CollectionsCommon, HttpCase):
         )
         self.assertNotIn(self.stranger_invoice.name, page.text)
 
+    def test_the_page_speaks_the_customers_language_and_shows_no_message_from_the_url(self):
+        """A Hungarian customer's page is in Hungarian whatever the browser's language, figures
+        and fixed text alike. A message written into the URL is not shown (phishing): only the
+        server's own refusals are, once."""
+        self.env["res.lang"]._activate_lang("hu_HU")
+        self.env["ir.module.module"]._load_module_terms(["account_collections"], ["hu_HU"], overwrite=True)
+        self.customer.lang = "hu_HU"
+        page = self.url_open(
+            self._page() + "?error=Pay+to+IBAN+XX00+EVIL", headers={"Accept-Language": "en-US"}
+        )
+        self.assertIn("Fizetési ígéret", page.text)
+        self.assertNotIn("alert-warning", page.text)
+        # A refusal is told on the page, once, with the section's company.
+        refused = self._post(
+            f"{self._page()}/promise",
+            company_id=self.company.id,
+            amount_1="abc",
+            date_1=self.today.isoformat(),
+        )
+        self.assertIn("alert-warning", refused.text)
+        self.assertIn(f"{self.company.name}:", refused.text)
+        self.assertNotIn("alert-warning", self.url_open(self._page()).text, "told once")
+
     def test_wrong_expired_and_revoked_links_open_nothing(self):
         issued = self.today.isoformat()
         signature = self.customer._collection_portal_signature(self.today)
@@ -81,7 +104,9 @@ class TestPortal(CollectionsCommon, HttpCase):
             f"/collections/{self.customer.id}/{issued}/{'0' * len(signature)}",
             f"/collections/{self.customer.id}/not-a-day/{signature}",
         ):
-            self.assertEqual(self.url_open(url).status_code, 404, url)
+            response = self.url_open(url)
+            self.assertEqual(response.status_code, 404, url)
+            self.assertIn("Ask your contact for a new link", response.text)
         # Expired: issued longer ago than the company's validity (60 days by default).
         old_day = self.today - timedelta(days=61)
         self.assertEqual(self.url_open(self.customer._collection_portal_path(old_day)).status_code, 404)
@@ -152,6 +177,17 @@ class TestPortal(CollectionsCommon, HttpCase):
         # Test mode renders reports as HTML instead of calling wkhtmltopdf: the letter's content.
         self.assertIn(self.old.name.encode(), response.content)
         self.assertEqual(self.url_open(f"{self._page(self.stranger)}/letter/{letter.id}").status_code, 404)
+        # The letter a reminder e-mail carried is served as it was sent, not drawn again.
+        sent = self.env["ir.attachment"].create(
+            {"name": "Dunning letter.pdf", "raw": b"%PDF-1.4 as sent", "mimetype": "application/pdf"}
+        )
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .create({"body_html": "<p>Reminder</p>", "attachment_ids": [(4, sent.id)]})
+        )
+        letter.sudo().mail_id = mail
+        self.assertEqual(self.url_open(f"{self._page()}/letter/{letter.id}").content, b"%PDF-1.4 as sent")
 
     def _run_demand(self):
         """Log a demand step with a letter for the customer (as the run would)."""

@@ -1,15 +1,13 @@
 """Pay now: the customer's net demand, through the company's payment providers. The amount is
 the demand the server computes, never the one a browser sends."""
 
-from urllib.parse import urlencode
-
 from werkzeug.exceptions import NotFound
 
 from odoo import Command, http
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
 
-from odoo.addons.account_collections.controllers.portal import PAGE
+from odoo.addons.account_collections.controllers.portal import ERROR_KEY, PAGE
 from odoo.addons.account_payment.controllers.portal import PortalAccount
 
 
@@ -23,31 +21,39 @@ class CollectionPayNow(PortalAccount):
         except AccessError:
             # Wrong, expired and revoked links look alike.
             raise NotFound() from None
+        if customer.lang and customer.lang != request.env.lang:
+            # The customer's language, as on its page.
+            request.update_context(lang=customer.lang)
         company = customer._collection_portal_companies().filtered(lambda c: c.id == company_id)
         if not company:
             raise NotFound()
         customer = customer.with_company(company)
-        moves, amount, currency = customer._collection_portal_payable(move_ids)
+        moves, amount, currency, items = customer._collection_portal_payable(move_ids)
         # A payment of these invoices already on its way (a pending bank transfer, an
         # authorization) is not paid a second time.
         if moves.transaction_ids.filtered(lambda tx: tx.state in ("pending", "authorized")):
             raise UserError(
                 request.env._("A payment of these invoices is being processed: it shows here once confirmed.")
             )
-        return customer, moves, amount, currency
+        return customer, moves, amount, currency, items
 
     @http.route(f"{PAGE}/pay", type="http", auth="public", methods=["GET"], website=True, sitemap=False)
     def collection_pay(self, partner_id, issued, signature, company_id=None, **kw):
         page = f"/collections/{partner_id}/{issued}/{signature}"
         try:
             chosen = [int(move_id) for move_id in request.httprequest.args.getlist("move_ids")]
+            if kw.get("choosing") and not chosen:
+                raise UserError(request.env._("Tick the invoices to pay."))
             customer, moves, amount, currency = self._collection_payable(
                 partner_id, issued, signature, int(company_id or 0), chosen
-            )
+            )[:4]
             # The invoices shown are the ones paid, even if another falls due meanwhile.
             chosen = moves.ids
-        except (UserError, ValidationError, ValueError) as error:
-            return request.redirect(f"{page}?{urlencode({'error': error.args[0]})}")
+        except ValueError:
+            raise NotFound() from None
+        except (UserError, ValidationError) as error:
+            request.session[ERROR_KEY] = error.args[0]
+            return request.redirect(page)
         company = customer.env.company
         values = {
             "partner": customer,
@@ -80,7 +86,7 @@ class CollectionPayNow(PortalAccount):
         except ValueError:
             raise NotFound() from None
         try:
-            customer, moves, amount, currency = self._collection_payable(
+            customer, moves, amount, currency, items = self._collection_payable(
                 partner_id, issued, signature, company_id, move_ids
             )
         except UserError as error:
@@ -98,7 +104,11 @@ class CollectionPayNow(PortalAccount):
             )
         kwargs["amount"] = amount
         tx_sudo = self._create_transaction(
-            custom_create_values={"invoice_ids": [Command.set(moves.ids)], "collection_portal": True},
+            custom_create_values={
+                "invoice_ids": [Command.set(moves.ids)],
+                "collection_portal": True,
+                "collection_line_ids": [Command.set(items.ids)],
+            },
             partner_id=customer.id,
             currency_id=currency.id,
             **kwargs,

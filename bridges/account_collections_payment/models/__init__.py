@@ -1,1 +1,2 @@
 from . import payment_transaction
+from . import res_partner

@@ -70,7 +70,7 @@ class TestPayNow(CollectionsCommon, AccountPaymentCommon, PaymentHttpCommon):
         the invoices is closed."""
         opening = self._opening_balance(300.0)
         page = self.customer._collection_portal_path()
-        self.assertIn("Pay now", self.url_open(page).text)
+        self.assertIn("o_collection_pay_now", self.url_open(page).text)
         response = self.url_open(f"{page}/pay?company_id={self.company.id}")
         self.assertEqual(response.status_code, 200)
         self.assertIn('data-amount="1300.0"', response.text)
@@ -183,6 +183,42 @@ class TestPayNow(CollectionsCommon, AccountPaymentCommon, PaymentHttpCommon):
         )
         response = self.url_open(f"{page}/pay?company_id={self.company.id}&move_ids={stranger.id}")
         self.assertIn("Choose among the overdue invoices", response.text)
+        # Every invoice unticked: nothing is paid (not everything).
+        response = self.url_open(f"{page}/pay?company_id={self.company.id}&choosing=1")
+        self.assertIn("Tick the invoices to pay", response.text)
+        self.assertNotIn("o_payment_form", response.text)
+
+    def test_an_invoice_the_credits_cover_is_matched_too(self):
+        """300 due 20 days ago, covered by the 300 received on account; 500 due 10 days ago. The
+        page offers 500, and once paid, both invoices and the credit are matched."""
+        today = fields.Date.today()
+        other = self.env["res.partner"].create({"name": "Covered Ltd", "is_company": True})
+        covered = self._invoice(other, 300.0, today - timedelta(days=20))
+        owed = self._invoice(other, 500.0, today - timedelta(days=10))
+        credit = self._unmatched_credit(other, 300.0, today - timedelta(days=5))
+        page = other._collection_portal_path()
+        self.assertIn('data-amount="500.0"', self.url_open(f"{page}/pay?company_id={self.company.id}").text)
+        with mute_logger("odoo.addons.payment.models.payment_transaction"):
+            values = self._get_processing_values(
+                tx_route=f"{page}/transaction/{self.company.id}/{covered.id}-{owed.id}",
+                provider_id=self.provider.id,
+                payment_method_id=self.payment_method_id,
+                token_id=None,
+                amount=500.0,
+                flow="direct",
+                tokenization_requested=False,
+                landing_route=f"{page}?message=paid",
+                access_token="ignored",
+            )
+        tx = self._get_tx(values["reference"])
+        tx._set_done()
+        tx._post_process()
+        self.assertEqual((covered | owed).mapped("payment_state"), ["paid", "paid"])
+        self.assertTrue(
+            credit.line_ids.filtered(
+                lambda line: line.account_id.account_type == "asset_receivable"
+            ).reconciled
+        )
 
     def test_nothing_to_pay_and_wrong_links(self):
         page = self.customer._collection_portal_path()
