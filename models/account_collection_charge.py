@@ -277,8 +277,8 @@ class AccountCollectionCharge(models.Model):
             # costs about 60 queries).
             with self.env.cr.savepoint():
                 return self._collection_post(invoices, company, today)
-        except (UserError, ValidationError):
-            pass
+        except (UserError, ValidationError) as error:
+            _logger.info("Fee invoices of the batch posted one by one: %s", error)
         # One of them cannot be posted (no income account on the product in this company, a
         # locked period): each customer is posted alone, and the one that fails is left
         # uncharged today, and told; the steps of the day and the other customers go on.

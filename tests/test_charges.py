@@ -198,7 +198,7 @@ class TestCharges(CollectionsCommon):
 
         def refuse_other(moves, soft=True):
             if other in moves.partner_id:
-                raise UserError("Period locked for this test")
+                raise UserError("Period locked for this test")  # pylint: disable=translation-required
             return post(moves, soft)
 
         with patch.object(AccountMove, "_post", refuse_other):
