@@ -130,7 +130,7 @@ class TestPortal(CollectionsCommon, HttpCase):
     def test_the_payment_qr_code_is_drawn_on_letters_only(self):
         """Where the company shows QR codes and its bank has a QR method, the letter carries one
         for the net amount and the customer's reference; the reminder e-mail does not draw it
-        (a daily run sends thousands)."""
+        (a daily run sends thousands). The letter carries the page's link too."""
         self.company.sudo().qr_code = True
         self.env["res.partner.bank"].create(
             {"acc_number": "BE71096123456769", "partner_id": self.company.partner_id.id}
@@ -151,6 +151,7 @@ class TestPortal(CollectionsCommon, HttpCase):
                 "account_collections.account_collection_letter_report_partner", self.customer.ids
             )[0]
         self.assertIn(b"data:image/png;base64,QRCODE", html)
+        self.assertIn(self.customer._collection_portal_url().encode(), html, "the letter carries the link")
         self.assertEqual(calls, [(1300.0, str(self.customer.id), self.customer)])
 
     def test_a_portal_user_finds_its_company_page(self):
