@@ -1,7 +1,8 @@
 """Screenshots of the demo for the README, through headless Chromium's DevTools protocol.
 
 Usage (an Odoo with the demo database serving on --url, see `make screenshots`):
-    python tools/screenshots.py --url http://127.0.0.1:8070 --db account_collections_demo
+    python tools/screenshots.py --url http://127.0.0.1:8070 --db account_collections_demo \
+        --collection-page /collections/<customer>/<day>/<signature>
 """
 
 import argparse
@@ -19,14 +20,17 @@ import websocket
 
 ACTION = "/odoo/action-account_collections."
 LETTER = "/report/html/account_collections.report_collection_letter_partner/{tisza}"
+COLLECTION_PAGE = "{collection_page}"
 PAGES = [
-    # (file, login, path): what the README shows
-    ("worklist.png", "anna@collections.example.com", ACTION + "account_collection_worklist_action"),
-    ("manager_activities.png", "admin", ACTION + "mail_activity_action_collections"),
-    ("debtors.png", "admin", ACTION + "res_partner_action_collections"),
-    ("figures.png", "admin", ACTION + "account_collection_kpi_action"),
-    ("collector_figures.png", "admin", ACTION + "account_collection_collector_kpi_action"),
-    ("letter.png", "admin", LETTER),
+    # (file, login, path, width): what the README shows; no login: a public page, no session
+    ("worklist.png", "anna@collections.example.com", ACTION + "account_collection_worklist_action", 1400),
+    ("manager_activities.png", "admin", ACTION + "mail_activity_action_collections", 1400),
+    ("debtors.png", "admin", ACTION + "res_partner_action_collections", 1400),
+    ("figures.png", "admin", ACTION + "account_collection_kpi_action", 1400),
+    ("collector_figures.png", "admin", ACTION + "account_collection_collector_kpi_action", 1400),
+    ("letter.png", "admin", LETTER, 1400),
+    # The customer's page from a reminder's link (signed by tools/screenshots.sh), the whole page.
+    ("collection_page.png", None, COLLECTION_PAGE, 1280),
 ]
 
 
@@ -97,6 +101,10 @@ class Chrome:
             if message.get("id") == self.next_id:
                 return message.get("result", {})
 
+    def viewport(self, width, height):
+        metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False}
+        self.call("Emulation.setDeviceMetricsOverride", **metrics)
+
     def evaluate(self, expression):
         return self.call("Runtime.evaluate", expression=expression, returnByValue=True)["result"].get("value")
 
@@ -109,30 +117,46 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--url", default="http://127.0.0.1:8070")
     parser.add_argument("--db", default="account_collections_demo")
+    parser.add_argument(
+        "--collection-page", required=True, help="a customer's signed collection page path: /collections/..."
+    )
     parser.add_argument("--out", default=str(Path(__file__).parent.parent / "static/description/screenshots"))
     args = parser.parse_args()
+    if not args.collection_page.startswith("/collections/"):
+        raise SystemExit(f"not a collection page path: {args.collection_page!r}")
     chrome = Chrome()
     try:
         chrome.call("Page.enable")
-        chrome.call(
-            "Emulation.setDeviceMetricsOverride", width=1400, height=860, deviceScaleFactor=1, mobile=False
-        )
-        for name, login, path in PAGES:
-            password = "admin" if login == "admin" else login.split("@")[0]
-            cookie = session_for(args.url, args.db, login, password)
-            chrome.call("Network.setCookie", name="session_id", value=cookie, url=args.url)
+        for name, login, path, width in PAGES:
+            chrome.viewport(width, 860)
+            if login is None:
+                chrome.call("Network.clearBrowserCookies")
+            else:
+                password = "admin" if login == "admin" else login.split("@")[0]
+                cookie = session_for(args.url, args.db, login, password)
+                chrome.call("Network.setCookie", name="session_id", value=cookie, url=args.url)
             if "{tisza}" in path:
                 path = path.format(tisza=partner_id(args.url, cookie, "Tisza Wines"))
+            if path == COLLECTION_PAGE:
+                path = args.collection_page
             chrome.call("Page.navigate", url=args.url + path)
-            # The web client has rendered its view when a list, pivot or graph is on screen.
+            # The web client has rendered its view when a list, pivot or graph is on screen
+            # (a report: its article; the collection page: its statement).
             for _ in range(100):
                 time.sleep(0.3)
                 if chrome.evaluate(
-                    "!!document.querySelector('.o_list_renderer, .o_pivot, .o_graph_renderer, .article')"
+                    "!!document.querySelector("
+                    "'.o_list_renderer, .o_pivot, .o_graph_renderer, .article, .o_collection_portal')"
                     " && !document.querySelector('.o_loading_indicator')"
                 ):
                     break
             time.sleep(1.5)
+            if path == args.collection_page:
+                if not chrome.evaluate("!!document.querySelector('.o_collection_section')"):
+                    raise SystemExit(f"the collection page shows no statement: {args.url}{path}")
+                # The whole page: the statement, the promise and dispute forms, the history.
+                chrome.viewport(width, chrome.evaluate("document.documentElement.scrollHeight"))
+                time.sleep(0.5)
             shot = chrome.call("Page.captureScreenshot", format="png")
             Path(args.out, name).write_bytes(base64.b64decode(shot["data"]))
             print(f"wrote {name}")

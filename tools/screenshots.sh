@@ -14,6 +14,12 @@ if [ "${FRESH:-1}" = 1 ] || ! psql -d "$DB" -Atqc "select 1" >/dev/null 2>&1; th
   "$PY" "$ODOO_SRC/odoo-bin" -c "$CONF" -d "$DB" -i account_collections --with-demo --stop-after-init \
     --log-level=warn --logfile=
 fi
+# The customer's collection page is public, opened by the signed link a reminder carries: sign
+# one today for a demo customer with overdue and coming-due invoices.
+COLLECTION_PAGE=$("$PY" "$ODOO_SRC/odoo-bin" shell -c "$CONF" -d "$DB" --log-level=warn --logfile= <<'SNIPPET' | tail -n 1
+print(env["res.partner"].search([("name", "=", "Ural Steel")], limit=1)._collection_portal_path())
+SNIPPET
+)
 "$PY" "$ODOO_SRC/odoo-bin" -c "$CONF" -d "$DB" --db-filter="^$DB\$" --http-port="$PORT" \
   --log-level=warn --logfile=/dev/null &
 server=$!
@@ -22,4 +28,4 @@ for _ in $(seq 1 60); do
   curl -sf "http://127.0.0.1:$PORT/web/login" >/dev/null && break
   sleep 1
 done
-"$PY" "$ROOT/tools/screenshots.py" --url "http://127.0.0.1:$PORT" --db "$DB"
+"$PY" "$ROOT/tools/screenshots.py" --url "http://127.0.0.1:$PORT" --db "$DB" --collection-page "$COLLECTION_PAGE"
