@@ -568,7 +568,8 @@ def run_day(env, companies, day, label, invoices):
         if profiler:
             profiler.disable()
     if profiler:
-        pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(int(os.environ.get("BENCH_LINES", 40)))
+        stats = pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative"))
+        stats.print_stats(int(os.environ.get("BENCH_LINES", 40)))
     after = counts(env)
     ROWS[-1].update({key: after[key] - before[key] for key in after})
 
