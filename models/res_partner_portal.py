@@ -218,9 +218,10 @@ class ResPartner(models.Model):
 
     def _collection_portal_promise(self, lines):
         """A promise made on the portal, [(amount, date)]: one line, or instalments. Recorded
-        and evaluated like a promise taken by phone when every date is within the limit;
-        otherwise a request for the collector. Returns 'promise' or 'request'. Runs in the
-        current company (the section of the page the customer acted on)."""
+        and evaluated like a promise taken by phone when it covers all that is owed by dates
+        within the limit; otherwise a request for the collector. Returns 'promise' or
+        'request'. Runs in the current company (the section of the page the customer acted
+        on)."""
         self.ensure_one()
         partner = self.sudo()
         demand = partner._collection_demand()
