@@ -128,10 +128,9 @@ class ResPartner(models.Model):
             values = customer._collection_reminder_values()
             demand = customer._collection_demand()
             currency = customer.env["res.currency"].browse(demand.currency_id)
+            invoice_items = customer._collection_portal_payable_items(demand)
             payable_items = [
-                item
-                for item in customer._collection_portal_payable_items(demand)
-                if not currency.is_zero(item.get("still_due", item["value"]))
+                item for item in invoice_items if not currency.is_zero(item.get("still_due", item["value"]))
             ]
             payable = [
                 {
@@ -189,6 +188,8 @@ class ResPartner(models.Model):
                     ),
                     "promise_limit": customer._collection_portal_promise_limit(demand),
                     "payable": payable,
+                    # What a promise may cover: the overdue invoices, credits deducted.
+                    "promisable": sum(item["still_due"] for item in invoice_items if "still_due" in item),
                     "payable_total": currency.format(
                         sum(item.get("still_due", item["value"]) for item in payable_items)
                     ),
@@ -232,7 +233,10 @@ class ResPartner(models.Model):
             .browse({item["move_id"] for item in demand.due})
             .filtered(lambda m: m.move_type == "out_invoice")
         )
-        if not moves or currency.is_zero(demand.net):
+        # A promise covers invoices (other entries, such as opening balances, stay with the
+        # collector): what it may cover is what is left of them once credits are deducted.
+        owed = sum(item["still_due"] for item in demand.due if item["move_id"] in moves.ids)
+        if not moves or currency.is_zero(owed):
             raise UserError(self.env._("Nothing is overdue: there is nothing to promise."))
         collector = partner._collection_collector()
         if len(moves.currency_id) > 1 or moves.currency_id != currency:
@@ -255,9 +259,9 @@ class ResPartner(models.Model):
             raise ValidationError(self.env._("Give each instalment its own date."))
         lines.sort(key=lambda line: line[1])
         total = sum(amount for amount, _day in lines)
-        if currency.compare_amounts(total, demand.net) > 0:
+        if currency.compare_amounts(total, owed) > 0:
             raise ValidationError(
-                self.env._("You owe %(net)s: promise no more than that.", net=currency.format(demand.net))
+                self.env._("You owe %(net)s: promise no more than that.", net=currency.format(owed))
             )
         limit = partner._collection_portal_promise_limit(demand)
         # What the collector reads is in the collector's language, not the customer's.
@@ -269,7 +273,7 @@ class ResPartner(models.Model):
         # A promise the customer makes alone covers all it owes, by dates it may choose alone:
         # a part of the debt (a token amount would pause the whole demand) or a later date is
         # a request the collector agrees to or not.
-        if lines[-1][1] > limit or currency.compare_amounts(total, demand.net) < 0:
+        if lines[-1][1] > limit or currency.compare_amounts(total, owed) < 0:
             summary = staff._("Portal: the customer asks to pay %(terms)s", terms=text)
             if lines[-1][1] > limit:
                 note = staff._(
@@ -277,9 +281,7 @@ class ResPartner(models.Model):
                     limit=format_date(staff, limit),
                 )
             else:
-                note = staff._(
-                    "Less than the %(net)s owed: agree or call back.", net=currency.format(demand.net)
-                )
+                note = staff._("Less than the %(net)s owed: agree or call back.", net=currency.format(owed))
             partner._collection_portal_task(collector, summary, note)
             partner.message_post(
                 body=summary + " — " + note, subtype_xmlid="mail.mt_note", author_id=partner.id

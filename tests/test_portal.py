@@ -5,7 +5,7 @@ import shutil
 from datetime import timedelta
 from unittest.mock import patch
 
-from odoo import fields, http
+from odoo import Command, fields, http
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 
@@ -270,6 +270,48 @@ class TestPortal(CollectionsCommon, HttpCase):
             [(p.amount, p.date, p.instalment, p.instalment_count) for p in plan],
             [(600.0, first, 1, 2), (700.0, second, 2, 2)],
         )
+
+    def test_an_opening_balance_is_left_out_of_a_promise(self):
+        """An overdue opening balance (an entry, not an invoice) is owed too, but a promise
+        covers invoices: promising the 1,300 left of the invoices is a promise, not refused for
+        exceeding them; the form offers that amount."""
+        receivable = self.customer.property_account_receivable_id
+        entry = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "date": self.today - timedelta(days=40),
+                "journal_id": self.company_data["default_journal_misc"].id,
+                "line_ids": [
+                    Command.create(
+                        {
+                            "account_id": receivable.id,
+                            "partner_id": self.customer.id,
+                            "debit": 300.0,
+                            "name": "Opening balance",
+                            "date_maturity": self.today - timedelta(days=2),
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "account_id": self.company_data["default_account_revenue"].id,
+                            "credit": 300.0,
+                            "name": "Opening",
+                        }
+                    ),
+                ],
+            }
+        )
+        entry.action_post()
+        self.assertIn('value="1300.00"', self.url_open(self._page()).text)
+        response = self._post(
+            f"{self._page()}/promise",
+            company_id=self.company.id,
+            amount_1="1300",
+            date_1=self.today.isoformat(),
+        )
+        self.assertIn("message=promise", response.url)
+        promise = self.env["account.collection.promise"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual((promise.amount, promise.move_ids), (1300.0, self.old | self.recent))
 
     def test_a_later_date_or_too_much_is_not_a_promise(self):
         """Without a tolerance the customer may promise today at the latest: a date next week
