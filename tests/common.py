@@ -204,6 +204,40 @@ class CollectionsCommon(AccountTestInvoicingCommon):
         move.action_post()
         return move
 
+    def _opening_balance(self, amount, maturity, partner=None, day=None):
+        """An opening balance of the customer, as a company migrating to Odoo books it: an
+        entry on its receivable, not an invoice, booked on `day` (1 May 2026 by default)."""
+        partner = partner or self.customer
+        day = day or date(2026, 5, 1)
+        receivable = partner.property_account_receivable_id
+        entry = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "date": day,
+                "journal_id": self.company_data["default_journal_misc"].id,
+                "line_ids": [
+                    Command.create(
+                        {
+                            "account_id": receivable.id,
+                            "partner_id": partner.id,
+                            "debit": amount,
+                            "date_maturity": maturity,
+                            "name": "Opening balance",
+                        }
+                    ),
+                    Command.create(
+                        {
+                            "account_id": self.company_data["default_account_revenue"].id,
+                            "credit": amount,
+                            "name": "Opening balance",
+                        }
+                    ),
+                ],
+            }
+        )
+        entry.action_post()
+        return entry
+
     @classmethod
     def _pay(cls, invoice, amount, date):
         return cls._register_payment(invoice, amount=amount, payment_date=date)

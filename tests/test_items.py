@@ -50,38 +50,6 @@ class TestItems(CollectionsCommon):
         self.assertEqual((first.date_maturity, second.date_maturity), (date(2026, 5, 15), date(2026, 6, 29)))
         return invoice, first, second
 
-    def _opening_balance(self, amount, maturity, partner=None):
-        """An opening balance of the customer, as a company migrating to Odoo books it."""
-        partner = partner or self.customer
-        receivable = partner.property_account_receivable_id
-        entry = self.env["account.move"].create(
-            {
-                "move_type": "entry",
-                "date": date(2026, 5, 1),
-                "journal_id": self.company_data["default_journal_misc"].id,
-                "line_ids": [
-                    Command.create(
-                        {
-                            "account_id": receivable.id,
-                            "partner_id": partner.id,
-                            "debit": amount,
-                            "date_maturity": maturity,
-                            "name": "Opening balance",
-                        }
-                    ),
-                    Command.create(
-                        {
-                            "account_id": self.company_data["default_account_revenue"].id,
-                            "credit": amount,
-                            "name": "Opening balance",
-                        }
-                    ),
-                ],
-            }
-        )
-        entry.action_post()
-        return entry
-
     def _outcome_of(self, kind):
         return self.env["account.collection.outcome"].search([("outcome_type", "=", kind)], limit=1)
 

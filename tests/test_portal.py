@@ -5,7 +5,7 @@ import shutil
 from datetime import timedelta
 from unittest.mock import patch
 
-from odoo import Command, fields, http
+from odoo import fields, http
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 
@@ -275,33 +275,7 @@ class TestPortal(CollectionsCommon, HttpCase):
         """An overdue opening balance (an entry, not an invoice) is owed too, but a promise
         covers invoices: promising the 1,300 left of the invoices is a promise, not refused for
         exceeding them; the form offers that amount."""
-        receivable = self.customer.property_account_receivable_id
-        entry = self.env["account.move"].create(
-            {
-                "move_type": "entry",
-                "date": self.today - timedelta(days=40),
-                "journal_id": self.company_data["default_journal_misc"].id,
-                "line_ids": [
-                    Command.create(
-                        {
-                            "account_id": receivable.id,
-                            "partner_id": self.customer.id,
-                            "debit": 300.0,
-                            "name": "Opening balance",
-                            "date_maturity": self.today - timedelta(days=2),
-                        }
-                    ),
-                    Command.create(
-                        {
-                            "account_id": self.company_data["default_account_revenue"].id,
-                            "credit": 300.0,
-                            "name": "Opening",
-                        }
-                    ),
-                ],
-            }
-        )
-        entry.action_post()
+        self._opening_balance(300.0, self.today - timedelta(days=2), day=self.today - timedelta(days=40))
         self.assertIn('value="1300.00"', self.url_open(self._page()).text)
         response = self._post(
             f"{self._page()}/promise",

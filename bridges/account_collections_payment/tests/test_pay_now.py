@@ -3,7 +3,7 @@
 import shutil
 from datetime import timedelta
 
-from odoo import Command, fields
+from odoo import fields
 from odoo.tests import HttpCase, JsonRpcException, tagged
 from odoo.tools import mute_logger
 
@@ -30,45 +30,15 @@ class TestPayNow(CollectionsCommon, AccountPaymentCommon, PaymentHttpCommon):
         super().setUp()
         self.authenticate(None, None)
 
-    def _opening_balance(self, amount):
-        """An overdue opening balance on the customer's receivable (an entry, not an invoice)."""
-        receivable = self.customer.property_account_receivable_id
-        entry = self.env["account.move"].create(
-            {
-                "move_type": "entry",
-                "date": fields.Date.today() - timedelta(days=40),
-                "journal_id": self.company_data["default_journal_misc"].id,
-                "line_ids": [
-                    Command.create(
-                        {
-                            "account_id": receivable.id,
-                            "partner_id": self.customer.id,
-                            "debit": amount,
-                            "name": "Opening balance",
-                            # Due after the invoices: the credit settles the invoices first.
-                            "date_maturity": fields.Date.today() - timedelta(days=2),
-                        }
-                    ),
-                    Command.create(
-                        {
-                            "account_id": self.company_data["default_account_revenue"].id,
-                            "credit": amount,
-                            "name": "Opening balance",
-                        }
-                    ),
-                ],
-            }
-        )
-        entry.action_post()
-        return entry
-
     def test_pay_now_pays_the_net_demand_and_matches_everything(self):
         """1,000 and 500 overdue, 200 received on account, and an overdue opening balance of 300
         (an entry, not an invoice: not paid online): the page offers to pay 1,300; a browser
         asking for another amount is refused. Once the payment is confirmed, the invoices and
         the credit are matched, only the opening balance is owed and the collector's call about
         the invoices is closed."""
-        opening = self._opening_balance(300.0)
+        # Due after the invoices: the credit settles the invoices first.
+        today = fields.Date.today()
+        opening = self._opening_balance(300.0, today - timedelta(days=2), day=today - timedelta(days=40))
         page = self.customer._collection_portal_path()
         self.assertIn("o_collection_pay_now", self.url_open(page).text)
         response = self.url_open(f"{page}/pay?company_id={self.company.id}")
