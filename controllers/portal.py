@@ -19,26 +19,28 @@ PORTAL_INSTALMENTS = 3
 ERROR_KEY = "collection_portal_error"
 
 
+def link_customer(partner_id, issued, signature):
+    """The link's customer; the request then speaks the customer's language, as its letters do.
+    A wrong, expired or revoked link is "not found", and nothing tells a guesser which of them
+    it was. The pay-now routes (bridge) open their links the same way."""
+    try:
+        customer = request.env["res.partner"]._collection_portal_customer(partner_id, issued, signature)
+    except AccessError:
+        raise NotFound() from None
+    if customer.lang and customer.lang != request.env.lang:
+        request.update_context(lang=customer.lang)
+    return customer.with_context(lang=request.env.lang)
+
+
+def section_customer(customer, company_id):
+    """The customer acts on one company's section of its page: only a company it owes."""
+    company = customer._collection_portal_companies().filtered(lambda c: c.id == company_id)
+    if not company:
+        raise NotFound()
+    return customer.with_company(company)
+
+
 class CollectionPortal(http.Controller):
-    def _customer(self, partner_id, issued, signature):
-        """The link's customer; the page then speaks the customer's language, as its letters do.
-        A wrong, expired or revoked link gets a plain "not found" page saying what to do, and
-        nothing tells a guesser which of them it was."""
-        try:
-            customer = request.env["res.partner"]._collection_portal_customer(partner_id, issued, signature)
-        except AccessError:
-            raise NotFound() from None
-        if customer.lang and customer.lang != request.env.lang:
-            request.update_context(lang=customer.lang)
-        return customer.with_context(lang=request.env.lang)
-
-    def _section_env(self, customer, company_id):
-        """The customer acts on one company's section of its page: only a company it owes."""
-        company = customer._collection_portal_companies().filtered(lambda c: c.id == company_id)
-        if not company:
-            raise NotFound()
-        return customer.with_company(company)
-
     @staticmethod
     def _page_url(partner_id, issued, signature):
         return f"/collections/{partner_id}/{issued}/{signature}"
@@ -55,7 +57,7 @@ class CollectionPortal(http.Controller):
     @http.route(PAGE, type="http", auth="public", methods=["GET"], website=True, sitemap=False)
     def collection_page(self, partner_id, issued, signature, message=None, **kw):
         try:
-            customer = self._customer(partner_id, issued, signature)
+            customer = link_customer(partner_id, issued, signature)
         except NotFound:
             return request.render("account_collections.portal_collection_link_invalid", status=404)
         values = customer._collection_portal_values()
@@ -75,9 +77,9 @@ class CollectionPortal(http.Controller):
 
     @http.route(f"{PAGE}/promise", type="http", auth="public", methods=["POST"], website=True, sitemap=False)
     def collection_promise(self, partner_id, issued, signature, company_id=None, **kw):
-        customer = self._customer(partner_id, issued, signature)
+        customer = link_customer(partner_id, issued, signature)
         page = self._page_url(partner_id, issued, signature)
-        section = self._section_env(customer, _int(company_id))
+        section = section_customer(customer, _int(company_id))
         try:
             # One amount and date, or instalments (amount_2, date_2...).
             lines = [
@@ -94,9 +96,9 @@ class CollectionPortal(http.Controller):
     def collection_dispute(
         self, partner_id, issued, signature, company_id=None, move_id=None, reason=None, attachment=None, **kw
     ):
-        customer = self._customer(partner_id, issued, signature)
+        customer = link_customer(partner_id, issued, signature)
         page = self._page_url(partner_id, issued, signature)
-        section = self._section_env(customer, _int(company_id))
+        section = section_customer(customer, _int(company_id))
         document = None
         if attachment and getattr(attachment, "filename", None):
             document = (attachment.filename, attachment.read())
@@ -109,7 +111,7 @@ class CollectionPortal(http.Controller):
 
     @http.route(f"{PAGE}/letter/<int:history_id>", type="http", auth="public", methods=["GET"], sitemap=False)
     def collection_letter(self, partner_id, issued, signature, history_id, **kw):
-        customer = self._customer(partner_id, issued, signature)
+        customer = link_customer(partner_id, issued, signature)
         try:
             pdf = customer._collection_portal_letter_pdf(history_id)
         except AccessError:

@@ -4,10 +4,15 @@ the demand the server computes, never the one a browser sends."""
 from werkzeug.exceptions import NotFound
 
 from odoo import Command, http
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 
-from odoo.addons.account_collections.controllers.portal import ERROR_KEY, PAGE
+from odoo.addons.account_collections.controllers.portal import (
+    ERROR_KEY,
+    PAGE,
+    link_customer,
+    section_customer,
+)
 from odoo.addons.account_payment.controllers.portal import PortalAccount
 
 
@@ -16,18 +21,7 @@ class CollectionPayNow(PortalAccount):
         """(customer in the section's company, invoices to pay, amount, currency): all that is
         demanded, or the invoices chosen (`move_ids`). Raises NotFound for a bad link or
         company, UserError when there is nothing to pay online."""
-        try:
-            customer = request.env["res.partner"]._collection_portal_customer(partner_id, issued, signature)
-        except AccessError:
-            # Wrong, expired and revoked links look alike.
-            raise NotFound() from None
-        if customer.lang and customer.lang != request.env.lang:
-            # The customer's language, as on its page.
-            request.update_context(lang=customer.lang)
-        company = customer._collection_portal_companies().filtered(lambda c: c.id == company_id)
-        if not company:
-            raise NotFound()
-        customer = customer.with_company(company)
+        customer = section_customer(link_customer(partner_id, issued, signature), company_id)
         moves, amount, currency, items = customer._collection_portal_payable(move_ids)
         # A payment of these invoices already on its way (a pending bank transfer, an
         # authorization) is not paid a second time.
