@@ -203,19 +203,22 @@ class ResPartner(models.Model):
     def _collection_portal_promise_limit(self, demand=None):
         """The latest date this customer may promise without its collector's agreement: its
         approved tolerance counted from its oldest overdue item, or the company's self-service
-        days from today, whichever is later (both default to none: only today)."""
+        days from today, whichever is later (both default to none: only today), and never beyond
+        the company's promise horizon (no promise may be dated later, however it is taken)."""
         self.ensure_one()
         partner = self.sudo()
+        company = self.env.company.sudo()
         demand = demand or partner._collection_demand()
         today = demand.today
-        limit = today + timedelta(days=self.env.company.sudo().collection_portal_promise_days)
+        limit = today + timedelta(days=company.collection_portal_promise_days)
         tolerated = partner.collection_tolerance_days and (
             not partner.collection_tolerance_until or partner.collection_tolerance_until >= today
         )
         if tolerated and demand.due:
             oldest = min(item["due"] for item in demand.due)
             limit = max(limit, oldest + timedelta(days=partner.collection_tolerance_days))
-        return limit
+        # A date past the horizon is a request for the collector, not a promise refused.
+        return min(limit, today + timedelta(days=company.collection_promise_horizon))
 
     def _collection_portal_promise(self, lines):
         """A promise made on the portal, [(amount, date)]: one line, or instalments. Recorded

@@ -8,6 +8,7 @@ from unittest.mock import patch
 from odoo import fields, http
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import format_date, mute_logger
 
 from .common import CollectionsCommon
 from .test_tour import CHROME
@@ -302,6 +303,10 @@ class TestPortal(CollectionsCommon, HttpCase):
             self.env["account.collection.promise"].search([("partner_id", "=", self.customer.id)])
         )
         self.assertEqual(self._todo("asks to pay").user_id, self.collector)
+        # The customer's chatter keeps the request, in the customer's name.
+        logged = self.customer.message_ids[0]
+        self.assertIn("the customer asks to pay", logged.body)
+        self.assertEqual(logged.author_id, self.customer)
         # Part of the debt, even today: a token amount must not pause the whole demand.
         response = self._post(
             f"{self._page()}/promise",
@@ -337,6 +342,36 @@ class TestPortal(CollectionsCommon, HttpCase):
             self.env["account.collection.promise"].search([("partner_id", "=", self.customer.id)])
         )
 
+    def test_a_long_tolerance_stops_at_the_promise_horizon(self):
+        """A 60-day tolerance from the oldest due date (20 days ago) would let the customer
+        promise alone up to 40 days ahead, but no promise may be dated beyond the company's
+        30-day horizon: the page says 30 days, a date in 35 days is a request for the collector
+        (not refused), and a date in 30 days is a promise."""
+        self.customer.collection_tolerance_days = 60
+        horizon = self.today + timedelta(days=30)
+        self.assertEqual(self.company.sudo().collection_promise_horizon, 30)
+        self.assertEqual(self.customer._collection_portal_promise_limit(), horizon)
+        page = self.url_open(self._page()).text
+        self.assertIn(f"Up to {format_date(self.env, horizon)}, your promise is recorded at once", page)
+        response = self._post(
+            f"{self._page()}/promise",
+            company_id=self.company.id,
+            amount_1="1300",
+            date_1=(self.today + timedelta(days=35)).isoformat(),
+        )
+        self.assertIn("message=request", response.url)
+        self.assertNotIn("alert-warning", response.text)
+        self.assertFalse(
+            self.env["account.collection.promise"].search([("partner_id", "=", self.customer.id)])
+        )
+        self.assertIn(format_date(self.env, horizon), str(self._todo("asks to pay").note))
+        response = self._post(
+            f"{self._page()}/promise", company_id=self.company.id, amount_1="1300", date_1=horizon.isoformat()
+        )
+        self.assertIn("message=promise", response.url)
+        promise = self.env["account.collection.promise"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual((promise.amount, promise.date, promise.state), (1300.0, horizon, "open"))
+
     def test_a_dispute_holds_that_invoice_only(self):
         """The customer disputes the older invoice with a document: that invoice is held, the
         other is still demanded, the document is on the invoice, the collector has the task. The
@@ -358,6 +393,10 @@ class TestPortal(CollectionsCommon, HttpCase):
         message = self.old.message_ids.filtered(lambda m: "Goods returned on delivery" in (m.body or ""))
         self.assertEqual(message.attachment_ids.name, "return-note.pdf")
         self.assertEqual(self._todo("disputes").user_id, self.collector)
+        # The customer's chatter keeps the dispute and its reason, in the customer's name.
+        logged = self.customer.message_ids[0]
+        self.assertIn(f"the customer disputes {self.old.name}: Goods returned on delivery", logged.body)
+        self.assertEqual(logged.author_id, self.customer)
         self.assertIn("under review", self.url_open(self._page()).text)
         response = self._post(
             f"{self._page()}/dispute",
@@ -372,6 +411,35 @@ class TestPortal(CollectionsCommon, HttpCase):
         )
         self.assertIn("Say why", response.text)
         self.assertFalse(self.recent.collection_disputed)
+
+    def test_forms_posted_without_the_csrf_token_are_refused(self):
+        """The page's forms carry Odoo's CSRF token: a promise or a dispute posted from another
+        site (no token, or a made-up one) with a valid link is refused (400) and records
+        nothing: no promise, no held invoice, no task, no message."""
+        self.company.sudo().collection_portal_promise_days = 10
+        messages, activities = self.customer.message_ids, self.customer.activity_ids
+        promise = {"company_id": self.company.id, "amount_1": "1300", "date_1": self.today.isoformat()}
+        dispute = {"company_id": self.company.id, "move_id": self.old.id, "reason": "Goods returned"}
+        for token in ({}, {"csrf_token": "0" * 40 + "o9999999999"}):
+            with mute_logger("odoo.http"):
+                responses = [
+                    self.url_open(f"{self._page()}/promise", data={**promise, **token}),
+                    self.url_open(
+                        f"{self._page()}/dispute",
+                        data={**dispute, **token},
+                        files={"attachment": ("note.pdf", b"%PDF-1.4 forged", "application/pdf")},
+                    ),
+                ]
+            self.assertEqual([response.status_code for response in responses], [400, 400], token)
+        self.assertFalse(
+            self.env["account.collection.promise"].search([("partner_id", "=", self.customer.id)])
+        )
+        self.assertFalse(self.old.collection_disputed)
+        self.customer.invalidate_recordset(["message_ids", "activity_ids"])
+        self.assertEqual(self.customer.message_ids, messages)
+        self.assertEqual(self.customer.activity_ids, activities)
+        # The same forms with the page's token are accepted: the refusal was the token's.
+        self.assertIn("message=promise", self._post(f"{self._page()}/promise", **promise).url)
 
     def test_tour_promise_in_instalments_then_dispute(self):
         """In a real browser, without logging in: the debtor promises 600 today and 700 in a
