@@ -40,4 +40,23 @@ class PaymentTransaction(models.Model):
                 )
                 if credits:
                     (items | credits).reconcile()
+            self._collection_log_payment(payment)
         return payment
+
+    def _collection_log_payment(self, payment):
+        """The customer's chatter tells what it paid from its collection page, as it tells its
+        promises, requests and disputes: in the customer's name, in its collector's language."""
+        self.ensure_one()
+        customer = self.partner_id.commercial_partner_id.sudo().with_company(self.company_id)
+        collector = customer._collection_collector()
+        staff = customer.with_context(lang=collector.lang or self.env.lang).env
+        customer.message_post(
+            body=staff._(
+                "Portal: the customer paid %(amount)s online for %(invoices)s (payment %(payment)s).",
+                amount=self.currency_id.with_env(staff).format(self.amount),
+                invoices=", ".join(self.invoice_ids.mapped("name")),
+                payment=payment.name,
+            ),
+            subtype_xmlid="mail.mt_note",
+            author_id=customer.id,
+        )

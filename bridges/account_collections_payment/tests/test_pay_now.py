@@ -30,6 +30,10 @@ class TestPayNow(CollectionsCommon, AccountPaymentCommon, PaymentHttpCommon):
         super().setUp()
         self.authenticate(None, None)
 
+    def _paid_messages(self):
+        self.customer.invalidate_recordset(["message_ids"])
+        return self.customer.message_ids.filtered(lambda m: "the customer paid" in (m.body or ""))
+
     def test_pay_now_pays_the_net_demand_and_matches_everything(self):
         """1,000 and 500 overdue, 200 received on account, and an overdue opening balance of 300
         (an entry, not an invoice: not paid online): the page offers to pay 1,300; a browser
@@ -103,6 +107,12 @@ class TestPayNow(CollectionsCommon, AccountPaymentCommon, PaymentHttpCommon):
         tx._set_done()
         tx._post_process()
         self.assertEqual((self.old | self.recent).mapped("payment_state"), ["paid", "paid"])
+        # The customer's chatter says it, as it says its promises and disputes.
+        logged = self._paid_messages()
+        self.assertEqual(len(logged), 1)
+        self.assertEqual(logged.author_id, self.customer)
+        for text in (self.currency.format(1300.0), self.old.name, self.recent.name, tx.payment_id.name):
+            self.assertIn(text, str(logged.body).replace("&nbsp;", "\xa0"))
         self.assertTrue(
             self.credit.line_ids.filtered(
                 lambda line: line.account_id.account_type == "asset_receivable"
@@ -141,11 +151,17 @@ class TestPayNow(CollectionsCommon, AccountPaymentCommon, PaymentHttpCommon):
         self.assertEqual((tx.amount, tx.invoice_ids), (500.0, self.recent))
         # While that payment is pending, the invoice is not offered for payment again.
         tx._set_pending()
+        tx._post_process()
         response = self.url_open(f"{page}/pay?company_id={self.company.id}&move_ids={self.recent.id}")
         self.assertIn("being processed", response.text)
+        self.assertFalse(self._paid_messages(), "logged once the provider confirms, not before")
         tx._set_done()
         tx._post_process()
         self.assertEqual(self.recent.payment_state, "paid")
+        logged = self._paid_messages()
+        self.assertIn(self.currency.format(500.0), str(logged.body).replace("&nbsp;", "\xa0"))
+        self.assertIn(self.recent.name, logged.body)
+        self.assertNotIn(self.old.name, logged.body)
         self.assertEqual(self.customer._collection_demand().net, 800.0)
         # An invoice that is not demanded (another customer's, or one not overdue) is refused.
         stranger = self._invoice(
