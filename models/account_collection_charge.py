@@ -16,7 +16,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..const import MANAGER
-from ..grant import POST_ON_HOLD, grant
+from ..grant import POST_ON_HOLD, UNDO_CHARGE, grant
 
 _logger = logging.getLogger(__name__)
 
@@ -532,37 +532,40 @@ class AccountCollectionCharge(models.Model):
         return credits
 
     def _collection_credit(self, move, reason):
-        credit = (
-            self.env["account.move"]
-            .sudo()
-            .with_company(move.company_id)
-            .create(
-                {
-                    "move_type": "out_refund",
-                    "partner_id": move.partner_id.id,
-                    "company_id": move.company_id.id,
-                    "journal_id": move.journal_id.id,
-                    "currency_id": move.currency_id.id,
-                    "invoice_date": fields.Date.context_today(self),
-                    "reversed_entry_id": move.id,
-                    "collection_is_charge": True,
-                    # The reason is the company's: the customer's credit note does not print it.
-                    "ref": self.env._("Late-payment charges waived"),
-                    "invoice_line_ids": [
-                        Command.create(
-                            {
-                                "product_id": charge.fee_line_id.product_id.id,
-                                "name": charge.description,
-                                "quantity": 1,
-                                "price_unit": charge.amount,
-                                "tax_ids": [Command.set(charge.fee_line_id.tax_ids.ids)],
-                            }
-                        )
-                        for charge in self
-                    ],
-                }
+        # Nobody else may credit a fee invoice (account.move's _collection_check_charge_undo):
+        # the waiver may, as it logs why.
+        with grant(self.env, UNDO_CHARGE, move.ids):
+            credit = (
+                self.env["account.move"]
+                .sudo()
+                .with_company(move.company_id)
+                .create(
+                    {
+                        "move_type": "out_refund",
+                        "partner_id": move.partner_id.id,
+                        "company_id": move.company_id.id,
+                        "journal_id": move.journal_id.id,
+                        "currency_id": move.currency_id.id,
+                        "invoice_date": fields.Date.context_today(self),
+                        "reversed_entry_id": move.id,
+                        "collection_is_charge": True,
+                        # The reason is the company's: the customer's credit note does not print it.
+                        "ref": self.env._("Late-payment charges waived"),
+                        "invoice_line_ids": [
+                            Command.create(
+                                {
+                                    "product_id": charge.fee_line_id.product_id.id,
+                                    "name": charge.description,
+                                    "quantity": 1,
+                                    "price_unit": charge.amount,
+                                    "tax_ids": [Command.set(charge.fee_line_id.tax_ids.ids)],
+                                }
+                            )
+                            for charge in self
+                        ],
+                    }
+                )
             )
-        )
         with grant(self.env, POST_ON_HOLD, credit.ids):
             credit.action_post()
         receivable = (move | credit).line_ids.filtered(

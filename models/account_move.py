@@ -5,7 +5,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..const import MANAGER
-from ..grant import POST_ON_HOLD, grant
+from ..grant import POST_ON_HOLD, UNDO_CHARGE, grant, granted
 from .account_move_line import LADDER_FIELDS
 
 
@@ -77,13 +77,47 @@ class AccountMove(models.Model):
         self.env["account.move.line"]._collection_check_ladder_vals(vals_list)
         self.env["res.partner"]._collection_check_override_vals(vals_list)
         self._collection_check_charge_vals(vals_list)
-        return super().create(vals_list)
+        moves = super().create(vals_list)
+        # Checked once created: a reversal may come from copy() or from a default of the context.
+        moves.reversed_entry_id._collection_check_charge_undo()
+        return moves
 
     def write(self, vals):
         self.env["account.move.line"]._collection_check_ladder_vals([vals])
         self.env["res.partner"]._collection_check_override_vals([vals])
         self._collection_check_charge_vals([vals])
+        # Resetting to draft and cancelling (button_draft, button_cancel, a localisation's
+        # cancellation) all write the state of the posted entry.
+        if "state" in vals:
+            self.filtered(
+                lambda move: move.state == "posted" and vals["state"] != "posted"
+            )._collection_check_charge_undo()
+        if vals.get("reversed_entry_id"):
+            self.browse(vals["reversed_entry_id"])._collection_check_charge_undo()
         return super().write(vals)
+
+    def unlink(self):
+        # Checked before Odoo deletes the lines (and refuses a posted entry's with "reset it to
+        # draft", which a fee invoice is not either): the user is told to waive the charges.
+        self._collection_check_charge_undo()
+        return super().unlink()
+
+    def _collection_check_charge_undo(self):
+        """Refuse to reset to draft, cancel, delete or reverse these entries when they are fee
+        invoices of late-payment charges (or their credit notes), whoever asks: their charges
+        would stay "charged" with no reason logged. Reversals are caught where the credit note is
+        made (``create``), which covers Odoo's reversal wizard and ``_reverse_moves``. Only a
+        manager's waiver, which records why, credits a fee invoice: it is granted on the cursor."""
+        fee_moves = self.filtered("collection_is_charge")
+        if fee_moves and not granted(self.env, UNDO_CHARGE, fee_moves.ids):
+            raise UserError(
+                self.env._(
+                    "%(moves)s: a fee invoice of late-payment charges (or its credit note) cannot be "
+                    "reset to draft, cancelled, deleted or reversed. To cancel charges, a collections "
+                    "manager waives them from Collections > Late-Payment Charges, with a reason.",
+                    moves=", ".join(fee_moves.mapped("display_name")),
+                )
+            )
 
     @api.model
     def _collection_check_charge_vals(self, vals_list):

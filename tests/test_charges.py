@@ -1,5 +1,6 @@
-"""Late-payment charges: interest computed by hand (leap years, rate changes, partial payments,
-two currencies), fees, posting, never twice, waiving, exemption and who may do what."""
+"""Late-payment charges: interest computed by hand (leap years, rate changes, grace, partial
+payments, credits not yet matched, two currencies), fees, posting, never twice, waiving,
+exemption, fee invoices undone only by a waiver, and who may do what."""
 
 from datetime import date
 from unittest.mock import patch
@@ -346,6 +347,57 @@ class TestCharges(CollectionsCommon):
         self._run(CLAIM_DAY)
         periods = self._charges().filtered(lambda c: c.kind == "interest").sorted("date_from")
         self.assertEqual([p.date_from for p in periods], [date(2026, 6, 2), date(2026, 6, 15)])
+
+    def test_a_fee_invoice_is_undone_only_by_waiving_its_charges(self):
+        """Resetting a fee invoice to draft, cancelling it, crediting it (Odoo's credit note
+        wizard, or reversing it in code) or deleting it would leave its charges "charged" with no
+        reason logged: refused to a collector (an Invoicing user) and to an accounting manager
+        alike, and to server code, whatever the context. Waiving the charges still credits it;
+        its credit note is as protected."""
+        accountant = new_test_user(
+            self.env,
+            login="chief_accountant",
+            groups="account.group_account_manager",
+            company_id=self.company.id,
+        )
+        self._invoice(self.customer, 1000.0, DUE, invoice_date=date(2026, 5, 2))
+        self._run(MONDAY)
+        charges = self._charges()
+        fee_invoice = charges.move_id
+        refused = "cannot be reset to draft, cancelled, deleted or reversed.*waives them"
+        with freeze_time(MONDAY):
+            for user in (self.collector, accountant):
+                move = fee_invoice.with_user(user)
+                with self.assertRaisesRegex(UserError, refused):
+                    move.button_draft()
+                with self.assertRaisesRegex(UserError, refused):
+                    move.button_cancel()
+                with self.assertRaisesRegex(UserError, refused):
+                    move.unlink()
+                reversal = (
+                    self.env["account.move.reversal"]
+                    .with_user(user)
+                    .with_context(active_model="account.move", active_ids=fee_invoice.ids)
+                    .create({"date": MONDAY, "reason": "Wrong", "journal_id": fee_invoice.journal_id.id})
+                )
+                with self.assertRaisesRegex(UserError, refused):
+                    reversal.refund_moves()
+                with self.assertRaisesRegex(UserError, refused):
+                    reversal.modify_moves()
+            with self.assertRaisesRegex(UserError, refused):
+                fee_invoice.sudo()._reverse_moves(cancel=True)
+            with self.assertRaisesRegex(UserError, refused):
+                fee_invoice.sudo().with_context(force_delete=True).unlink()
+        self.assertEqual(fee_invoice.state, "posted")
+        self.assertFalse(fee_invoice.reversal_move_ids)
+        self.assertEqual(set(charges.mapped("state")), {"charged"})
+        with freeze_time(MONDAY):
+            charges.with_user(self.manager)._collection_waive("Goodwill")
+        self.assertEqual(set(charges.mapped("state")), {"waived"})
+        self.assertEqual(fee_invoice.payment_state, "reversed")
+        self.assertEqual(fee_invoice.reversal_move_ids, charges.waive_move_id)
+        with self.assertRaisesRegex(UserError, refused):
+            charges.waive_move_id.with_user(accountant).button_draft()
 
     def test_waiving_keeps_the_call_about_what_is_still_owed(self):
         """The demand's letter asks to be paid within 4 days: the fee invoice of 15 June falls due
