@@ -517,8 +517,9 @@ class AccountCollectionCharge(models.Model):
     # Waiving
     # ------------------------------------------------------------------
     def _collection_waive(self, reason):
-        """A manager waives these charges: a credit note per fee invoice, matched with it, and
-        the reason logged on the customer and the invoice. Returns the credit notes."""
+        """A manager waives these charges: a credit note per fee invoice, matched with it unless
+        the fee invoice is already paid, and the reason logged on the customer and the invoice.
+        Returns the credit notes."""
         if not self.env.user.has_group(MANAGER):
             raise AccessError(self.env._("Only collections managers can waive late-payment charges."))
         if not (reason or "").strip():

@@ -334,7 +334,11 @@ class TestCharges(CollectionsCommon):
         with freeze_time(MONDAY):
             action = wizard.action_waive()
         self.assertEqual(interest.state, "waived")
-        self.assertIn(interest.waive_move_id.name, action["params"]["message"], "the manager is told")
+        self.assertEqual(
+            action["params"]["message"],
+            f"Charges waived: {interest.waive_move_id.name} posted and matched with the fee invoice.",
+            "the manager is told",
+        )
         self.assertEqual(interest.waived_by_id, self.manager)
         credit = interest.waive_move_id
         self.assertEqual((credit.move_type, credit.state), ("out_refund", "posted"))
@@ -347,6 +351,41 @@ class TestCharges(CollectionsCommon):
         self._run(CLAIM_DAY)
         periods = self._charges().filtered(lambda c: c.kind == "interest").sorted("date_from")
         self.assertEqual([p.date_from for p in periods], [date(2026, 6, 2), date(2026, 6, 15)])
+
+    def test_waiving_a_paid_fee_invoice_leaves_its_credit_note_open(self):
+        """The customer paid the fee invoice of 15 June before the manager waives the charges
+        of 15 and 19 June in one go: the credit note of the first cannot be matched (its fee
+        invoice is paid), it stays open as the customer's credit; the second is matched with
+        its fee invoice, still open. The manager is told which is which."""
+        self._invoice(self.customer, 1000.0, DUE, invoice_date=date(2026, 5, 2))
+        self._run(MONDAY)
+        paid = self._charges().move_id
+        self._pay(paid, paid.amount_total, MONDAY)
+        self._run(CLAIM_DAY)
+        charges = self._charges()
+        still_open = charges.move_id - paid
+        self.assertEqual(len(still_open), 1)
+        wizard = (
+            self.env["account.collection.charge.waive"]
+            .with_user(self.manager)
+            .with_context(active_model="account.collection.charge", active_ids=charges.ids)
+            .create({"reason": "Goodwill"})
+        )
+        with freeze_time(CLAIM_DAY):
+            message = wizard.action_waive()["params"]["message"]
+        self.assertEqual(set(charges.mapped("state")), {"waived"})
+        open_credit = charges.filtered(lambda c: c.move_id == paid).waive_move_id
+        matched_credit = charges.filtered(lambda c: c.move_id == still_open).waive_move_id
+        self.assertAlmostEqual(open_credit.amount_residual, paid.amount_total, msg="left open")
+        self.assertIn(paid.payment_state, ("paid", "in_payment"))
+        self.assertEqual(still_open.payment_state, "reversed")
+        self.assertFalse(matched_credit.amount_residual)
+        self.assertEqual(
+            message,
+            f"Charges waived: {matched_credit.name} posted and matched with the fee invoice. "
+            f"{open_credit.name} posted but not matched, as the fee invoice was already paid: the "
+            "credit note stays open, a credit of the customer.",
+        )
 
     def test_a_fee_invoice_is_undone_only_by_waiving_its_charges(self):
         """Resetting a fee invoice to draft, cancelling it, crediting it (Odoo's credit note
