@@ -308,11 +308,19 @@ class AccountCollectionCharge(models.Model):
                 lambda c, lv=level: c.kind == "fee" and c.level_id == lv and c.date == today
             ):
                 currency = items[:1].currency_id or company.currency_id
+                # Named as the other lines are: what it is charged for, and when (the step's
+                # items, once each however many instalments they have).
+                description = self.env._(
+                    "Late-payment fee, %(level)s of %(day)s: %(items)s",
+                    level=level.with_env(self.env).name,
+                    day=fields.Date.to_string(today),
+                    items=", ".join(dict.fromkeys(items.mapped("move_name"))),
+                )
                 by_currency.setdefault(currency, []).append(
                     self._collection_fee_values(
                         policy, policy.fee_per_customer, currency, company, today, rates
                     )
-                    | {"kind": "fee", "level_id": level.id, "description": level.with_env(self.env).name}
+                    | {"kind": "fee", "level_id": level.id, "description": description}
                 )
             for item in items:
                 currency = item.currency_id

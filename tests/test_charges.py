@@ -90,6 +90,26 @@ class TestCharges(CollectionsCommon):
     # ------------------------------------------------------------------
     # Charged by the run
     # ------------------------------------------------------------------
+    def test_interest_starts_after_the_grace_days(self):
+        """Five days of grace: 1,000 due 1 June bears interest from 7 June, the sixth day after
+        the due date. The demand of 15 June charges 7 to 14 June: 1,000 x 10% x 8/365 = 2.19
+        (13 days, 3.56, without the grace). A grace reaching past the day before the run (14
+        days: from 16 June) charges no interest yet."""
+        self.policy.grace_days = 5
+        invoice = self._invoice(self.customer, 1000.0, DUE, invoice_date=date(2026, 5, 2))
+        self._run(MONDAY)
+        interest = self._charges().filtered(lambda c: c.kind == "interest")
+        self.assertEqual((interest.date_from, interest.date_to), (date(2026, 6, 7), date(2026, 6, 14)))
+        self.assertAlmostEqual(interest.amount, 2.19)
+        self.assertIn("(8 days at 10% on", interest.description)
+        Charge = self.env["account.collection.charge"]
+        longer = self.policy.copy({"name": "Two weeks of grace", "grace_days": 14})
+        self.assertFalse(
+            Charge._collection_interest_values(
+                longer, self.demand, invoice.collection_item_ids, Charge, MONDAY
+            )
+        )
+
     def test_run_posts_fee_and_interest_on_what_was_owed_each_day(self):
         """1,000 due 1 June, 400 paid on 8 June; the demand step on 15 June charges the 40 fee
         and interest from 2 to 14 June: 1,000 x 10% x 6/365 + 600 x 10% x 7/365 = 1.64 + 1.15
@@ -311,6 +331,67 @@ class TestCharges(CollectionsCommon):
         self.assertEqual(charges.move_id.currency_id, foreign)
         self.assertAlmostEqual(charges.move_id.amount_total, 87.12)
         self.assertEqual(charges.line_id, invoice.collection_item_ids)
+
+    def test_fee_per_customer_once_per_step_and_day(self):
+        """A reminder fee of 15 (company currency) per customer, nothing else. The first customer
+        owes two invoices in a foreign currency at 2 units per company unit, both due 1 June;
+        the second, who reads Hungarian, one in the company currency. The demand of 15 June is
+        one step per customer: one fee each, in the currency of the items it is charged for
+        (15 x 2 = 30.00, and 15.00), its line naming the level (in the customer's language), the
+        day and the items. A second run that day charges nothing more; the claim of 19 June is
+        another step: another fee."""
+        self.env["res.lang"]._activate_lang("hu_HU")
+        reminder = self.env["account.collection.charge.policy"].create(
+            {"name": "Reminder fee", "fee_currency_id": self.currency.id, "fee_per_customer": 15.0}
+        )
+        (self.demand | self.claim).charge_policy_id = reminder
+        self.demand.with_context(lang="hu_HU").name = "Felszólítás"
+        foreign = self.setup_other_currency("EUR", rates=[("2026-01-01", 2.0)])
+        first, second = (
+            self._invoice(self.customer, amount, DUE, invoice_date=date(2026, 5, 2), currency=foreign)
+            for amount in (1000.0, 500.0)
+        )
+        other = self.env["res.partner"].create(
+            {"name": "Magyar Kft", "is_company": True, "email": "ap@magyar.example.com", "lang": "hu_HU"}
+        )
+        third = self._invoice(other, 800.0, DUE, invoice_date=date(2026, 5, 2))
+        self._run(MONDAY)
+        fee = self._charges()
+        self.assertEqual((fee.kind, fee.level_id, fee.currency_id), ("fee", self.demand, foreign))
+        self.assertAlmostEqual(fee.amount, 30.0)
+        self.assertFalse(fee.line_id, "a fee per customer, on no item")
+        self.assertEqual(fee.move_id.currency_id, foreign)
+        self.assertAlmostEqual(fee.move_id.amount_total, 30.0)
+        prefix = "Late-payment fee, Demand of 2026-06-15: "
+        self.assertTrue(fee.description.startswith(prefix), fee.description)
+        self.assertEqual(
+            sorted(fee.description.removeprefix(prefix).split(", ")), sorted([first.name, second.name])
+        )
+        self.assertEqual(fee.fee_line_id.name, fee.description)
+        other_fee = self._charges(other)
+        self.assertEqual((other_fee.kind, other_fee.currency_id), ("fee", self.currency))
+        self.assertAlmostEqual(other_fee.amount, 15.0)
+        for text in ("Felszólítás", "2026-06-15", third.name):
+            self.assertIn(text, other_fee.description)
+        self.assertNotIn("Demand", other_fee.description)
+        self._run(MONDAY)
+        self.assertEqual(self._charges(), fee, "the same step, the same day: no second fee")
+        # Even were the step taken again that day (a run started twice), its fee is not.
+        Charge = self.env["account.collection.charge"]
+        with freeze_time(MONDAY):
+            moves = Charge._collection_charge(
+                [(self.customer, self.demand, (first | second).collection_item_ids)],
+                self.company,
+                MONDAY,
+                self.customer._collection_demands(MONDAY),
+            )
+        self.assertFalse(moves)
+        self.assertEqual(self._charges(), fee)
+        self._run(CLAIM_DAY)
+        claim_fee = self._charges() - fee
+        self.assertEqual((claim_fee.kind, claim_fee.level_id), ("fee", self.claim))
+        self.assertAlmostEqual(claim_fee.amount, 30.0)
+        self.assertTrue(claim_fee.description.startswith("Late-payment fee, Claim of 2026-06-19: "))
 
     # ------------------------------------------------------------------
     # Waiving, and who may do what
