@@ -612,6 +612,8 @@ class AccountMoveLine(models.Model):
         deductions = [
             (partial.max_date, partial.debit_amount_currency) for partial in self.matched_credit_ids
         ]
+        # A credit older than the item settles it from the item's date, not before it existed:
+        # the amounts stay in date order, as _interest reads them.
         deductions += [(max(day, self.date), amount) for day, amount in credited]
         changes, owed = [(self.date, self.amount_currency)], self.amount_currency
         for day, amount in sorted(deductions):

@@ -148,9 +148,8 @@ class TestCharges(CollectionsCommon):
     def test_interest_stops_on_a_payment_not_yet_matched(self):
         """The same debt as above, but the 400 received on 8 June is not matched with the
         invoice yet (booked on account). The demand deducts it, and so does the interest, from
-        the day it was received: 2.79 again, not 1,000 x 10% x 13/365 = 3.56. A credit older
-        than the invoice counts from the invoice's date. When the payment is matched later, the
-        days already charged are not charged again."""
+        the day it was received: 2.79 again, not 1,000 x 10% x 13/365 = 3.56. When the payment
+        is matched later, the days already charged are not charged again."""
         invoice = self._invoice(self.customer, 1000.0, DUE, invoice_date=date(2026, 5, 2))
         credit = self._unmatched_credit(self.customer, 400.0, date(2026, 6, 8))
         self._run(MONDAY)
@@ -166,6 +165,28 @@ class TestCharges(CollectionsCommon):
         interest = self._charges().filtered(lambda c: c.kind == "interest") - interest
         self.assertEqual((interest.date_from, interest.date_to), (date(2026, 6, 15), date(2026, 6, 18)))
         self.assertAlmostEqual(interest.amount, 0.66)
+
+    def test_a_credit_older_than_the_invoice_counts_from_the_invoices_date(self):
+        """400 received on account on 25 April, before the invoice of 1,000 dated 2 May (due 1
+        June): the credit settles the invoice, from the invoice's date, as nothing was owed
+        before it. Owed: 600 from 2 May, in one step (not 1,000 from 2 May and then 600 from 25
+        April, out of order). The demand of 15 June charges 2 to 14 June on 600: 600 x 10% x
+        13/365 = 2.14 (1,000 x 10% x 13/365 = 3.56 without the credit)."""
+        invoice = self._invoice(self.customer, 1000.0, DUE, invoice_date=date(2026, 5, 2))
+        self._unmatched_credit(self.customer, 400.0, date(2026, 4, 25))
+        item = invoice.collection_item_ids
+        demand = self.customer._collection_demands(MONDAY)[self.customer.id]
+        self.assertEqual(
+            [(due["id"], due["credited"]) for due in demand.due], [(item.id, [(date(2026, 4, 25), 400.0)])]
+        )
+        self.assertEqual(
+            item._collection_owed_by_day([(date(2026, 4, 25), 400.0)]), [(date(2026, 5, 2), 600.0)]
+        )
+        self._run(MONDAY)
+        interest = self._charges().filtered(lambda c: c.kind == "interest")
+        self.assertEqual((interest.date_from, interest.date_to), (date(2026, 6, 2), date(2026, 6, 14)))
+        self.assertAlmostEqual(interest.amount, 2.14)
+        self.assertIn("(13 days at 10% on", interest.description)
 
     def test_a_credit_settles_the_oldest_item_first(self):
         """Two invoices of 1,000 due 1 and 4 June, 1,200 received on account on 10 June: the
