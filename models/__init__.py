@@ -7,6 +7,7 @@ from . import account_collection_credit_request
 from . import account_collection_history
 from . import account_collection_run
 from . import account_move
+from . import account_move_dispute
 from . import account_move_line
 from . import account_partial_reconcile
 from . import mail_activity

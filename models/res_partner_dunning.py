@@ -254,6 +254,17 @@ class ResPartner(models.Model):
         collector = partner._collection_collector()
         deadline = level.payment_days and today + timedelta(days=level.payment_days)
         reference = partner.commercial_partner_id.ref or str(partner.commercial_partner_id.id)
+
+        def qr_allowed():
+            return company.qr_code and bank and not currency.is_zero(demand.net)
+
+        def qr_url():
+            # Absolute: the image is fetched by the mail client, on the sending company's address.
+            path = qr_allowed() and bank.build_qr_code_url(
+                demand.net, reference, None, currency, partner.commercial_partner_id
+            )
+            return path and company.get_base_url() + path
+
         return {
             "level": level,
             "title": level.letter_title or env._("Payment reminder"),
@@ -273,16 +284,16 @@ class ResPartner(models.Model):
             # The customer's page (see, promise, dispute), signed on the letter's day.
             "portal_url": partner.commercial_partner_id._collection_portal_url(today),
             # A payment QR code where the company shows them on invoices and its bank and
-            # country have a QR method (Odoo's own, from the bank account). A function: only
-            # the letter and the page draw it, not every reminder e-mail.
+            # country have a QR method (Odoo's own, from the bank account). Functions: the
+            # letter and the page draw the image (base64), the reminder e-mail links to Odoo's
+            # public barcode route instead (mail clients strip data-URI images).
             "qr": lambda: (
-                company.qr_code
-                and bank
-                and not currency.is_zero(demand.net)
+                qr_allowed()
                 and bank.build_qr_code_base64(
                     demand.net, reference, None, currency, partner.commercial_partner_id
                 )
             ),
+            "qr_url": qr_url,
             "collector": collector.name,
             "collector_contact": ", ".join(filter(None, [collector.email, collector.phone])),
             # The distributions' wkhtmltopdf (unpatched Qt) drops the layout's header: the PDF

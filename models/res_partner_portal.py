@@ -2,9 +2,9 @@
 
 A signed link (in every reminder e-mail and letter) opens, without logging in, the page of one
 customer: what is overdue and what is coming due (the demand the ladder makes: the same netted
-items), credits, the total to pay, the reminders and letters sent, the promises. From it the
-customer promises to pay or disputes an invoice. The rules live here; the controller only reads
-the request and renders.
+items), credits, the total to pay, the reminders and letters sent, the promises, the disputes
+and where they stand. From it the customer promises to pay or disputes an invoice. The rules
+live here; the controller only reads the request and renders.
 
 The link is an HMAC of the customer, the day it was issued and the customer's link generation:
 nothing is written when links are made (a daily run makes thousands), a link expires after the
@@ -24,6 +24,9 @@ from ..const import MANAGER, TODO_TYPE
 PORTAL_SCOPE = "account_collections.portal"
 # History rows the page lists, newest first.
 PORTAL_HISTORY = 20
+# Days the page still shows a dispute resolved (the invoice is demanded again: the customer
+# learns why).
+PORTAL_RESOLVED_DAYS = 60
 
 
 class ResPartner(models.Model):
@@ -175,6 +178,30 @@ class ResPartner(models.Model):
                     }
                 )
             )
+            invoices = disputable.filtered(lambda m: m.move_type == "out_invoice").sorted(
+                lambda m: (m.invoice_date_due or m.date, m.id)
+            )
+            # Disputes under review (open invoices), then those resolved lately (paid since or not).
+            resolved = (
+                self.env["account.move"]
+                .sudo()
+                .search(
+                    [
+                        ("commercial_partner_id", "=", partner.id),
+                        ("company_id", "=", company.id),
+                        ("move_type", "=", "out_invoice"),
+                        ("state", "=", "posted"),
+                        ("collection_disputed", "=", False),
+                        (
+                            "collection_dispute_resolved_date",
+                            ">=",
+                            demand.today - timedelta(days=PORTAL_RESOLVED_DAYS),
+                        ),
+                    ],
+                    order="collection_dispute_resolved_date desc, id desc",
+                    limit=PORTAL_HISTORY,
+                )
+            )
             sections.append(
                 {
                     "company": company,
@@ -183,9 +210,8 @@ class ResPartner(models.Model):
                     "currency": currency,
                     "history": history,
                     "promises": promises,
-                    "invoices": disputable.filtered(lambda m: m.move_type == "out_invoice").sorted(
-                        lambda m: (m.invoice_date_due or m.date, m.id)
-                    ),
+                    "invoices": invoices,
+                    "disputes": invoices.filtered("collection_disputed") + resolved,
                     "promise_limit": customer._collection_portal_promise_limit(demand),
                     "payable": payable,
                     # What a promise may cover: the overdue invoices, credits deducted.

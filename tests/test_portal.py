@@ -2,8 +2,12 @@
 shows (the ladder's netted demand), promises and disputes made from it, and who gets in."""
 
 import shutil
-from datetime import timedelta
+from datetime import date, timedelta
 from unittest.mock import patch
+from urllib.parse import parse_qs, urlsplit
+
+from freezegun import freeze_time
+from lxml import html
 
 from odoo import fields, http
 from odoo.exceptions import AccessError
@@ -128,32 +132,74 @@ class TestPortal(CollectionsCommon, HttpCase):
         self.assertEqual(self.url_open(self._page()).status_code, 200, "the next link works")
         self.assertIn("Portal links revoked", self.customer.message_ids[0].body)
 
-    def test_the_payment_qr_code_is_drawn_on_letters_only(self):
-        """Where the company shows QR codes and its bank has a QR method, the letter carries one
-        for the net amount and the customer's reference; the reminder e-mail does not draw it
-        (a daily run sends thousands). The letter carries the page's link too."""
+    def test_the_payment_qr_code_on_letters_and_reminder_emails(self):
+        """Where the company shows QR codes and its bank account and country allow one of Odoo's
+        QR methods, the letter draws a QR code for the net amount and the customer's reference,
+        and the reminder e-mail shows the same as an image of Odoo's public barcode route, on
+        the database's address (mail clients strip embedded images): it opens logged out.
+        Where the bank's country has no QR method, or the company shows none, neither carries
+        one. The letter carries the page's link too."""
         self.company.sudo().qr_code = True
         self.env["res.partner.bank"].create(
             {"acc_number": "BE71096123456769", "partner_id": self.company.partner_id.id}
         )
+        template = self.env.ref("account_collections.mail_template_collection_reminder")
         calls = []
 
-        def qr(bank, amount, free_communication, structured, currency, debtor, *args, **kwargs):
-            calls.append((amount, free_communication, debtor))
-            return "data:image/png;base64,QRCODE"
+        # A QR method, as a localisation adds one (SEPA, EMV...): the tests install none.
+        def methods(model):
+            return [("test_qr", "Test QR", 1)]
 
-        Bank = type(self.env["res.partner.bank"])
-        with patch.object(Bank, "build_qr_code_base64", qr):
-            self.env.ref("account_collections.mail_template_collection_reminder")._render_field(
-                "body_html", self.customer.ids
-            )
-            self.assertFalse(calls, "no QR code for an e-mail")
-            html = self.env["ir.actions.report"]._render_qweb_html(
+        def params(bank, qr_method, amount, currency, debtor, free_communication, structured):
+            calls.append((qr_method, amount, free_communication, debtor))
+            return {
+                "barcode_type": "QR",
+                "width": 128,
+                "height": 128,
+                "value": f"PAY {amount} {free_communication}",
+            }
+
+        def email_qr():
+            body = template._render_field("body_html", self.customer.ids)[self.customer.id]
+            return html.fromstring(body).xpath('//img[@alt="Payment QR code"]/@src')
+
+        def letter():
+            return self.env["ir.actions.report"]._render_qweb_html(
                 "account_collections.account_collection_letter_report_partner", self.customer.ids
             )[0]
-        self.assertIn(b"data:image/png;base64,QRCODE", html)
-        self.assertIn(self.customer._collection_portal_url().encode(), html, "the letter carries the link")
-        self.assertEqual(calls, [(1300.0, str(self.customer.id), self.customer)])
+
+        Bank = type(self.env["res.partner.bank"])
+        with (
+            patch.object(Bank, "_get_available_qr_methods", methods),
+            patch.object(Bank, "_get_qr_code_generation_params", params),
+        ):
+            (src,) = email_qr()
+            drawn = letter()
+            # The bank's country has no QR method.
+            with patch.object(Bank, "_get_error_messages_for_qr", lambda *args: "Not in this country."):
+                self.assertEqual(email_qr(), [])
+                self.assertNotIn(b'alt="Payment QR code"', letter())
+            # The company does not show QR codes.
+            self.company.sudo().qr_code = False
+            self.assertEqual(email_qr(), [])
+            self.assertNotIn(b'alt="Payment QR code"', letter())
+        self.assertEqual(calls, [("test_qr", 1300.0, str(self.customer.id), self.customer)] * 2)
+        url = urlsplit(src)
+        base = urlsplit(self.env["ir.config_parameter"].sudo().get_param("web.base.url"))
+        self.assertEqual((url.scheme, url.netloc, url.path), (base.scheme, base.netloc, "/report/barcode/"))
+        self.assertEqual(
+            parse_qs(url.query),
+            {
+                "barcode_type": ["QR"],
+                "width": ["128"],
+                "height": ["128"],
+                "value": [f"PAY 1300.0 {self.customer.id}"],
+            },
+        )
+        image = self.url_open(f"{url.path}?{url.query}")
+        self.assertEqual((image.status_code, image.headers["Content-Type"]), (200, "image/png"))
+        self.assertIn(b'src="data:image/png;base64,', drawn)
+        self.assertIn(self.customer._collection_portal_url().encode(), drawn, "the letter carries the link")
 
     def test_a_portal_user_finds_its_company_page(self):
         """A contact of the customer logged in to the portal is sent to its company's page."""
@@ -372,6 +418,63 @@ class TestPortal(CollectionsCommon, HttpCase):
         promise = self.env["account.collection.promise"].search([("partner_id", "=", self.customer.id)])
         self.assertEqual((promise.amount, promise.date, promise.state), (1300.0, horizon, "open"))
 
+    def test_a_portal_promise_is_judged_like_a_phone_promise(self):
+        """Promises made on the portal are decided by the daily evaluation and its rules, as
+        those taken by phone: paid on the last day of grace (promised Wednesday 17 June 2026,
+        3 working days: Thursday, Friday, Monday 22), kept; unpaid, open until then and broken
+        the day after, escalating as the phone promise of the same terms does: the next level
+        at once, a call for the collector, a task for the manager, the customer's chatter."""
+        monday = date(2026, 6, 15)
+        promised, deadline, broken_on = date(2026, 6, 17), date(2026, 6, 22), date(2026, 6, 23)
+        self.company.sudo().collection_portal_promise_days = 10
+        Promise = self.env["account.collection.promise"]
+        with freeze_time(monday):
+            payer, defaulter, caller = self.env["res.partner"].create(
+                [
+                    {"name": name, "is_company": True, "collection_user_id": self.collector.id}
+                    for name in ("Payer Ltd", "Defaulter Ltd", "Phone Ltd")
+                ]
+            )
+            invoice = {
+                partner: self._invoice(partner, 800.0, date(2026, 6, 10))
+                for partner in (payer, defaulter, caller)
+            }
+            # What the page's form posts (the controller only reads the request).
+            for partner in (payer, defaulter):
+                outcome = partner.with_company(self.company)._collection_portal_promise([(800.0, promised)])
+                self.assertEqual(outcome, "promise")
+            phone = (
+                self.env["account.collection.call"]
+                .with_user(self.collector)
+                ._collection_log(
+                    caller,
+                    self.env.ref("account_collections.account_collection_outcome_promise"),
+                    invoice[caller],
+                    details={"lines": [(800.0, promised)]},
+                )
+                .promise_ids
+            )
+        kept, broken = (Promise.search([("partner_id", "=", partner.id)]) for partner in (payer, defaulter))
+        self.assertEqual((kept | broken).mapped("source"), ["portal", "portal"])
+        with freeze_time(deadline):
+            self._pay(invoice[payer], 800.0, deadline)
+            Promise._cron_evaluate()
+        self.assertEqual((kept.state, broken.state, phone.state), ("kept", "open", "open"))
+        with freeze_time(broken_on):
+            Promise._cron_evaluate()
+        self.assertEqual((kept.state, broken.state, phone.state), ("kept", "broken", "broken"))
+        for partner in (defaulter, caller):
+            partner.invalidate_recordset(["activity_ids", "message_ids"])
+            self.assertEqual(invoice[partner].collection_level_date, broken_on, "the next level at once")
+            call = partner.activity_ids.filtered(lambda a: (a.summary or "").startswith("Promise broken"))
+            self.assertEqual((call.user_id, call.date_deadline), (self.collector, date(2026, 6, 24)))
+            review = partner.activity_ids.filtered(lambda a: "Review: Promise broken" in (a.summary or ""))
+            self.assertEqual(review.user_id, self.manager)
+            self.assertTrue(partner.message_ids.filtered(lambda m: "Promise broken" in (m.body or "")))
+        self.assertFalse(
+            payer.activity_ids.filtered(lambda a: "Promise broken" in (a.summary or "")), "a kept promise"
+        )
+
     def test_a_dispute_holds_that_invoice_only(self):
         """The customer disputes the older invoice with a document: that invoice is held, the
         other is still demanded, the document is on the invoice, the collector has the task. The
@@ -440,6 +543,43 @@ class TestPortal(CollectionsCommon, HttpCase):
         self.assertEqual(self.customer.activity_ids, activities)
         # The same forms with the page's token are accepted: the refusal was the token's.
         self.assertIn("message=promise", self._post(f"{self._page()}/promise", **promise).url)
+
+    def test_the_customer_sees_where_its_disputes_stand(self):
+        """Disputed from the page: under review, since the day it was disputed. Once the
+        collector resolves it the invoice is demanded again, and the page says the dispute was
+        resolved and when, for 60 days. Nobody dates a dispute by hand."""
+        today = format_date(self.env, self.today)
+        self._post(
+            f"{self._page()}/dispute",
+            company_id=self.company.id,
+            move_id=self.old.id,
+            reason="Wrong quantity",
+        )
+        self.assertEqual(self.old.collection_dispute_date, self.today)
+        page = self.url_open(self._page()).text
+        self.assertIn(f"under review by your contact since {today}", page)
+        self.assertNotIn("resolved by your contact", page)
+        self.old.with_user(self.collector).action_collection_resolve_dispute()
+        self.assertEqual(self.old.collection_dispute_resolved_date, self.today)
+        self.assertIn(self.old.id, [item["move_id"] for item in self.customer._collection_demand().due])
+        page = self.url_open(self._page()).text
+        self.assertIn(f"{self.old.name}:", page)
+        self.assertIn(f"resolved by your contact on {today}", page)
+        self.assertNotIn("under review", page)
+        # Shown for 60 days after the resolution, then no more.
+        self.old.sudo().collection_dispute_resolved_date = self.today - timedelta(days=60)
+        self.assertIn("resolved by your contact on", self.url_open(self._page()).text)
+        self.old.sudo().collection_dispute_resolved_date = self.today - timedelta(days=61)
+        self.assertNotIn("resolved by your contact on", self.url_open(self._page()).text)
+        # Disputed again (a call's outcome): under review again, the old resolution forgotten.
+        self.old.sudo().collection_disputed = True
+        self.assertEqual(
+            (self.old.collection_dispute_date, self.old.collection_dispute_resolved_date), (self.today, False)
+        )
+        for name in ("collection_dispute_date", "collection_dispute_resolved_date"):
+            with self.assertRaises(AccessError):
+                self.recent.with_user(self.collector).write({name: self.today})
+        self.assertFalse(self.recent.collection_dispute_resolved_date)
 
     def test_tour_promise_in_instalments_then_dispute(self):
         """In a real browser, without logging in: the debtor promises 600 today and 700 in a
