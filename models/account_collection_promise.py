@@ -53,6 +53,16 @@ class AccountCollectionPromise(models.Model):
     )
     currency_id = fields.Many2one("res.currency", required=True)
     amount = fields.Monetary(required=True, tracking=True)
+    company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
+    # The managers' figures add promises of every currency up in the company's: each at the
+    # rate of the day it was agreed, so that a later rate does not change what was promised.
+    amount_company = fields.Monetary(
+        string="Amount in Company Currency",
+        currency_field="company_currency_id",
+        compute="_compute_amount_company",
+        store=True,
+        help="The promised amount at the exchange rate of the day the promise was agreed.",
+    )
     date = fields.Date(string="Promised Date", required=True, index=True, tracking=True)
     date_start = fields.Date(
         string="Agreed On",
@@ -106,6 +116,20 @@ class AccountCollectionPromise(models.Model):
                 amount=promise.currency_id.format(promise.amount) if promise.currency_id else promise.amount,
                 date=promise.date or "",
             )
+
+    @api.depends("amount", "currency_id", "company_id", "date_start")
+    def _compute_amount_company(self):
+        # One rate per currency, company and day, not one lookup per promise.
+        for (currency, company, day), promises in self.grouped(
+            lambda p: (p.currency_id, p.company_id, p.date_start)
+        ).items():
+            if not currency or not company:
+                promises.amount_company = 0.0
+                continue
+            target = company.currency_id
+            rate = currency._get_conversion_rate(currency, target, company, day)
+            for promise in promises:
+                promise.amount_company = target.round(promise.amount * rate)
 
     @api.constrains("move_ids", "partner_id", "currency_id", "company_id")
     def _check_moves(self):

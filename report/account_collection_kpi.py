@@ -57,6 +57,16 @@ def kept_rate_select(model, aggregate_spec, query):
     )
 
 
+def weighted_avg_select(model, fname, weight, query):
+    """Over a week or a month, the average of daily averages `fname` weighted by the count each
+    was taken over (`weight`): the average of the period's own items."""
+    return SQL(
+        "SUM(%(value)s * %(weight)s) / NULLIF(SUM(%(weight)s), 0)",
+        value=model._field_to_sql(model._table, fname, query),
+        weight=model._field_to_sql(model._table, weight, query),
+    )
+
+
 class AccountCollectionKpi(models.Model):
     _name = "account.collection.kpi"
     _description = "Collection Figures"
@@ -132,11 +142,7 @@ class AccountCollectionKpi(models.Model):
             return select
         if aggregate_spec == "dispute_days:avg":
             # Weighted by the disputes resolved each day, as the kept rate is by the promises.
-            return SQL(
-                "SUM(%(days)s * %(count)s) / NULLIF(SUM(%(count)s), 0)",
-                days=self._field_to_sql(self._table, "dispute_days", query),
-                count=self._field_to_sql(self._table, "dispute_aged", query),
-            )
+            return weighted_avg_select(self, "dispute_days", "dispute_aged", query)
         return super()._read_group_select(aggregate_spec, query)
 
     @property
@@ -212,9 +218,12 @@ class AccountCollectionKpi(models.Model):
                  WHERE change.field_id = %(dispute_field)s
                  GROUP BY move.company_id, message.date::date
             ),
+            -- Promises are in their invoices' currency: the figures add them up in the
+            -- company's, at the rate of the day each was agreed (amount_company); what was paid
+            -- on one is converted at that same rate.
             made AS (
                 SELECT company_id, date_start AS date, COUNT(*) AS promise_count,
-                       SUM(amount) AS promised_amount
+                       SUM(amount_company) AS promised_amount
                   FROM account_collection_promise
                  WHERE state != 'cancelled'
                  GROUP BY company_id, date_start
@@ -222,12 +231,12 @@ class AccountCollectionKpi(models.Model):
             decided AS (
                 SELECT company_id, state_date AS date,
                        COUNT(*) FILTER (WHERE state = 'kept') AS kept_count,
-                       SUM(COALESCE(paid_amount, 0)) FILTER (WHERE state IN ('kept', 'partial'))
-                           AS kept_amount,
+                       SUM(COALESCE(paid_amount, 0) * amount_company / amount)
+                           FILTER (WHERE state IN ('kept', 'partial')) AS kept_amount,
                        COUNT(*) FILTER (WHERE state = 'partial') AS partial_count,
                        COUNT(*) FILTER (WHERE state = 'broken') AS broken_count,
-                       SUM(amount - COALESCE(paid_amount, 0)) FILTER (WHERE state = 'broken')
-                           AS broken_amount,
+                       SUM(amount_company - COALESCE(paid_amount, 0) * amount_company / amount)
+                           FILTER (WHERE state = 'broken') AS broken_amount,
                        COUNT(*) AS decided_count,
                        COUNT(*) FILTER (WHERE state = 'kept') * 100.0 / COUNT(*) AS kept_rate
                   FROM account_collection_promise
@@ -423,7 +432,10 @@ class AccountCollectionCollectorKpi(models.Model):
         digits=(16, 1),
         aggregator="avg",
         readonly=True,
-        help="1 (poor) to 5 (excellent).",
+        help="1 (poor) to 5 (excellent); over a week or month, the average of the calls rated in it.",
+    )
+    rated_count = fields.Integer(
+        string="Calls Rated", readonly=True, help="Calls with a review rating (the rating's weight)."
     )
     promise_count = fields.Integer(string="Promises Made", readonly=True)
     promised_amount = fields.Monetary(readonly=True)
@@ -444,7 +456,13 @@ class AccountCollectionCollectorKpi(models.Model):
 
     def _read_group_select(self, aggregate_spec, query):
         select = kept_rate_select(self, aggregate_spec, query)
-        return super()._read_group_select(aggregate_spec, query) if select is None else select
+        if select is not None:
+            return select
+        if aggregate_spec == "rating:avg":
+            # Every rated call weighs the same: a day with one rated call does not weigh as much
+            # as a day with ten.
+            return weighted_avg_select(self, "rating", "rated_count", query)
+        return super()._read_group_select(aggregate_spec, query)
 
     @property
     def _table_query(self):
@@ -500,13 +518,15 @@ class AccountCollectionCollectorKpi(models.Model):
             calls AS (
                 SELECT company_id, user_id, date::date AS date, COUNT(*) AS call_count,
                        COUNT(*) FILTER (WHERE review_state = 'to_review') AS review_count,
-                       AVG(review_rating::int) FILTER (WHERE review_rating IS NOT NULL) AS rating
+                       AVG(review_rating::int) FILTER (WHERE review_rating IS NOT NULL) AS rating,
+                       COUNT(review_rating) AS rated_count
                   FROM account_collection_call
                  GROUP BY company_id, user_id, date::date
             ),
             made AS (
+                -- In the company's currency, as in the company figures.
                 SELECT company_id, user_id, date_start AS date, COUNT(*) AS promise_count,
-                       SUM(amount) AS promised_amount
+                       SUM(amount_company) AS promised_amount
                   FROM account_collection_promise
                  WHERE state != 'cancelled'
                  GROUP BY company_id, user_id, date_start
@@ -529,6 +549,7 @@ class AccountCollectionCollectorKpi(models.Model):
                    COALESCE(open_calls.overdue_call_count, 0) AS overdue_call_count,
                    COALESCE(calls.review_count, 0) AS review_count,
                    calls.rating,
+                   COALESCE(calls.rated_count, 0) AS rated_count,
                    COALESCE(made.promise_count, 0) AS promise_count,
                    COALESCE(made.promised_amount, 0) AS promised_amount,
                    COALESCE(decided.kept_count, 0) AS kept_count,

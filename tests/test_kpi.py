@@ -267,13 +267,54 @@ class TestKpi(CollectionsCommon):
             calls = self.env["account.collection.call"].search(planned.action_open_calls()["domain"])
             self.assertEqual(calls, call)
 
+    def test_review_rating_weighs_every_rated_call(self):
+        """Collector A's calls reviewed: one rated 5 on 1 April; three rated 2 and one not rated on
+        2 April. Over the two days the rating is (5 + 3 x 2) / 4 = 2.75, not the average of the
+        days' ratings ((5 + 2) / 2 = 3.5)."""
+        no_answer = self.env.ref("account_collections.account_collection_outcome_no_answer")
+        second = date(2026, 4, 2)
+        self.env["account.collection.call"].sudo().create(
+            [
+                {
+                    "partner_id": self.alpha.id,
+                    "company_id": self.company.id,
+                    "user_id": self.collector.id,
+                    "outcome_id": no_answer.id,
+                    "date": f"{day} 09:00:00",
+                    "review_rating": rating,
+                }
+                for day, rating in (
+                    (APRIL, "5"),
+                    (second, "2"),
+                    (second, "2"),
+                    (second, "2"),
+                    (second, False),
+                )
+            ]
+        )
+        day = self._kpi(second, "account.collection.collector.kpi", user_id=self.collector.id)
+        self.assertEqual((day.call_count, day.rated_count, day.rating), (4, 3, 2.0))
+        with freeze_time(second):
+            [(rating, rated)] = self.env["account.collection.collector.kpi"]._read_group(
+                [("user_id", "=", self.collector.id), ("date", ">=", APRIL), ("date", "<=", second)],
+                [],
+                ["rating:avg", "rated_count:sum"],
+            )
+        self.assertEqual(rated, 4)
+        self.assertAlmostEqual(rating, 2.75)
+
     def test_promises_made_kept_and_broken(self):
         """Two promises on 1 April: Alpha's 200 by 10 April, kept by the payment of 6 April; Beta's
-        150 by 10 April, not paid, broken on 16 April once the company's 3 working days of grace
-        have passed. 6 April: one kept (200), kept rate 100%; 16 April: one broken (150), kept
-        rate 0%; by collector, A's kept and B's broken."""
+        150 EUR by 10 April (75 in company currency at the 2 EUR per USD of 1 April), not paid,
+        broken on 16 April once the company's 3 working days of grace have passed. 1 April: 275
+        promised; 6 April: one kept (200), kept rate 100%; 16 April: one broken (75), kept rate
+        0%; by collector, A's kept and B's broken. The rate of 5 April (4 EUR per USD) changes
+        nothing: a promise counts at the rate of the day it was agreed."""
         beta_invoice = self.env["account.move"].search(
             [("partner_id", "=", self.beta.id), ("move_type", "=", "out_invoice")]
+        )
+        self.env["res.currency.rate"].create(
+            {"name": date(2026, 4, 5), "rate": 4.0, "currency_id": self.eur.id, "company_id": self.company.id}
         )
         self._take(MARCH)  # the figures' history starts with the first snapshot
         Promise = self.env["account.collection.promise"]
@@ -303,14 +344,17 @@ class TestKpi(CollectionsCommon):
             promises._evaluate(broken_on)
         self.assertEqual(promises.mapped("state"), ["kept", "broken"])
         self.assertEqual(promises.mapped("state_date"), [paid_on, broken_on])
+        self.assertEqual(promises.mapped("amount_company"), [200.0, 75.0])
         made = self._kpi(APRIL)
-        self.assertEqual((made.promise_count, made.promised_amount), (2, 350.0))
+        self.assertEqual((made.promise_count, made.promised_amount), (2, 275.0))
+        made_b = self._kpi(APRIL, "account.collection.collector.kpi", user_id=self.collector_b.id)
+        self.assertEqual((made_b.promise_count, made_b.promised_amount), (1, 75.0))
         kept = self._kpi(paid_on)
         self.assertEqual(
             (kept.kept_count, kept.kept_amount, kept.broken_count, kept.kept_rate), (1, 200.0, 0, 100.0)
         )
         broken = self._kpi(broken_on)
-        self.assertEqual((broken.kept_count, broken.broken_count, broken.broken_amount), (0, 1, 150.0))
+        self.assertEqual((broken.kept_count, broken.broken_count, broken.broken_amount), (0, 1, 75.0))
         self.assertEqual(broken.kept_rate, 0.0)
         mine = self._kpi(paid_on, "account.collection.collector.kpi", user_id=self.collector.id)
         theirs = self._kpi(broken_on, "account.collection.collector.kpi", user_id=self.collector_b.id)
