@@ -2,7 +2,8 @@
 
 Stocks (what was owed, DSO, CEI) come from the daily snapshots, so a trend shows what was true
 on each day; flows (money collected, promises, hand-overs) from the documents of the day.
-Grouped by week or month, stocks are averaged over the days and flows added up.
+Grouped by week or month, stocks are averaged over the days (the companies' rows of a day added
+up first) and flows added up.
 
 Definitions (README, *Manager's figures*):
 - DSO = open receivable / credit sales of the last 90 days x 90 (the standard "sales method");
@@ -20,6 +21,21 @@ from ..const import CALL_TYPE
 
 DSO_DAYS = 90
 CEI_DAYS = 30
+# The company figures read from the day's snapshots (and sales_90, a rolling sum of a day):
+# over a week or a month, averaged over the days (stock_select).
+STOCKS = (
+    "customer_count",
+    "open_amount",
+    "overdue_amount",
+    "not_due",
+    "days_1_30",
+    "days_31_60",
+    "days_61_90",
+    "days_over_90",
+    "hold_count",
+    "disputed_amount",
+    "sales_90",
+)
 
 
 def receipt_lines():
@@ -54,6 +70,24 @@ def kept_rate_select(model, aggregate_spec, query):
         "SUM(%s) * 100.0 / NULLIF(SUM(%s), 0)",
         model._field_to_sql(model._table, "kept_count", query),
         model._field_to_sql(model._table, "decided_count", query),
+    )
+
+
+def stock_select(model, aggregate_spec, query, stocks):
+    """A stock over a week or a month: what all the companies (or collectors) shown held
+    together on a day, on average over the days with a snapshot. Each day's rows are added up
+    (one row per company, or per company and collector) and the sum divided by the number of
+    days, so that grouping by week neither adds the days up nor averages the companies (a plain
+    average over the rows halves the total of two companies). None when `aggregate_spec` is not
+    the average of one of `stocks`."""
+    fname, _, func = aggregate_spec.partition(":")
+    if func != "avg" or fname not in stocks:
+        return None
+    value = model._field_to_sql(model._table, fname, query)
+    return SQL(
+        "SUM(%(value)s) / NULLIF(COUNT(DISTINCT %(day)s) FILTER (WHERE %(value)s IS NOT NULL), 0)",
+        value=value,
+        day=model._field_to_sql(model._table, "date", query),
     )
 
 
@@ -138,6 +172,8 @@ class AccountCollectionKpi(models.Model):
 
     def _read_group_select(self, aggregate_spec, query):
         select = kept_rate_select(self, aggregate_spec, query)
+        if select is None:
+            select = stock_select(self, aggregate_spec, query, STOCKS)
         if select is not None:
             return select
         if aggregate_spec == "dispute_days:avg":
@@ -456,6 +492,9 @@ class AccountCollectionCollectorKpi(models.Model):
 
     def _read_group_select(self, aggregate_spec, query):
         select = kept_rate_select(self, aggregate_spec, query)
+        if select is None:
+            # The portfolio, a stock: the collectors' (and companies') total, averaged over days.
+            select = stock_select(self, aggregate_spec, query, ("customer_count", "overdue_amount"))
         if select is not None:
             return select
         if aggregate_spec == "rating:avg":

@@ -35,7 +35,11 @@ class TestKpi(CollectionsCommon):
         cls.alpha_invoice = cls._invoice(cls.alpha, 1000.0, date(2026, 3, 31), invoice_date=MARCH)
         cls._invoice(cls.beta, 1000.0, date(2026, 3, 16), invoice_date=MARCH, currency=cls.eur)
         cls._invoice(cls.beta, 100.0, MARCH, invoice_date=MARCH, move_type="out_refund")
+        # The other company (same currency) has a customer of its own: Delta owes it 300, due
+        # 31 March.
         cls.other = cls.setup_other_company(name="KPI Other Co")["company"]
+        cls.delta = Partner.create({"name": "Delta", "is_company": True})
+        cls._invoice(cls.delta, 300.0, date(2026, 3, 31), invoice_date=MARCH, company=cls.other)
 
     def _take(self, day, company=None):
         company = company or self.company
@@ -116,6 +120,7 @@ class TestKpi(CollectionsCommon):
                 }
             )
         self._take(APRIL)
+        self._take(APRIL, company=self.other)
         row = self._kpi(APRIL)
         self.assertEqual(len(row), 1)
         self.assertEqual((row.open_amount, row.overdue_amount, row.not_due), (800.0, 800.0, 0.0))
@@ -133,13 +138,58 @@ class TestKpi(CollectionsCommon):
         # A day without a snapshot has flows but no stock.
         between = self._kpi(date(2026, 3, 15))
         self.assertFalse(between.open_amount)
-        # The other company sees none of this.
+        # The other company's row holds its own customer and sales, none of this company's
+        # receivable, payment or promise (and this company's row above none of Delta's 300).
         with freeze_time(APRIL):
-            self.assertFalse(
-                self.env["account.collection.kpi"].search(
-                    [("company_id", "=", self.other.id), ("open_amount", "!=", 0)]
-                )
+            other = (
+                self.env["account.collection.kpi"]
+                .sudo()
+                .search([("company_id", "=", self.other.id), ("date", "=", APRIL)])
             )
+            self.assertEqual(
+                (other.customer_count, other.open_amount, other.overdue_amount, other.sales_90),
+                (1, 300.0, 300.0, 300.0),
+            )
+            self.assertEqual((other.collected, other.promise_count), (0.0, 0))
+
+    def test_stocks_over_a_week_add_up_the_companies(self):
+        """A manager with both companies active. On 2 March this company is owed 1,400 (Alpha
+        1,000, Beta 400) and the other 300 (Delta): 1,700 by 3 customers. Alpha pays 600 on the
+        3rd: 800 + 300 = 1,100. Over the week (the 4th and 5th have no snapshot yet) the
+        receivable is (1,700 + 1,100) / 2 = 1,400 and the customers owing 3, not the average of
+        the four company rows (700 and 1.5); per company, 1,100 and 300."""
+        for day in (MARCH, date(2026, 3, 3)):
+            if day != MARCH:
+                with freeze_time(day):
+                    self._pay(self.alpha_invoice, 600.0, day)
+            self._take(day)
+            self._take(day, company=self.other)
+        self.manager.sudo().company_ids |= self.other
+        self.env.flush_all()
+        Kpi = self.env["account.collection.kpi"].with_user(self.manager)
+        Kpi = Kpi.with_context(allowed_company_ids=[self.company.id, self.other.id])
+        week = [("date", ">=", MARCH), ("date", "<=", date(2026, 3, 8))]
+        with freeze_time(date(2026, 3, 5)):
+            self.assertEqual(
+                Kpi._read_group(week, ["date:day"], ["open_amount:avg"])[:2],
+                [(MARCH, 1700.0), (date(2026, 3, 3), 1100.0)],
+            )
+            [(_, receivable, customers)] = Kpi._read_group(
+                week, ["date:week"], ["open_amount:avg", "customer_count:avg"]
+            )
+            self.assertEqual((receivable, customers), (1400.0, 3.0))
+            by_company = Kpi._read_group(week, ["company_id"], ["open_amount:avg"])
+            self.assertEqual(dict(by_company), {self.company: 1100.0, self.other: 300.0})
+            # The collectors' portfolios likewise: Collector A holds Alpha and Collector B Beta on
+            # both days, two customers a day between them (not the one of an average row).
+            Collector = self.env["account.collection.collector.kpi"].with_user(self.manager)
+            Collector = Collector.with_context(allowed_company_ids=[self.company.id, self.other.id])
+            [(customers,)] = Collector._read_group(
+                [*week, ("user_id", "in", (self.collector | self.collector_b).ids)],
+                [],
+                ["customer_count:avg"],
+            )
+            self.assertEqual(customers, 2.0)
 
     def test_collector_figures(self):
         """Alpha is Collector A's, Beta Collector B's: A's portfolio on 1 April holds one customer
