@@ -15,6 +15,7 @@ Definitions (README, *Manager's figures*):
 from datetime import datetime, time, timedelta
 
 from odoo import api, fields, models
+from odoo.fields import Domain
 from odoo.tools import SQL, format_date
 
 from ..const import CALL_TYPE
@@ -58,6 +59,17 @@ def receipt_lines():
            AND aml.balance < 0
         """
     )
+
+
+def day_ranges(days):
+    """The days as runs of consecutive days: [(first, last)], in order."""
+    ranges = []
+    for day in sorted(set(days)):
+        if ranges and day == ranges[-1][1] + timedelta(days=1):
+            ranges[-1][1] = day
+        else:
+            ranges.append([day, day])
+    return [tuple(run) for run in ranges]
 
 
 def kept_rate_select(model, aggregate_spec, query):
@@ -333,14 +345,14 @@ class AccountCollectionKpi(models.Model):
     # Drill-down: from a day's figure to its records
     # ------------------------------------------------------------------
     @api.model
-    def _collection_records(self, model, domain, name):
+    def _collection_records(self, model, domain, name, context=None):
         return {
             "type": "ir.actions.act_window",
             "name": name,
             "res_model": model,
             "views": [(False, "list"), (False, "form")],
             "domain": domain,
-            "context": {"create": False},
+            "context": {"create": False, **(context or {})},
         }
 
     def action_open_snapshots(self):
@@ -350,6 +362,39 @@ class AccountCollectionKpi(models.Model):
             [("company_id", "=", self.company_id.id), ("date", "=", self.date)],
             self.env._("Receivables on %(date)s", date=format_date(self.env, self.date)),
         )
+
+    def action_open_holds(self):
+        """The customers on hold that day: their snapshots."""
+        self.ensure_one()
+        return self._collection_records(
+            "account.collection.snapshot",
+            [("company_id", "=", self.company_id.id), ("date", "=", self.date), ("on_hold", "=", True)],
+            self.env._("Customers on hold on %(date)s", date=format_date(self.env, self.date)),
+        )
+
+    def action_open_sales(self):
+        """The credit sales the DSO and the CEI divide by: the customer invoices and credit notes
+        posted with an invoice date in the 90 days up to that day."""
+        self.ensure_one()
+        action = self._collection_records(
+            "account.move",
+            [
+                ("company_id", "=", self.company_id.id),
+                ("move_type", "in", ("out_invoice", "out_refund")),
+                ("state", "=", "posted"),
+                ("invoice_date", ">", self.date - timedelta(days=DSO_DAYS)),
+                ("invoice_date", "<=", self.date),
+            ],
+            self.env._(
+                "Credit sales of the %(days)s days to %(date)s",
+                days=DSO_DAYS,
+                date=format_date(self.env, self.date),
+            ),
+        )
+        # The list whose total is in the company's currency (credit notes negative): it adds up
+        # to the figure (the invoices' own list totals each document's currency).
+        action["views"] = [(self.env.ref("account.view_move_tree").id, "list"), (False, "form")]
+        return action
 
     @api.model
     def _collection_receipts_domain(self, company, day):
@@ -372,6 +417,23 @@ class AccountCollectionKpi(models.Model):
             "account.move.line",
             self._collection_receipts_domain(self.company_id, self.date),
             self.env._("Collected on %(date)s", date=format_date(self.env, self.date)),
+        )
+
+    def action_open_recovered(self):
+        """The payments counted as recovered that day: those of customers handed to lawyers on
+        that day or before (the figure's rule)."""
+        self.ensure_one()
+        handed = self.env["account.collection.history"]._read_group(
+            [("company_id", "=", self.company_id.id), ("did_legal", "=", True), ("date", "<=", self.date)],
+            ["partner_id"],
+        )
+        return self._collection_records(
+            "account.move.line",
+            [
+                *self._collection_receipts_domain(self.company_id, self.date),
+                ("partner_id.commercial_partner_id", "in", [partner.id for (partner,) in handed]),
+            ],
+            self.env._("Recovered after the hand-over on %(date)s", date=format_date(self.env, self.date)),
         )
 
     def action_open_promises(self):
@@ -677,6 +739,69 @@ class AccountCollectionCollectorKpi(models.Model):
             self.env._(
                 "%(user)s's calls on %(date)s", user=self.user_id.name, date=format_date(self.env, self.date)
             ),
+        )
+
+    def _collection_planned_calls(self, overdue):
+        """The calls planned for the collector that day and still open (with `overdue`, only
+        if the day is past): the figure's rule, the call's company or else the collector's."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        domain = [
+            ("activity_type_id", "=", self.env.ref(CALL_TYPE).id),
+            ("res_model", "=", "res.partner"),
+            ("user_id", "=", self.user_id.id),
+            ("date_deadline", "=", self.date),
+            "|",
+            ("collection_company_id", "=", self.company_id.id),
+            "&",
+            ("collection_company_id", "=", False),
+            ("user_id.company_id", "=", self.company_id.id),
+        ]
+        if overdue:
+            domain.append(("date_deadline", "<", today))
+        values = {"user": self.user_id.name, "date": format_date(self.env, self.date)}
+        return self.env["account.collection.kpi"]._collection_records(
+            "mail.activity",
+            domain,
+            self.env._("%(user)s's overdue calls of %(date)s", **values)
+            if overdue
+            else self.env._("%(user)s's open calls of %(date)s", **values),
+        )
+
+    def action_open_planned_calls(self):
+        """The calls planned for the day and still open."""
+        return self._collection_planned_calls(overdue=False)
+
+    def action_open_overdue_calls(self):
+        """The calls planned for the day, still open, the day being past."""
+        return self._collection_planned_calls(overdue=True)
+
+    def action_open_outcomes(self):
+        """What the calls of these rows came to: the calls each collector logged on the rows'
+        days (one day from a form, the days selected in the list), grouped by outcome."""
+        domains = []
+        for (company, user), rows in self.grouped(lambda row: (row.company_id, row.user_id)).items():
+            for first, last in day_ranges(rows.mapped("date")):
+                domains.append(
+                    [
+                        ("company_id", "=", company.id),
+                        ("user_id", "=", user.id),
+                        ("date", ">=", datetime.combine(first, time.min)),
+                        ("date", "<", datetime.combine(last + timedelta(days=1), time.min)),
+                    ]
+                )
+        days = self.mapped("date")
+        return self.env["account.collection.kpi"]._collection_records(
+            "account.collection.call",
+            list(Domain.OR(domains)),
+            self.env._(
+                "Call outcomes, %(first)s to %(last)s",
+                first=format_date(self.env, min(days)),
+                last=format_date(self.env, max(days)),
+            )
+            if days
+            else self.env._("Call outcomes"),
+            {"group_by": ["outcome_id"]},
         )
 
     def action_open_promises(self):

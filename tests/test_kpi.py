@@ -269,16 +269,22 @@ class TestKpi(CollectionsCommon):
         """Collector A has two calls planned for 30 March, one still open on 1 April (overdue),
         and logs one call on 1 April, reviewed "Good" (3)."""
         call_type = self.env.ref("account_collections.mail_activity_type_collection_call")
-        for partner in (self.alpha, self.beta):
-            self.env["mail.activity"].create(
+        planned = self.env["mail.activity"].create(
+            [
                 {
                     "res_model_id": self.env["ir.model"]._get_id("res.partner"),
                     "res_id": partner.id,
                     "activity_type_id": call_type.id,
-                    "date_deadline": date(2026, 3, 30),
+                    "date_deadline": day,
                     "user_id": self.collector.id,
                 }
-            )
+                for partner, day in (
+                    (self.alpha, date(2026, 3, 30)),
+                    (self.beta, date(2026, 3, 30)),
+                    (self.beta, date(2026, 4, 2)),
+                )
+            ]
+        )
         with freeze_time("2026-04-01 09:00:00"):
             call = self.env["account.collection.call"].create(
                 {
@@ -289,11 +295,11 @@ class TestKpi(CollectionsCommon):
                 }
             )
         call.with_user(self.manager).write({"review_rating": "3"})
-        planned = self._kpi(APRIL, "account.collection.collector.kpi", user_id=self.collector.id)
-        self.assertEqual((planned.call_count, planned.review_count, planned.rating), (1, 1, 3.0))
+        planned_row = self._kpi(APRIL, "account.collection.collector.kpi", user_id=self.collector.id)
+        self.assertEqual((planned_row.call_count, planned_row.review_count, planned_row.rating), (1, 1, 3.0))
         # A third call is about the other company's receivables (a customer both companies
         # share): it counts there, not in the collector's own company.
-        self.env["mail.activity"].create(
+        theirs = self.env["mail.activity"].create(
             {
                 "res_model_id": self.env["ir.model"]._get_id("res.partner"),
                 "res_id": self.alpha.id,
@@ -314,8 +320,18 @@ class TestKpi(CollectionsCommon):
                 (march[self.company].open_call_count, march[self.company].overdue_call_count), (2, 2)
             )
             self.assertEqual(march[self.other].open_call_count, 1)
-            calls = self.env["account.collection.call"].search(planned.action_open_calls()["domain"])
+            calls = self.env["account.collection.call"].search(planned_row.action_open_calls()["domain"])
             self.assertEqual(calls, call)
+            # The open and overdue counts open the planned calls they count: the 30 March ones
+            # of each company, overdue on 1 April; the one of 2 April is open, not yet overdue.
+            Activity = self.env["mail.activity"]
+            for row, expected in ((march[self.company], planned[:2]), (march[self.other], theirs)):
+                self.assertEqual(Activity.search(row.action_open_planned_calls()["domain"]), expected)
+                self.assertEqual(Activity.search(row.action_open_overdue_calls()["domain"]), expected)
+            later = self._kpi(date(2026, 4, 2), "account.collection.collector.kpi", user_id=self.collector.id)
+            self.assertEqual((later.open_call_count, later.overdue_call_count), (1, 0))
+            self.assertEqual(Activity.search(later.action_open_planned_calls()["domain"]), planned[2])
+            self.assertFalse(Activity.search(later.action_open_overdue_calls()["domain"]))
 
     def test_review_rating_weighs_every_rated_call(self):
         """Collector A's calls reviewed: one rated 5 on 1 April; three rated 2 and one not rated on
@@ -446,6 +462,107 @@ class TestKpi(CollectionsCommon):
                 [*april, ("user_id", "=", self.collector_b.id)], [], ["kept_rate:avg"]
             )
             self.assertEqual(rate_b, 0.0)
+
+    def test_drill_downs_of_recovered_holds_and_sales(self):
+        """Beta is put on hold on 2 March (a manual hold; Alpha, nothing overdue, is not): one
+        customer on hold, whose snapshot the count opens. Alpha is handed to lawyers on 20 March;
+        on 1 April Alpha pays 600 and Beta 100 EUR (50): 650 collected, 600 recovered, which opens
+        Alpha's payment only. The credit sales of 1 April (1,400) open the three documents of the
+        90 days, not Gamma's invoice of 1 December nor the other company's."""
+        self.company.sudo().collection_credit_hold = True
+        self.beta.sudo().write({"collection_hold_manual": True, "collection_hold_reason": "Checks"})
+        self._take(MARCH)
+        march = self._kpi(MARCH)
+        self.assertEqual((march.customer_count, march.hold_count), (2, 1))
+        gamma = self.env["res.partner"].create({"name": "Gamma", "is_company": True})
+        self._invoice(gamma, 50.0, date(2026, 1, 1), invoice_date=date(2025, 12, 1))
+        self.env["account.collection.history"].sudo()._collection_insert(
+            [
+                {
+                    "date": date(2026, 3, 20),
+                    "partner_id": self.alpha.id,
+                    "company_id": self.company.id,
+                    "ladder_id": self.ladder.id,
+                    "level_id": self.levels[-1].id,
+                    "user_id": self.collector.id,
+                    "move_ids": self.alpha_invoice.ids,
+                    "line_ids": self.alpha_invoice.collection_item_ids.ids,
+                    "amount": 1000.0,
+                    "did_legal": True,
+                }
+            ]
+        )
+        beta_invoice = self.env["account.move"].search(
+            [("partner_id", "=", self.beta.id), ("move_type", "=", "out_invoice")]
+        )
+        self._pay(self.alpha_invoice, 600.0, APRIL)
+        self._pay(beta_invoice, 100.0, APRIL)
+        row = self._kpi(APRIL)
+        self.assertEqual((row.collected, row.recovered, row.sales_90), (650.0, 600.0, 1400.0))
+        with freeze_time(APRIL):
+            snapshots = self.env["account.collection.snapshot"].search(march.action_open_holds()["domain"])
+            self.assertEqual((snapshots.partner_id, snapshots.date), (self.beta, MARCH))
+            Line = self.env["account.move.line"]
+            self.assertEqual(
+                Line.search(row.action_open_receipts()["domain"]).partner_id, self.alpha | self.beta
+            )
+            recovered = Line.search(row.action_open_recovered()["domain"])
+            self.assertEqual((recovered.partner_id, sum(recovered.mapped("balance"))), (self.alpha, -600.0))
+            sales = self.env["account.move"].search(row.action_open_sales()["domain"])
+            self.assertEqual(sales.partner_id, self.alpha | self.beta)
+            self.assertEqual(len(sales), 3)
+            self.assertEqual(sum(sales.mapped("amount_total_signed")), row.sales_90)
+
+    def test_call_outcomes_per_collector(self):
+        """Collector A logs on 1 April a call without answer and one refusal, on 2 April two
+        without answer and a call back, on 3 April a wrong contact; Collector B a refusal on
+        1 April. A's rows of 1 and 2 April open A's five calls of those days, grouped by outcome
+        (3 no answer, 1 refused, 1 call back); the row of 2 April, its three."""
+        outcome = {
+            name: self.env.ref(f"account_collections.account_collection_outcome_{name}")
+            for name in ("no_answer", "refused", "call_back", "wrong_contact")
+        }
+        Call = self.env["account.collection.call"]
+        calls = Call.sudo().create(
+            [
+                {
+                    "partner_id": self.alpha.id,
+                    "company_id": self.company.id,
+                    "user_id": user.id,
+                    "outcome_id": outcome[name].id,
+                    "date": f"2026-04-0{day} 09:00:00",
+                }
+                for user, day, name in (
+                    (self.collector, 1, "no_answer"),
+                    (self.collector, 1, "refused"),
+                    (self.collector, 2, "no_answer"),
+                    (self.collector, 2, "no_answer"),
+                    (self.collector, 2, "call_back"),
+                    (self.collector, 3, "wrong_contact"),
+                    (self.collector_b, 1, "refused"),
+                )
+            ]
+        )
+        self.env.flush_all()
+        Collector = self.env["account.collection.collector.kpi"]
+        with freeze_time(date(2026, 4, 3)):
+            rows = Collector.search(
+                [
+                    ("company_id", "=", self.company.id),
+                    ("user_id", "=", self.collector.id),
+                    ("date", "in", (APRIL, date(2026, 4, 2))),
+                ]
+            )
+            self.assertEqual(len(rows), 2)
+            action = rows.action_open_outcomes()
+            self.assertEqual(action["context"]["group_by"], ["outcome_id"])
+            self.assertEqual(Call.search(action["domain"]), calls[:5])
+            counts = dict(Call._read_group(action["domain"], ["outcome_id"], ["__count"]))
+            self.assertEqual(
+                counts, {outcome["no_answer"]: 3, outcome["refused"]: 1, outcome["call_back"]: 1}
+            )
+            second = rows.filtered(lambda row: row.date == date(2026, 4, 2))
+            self.assertEqual(Call.search(second.action_open_outcomes()["domain"]), calls[2:5])
 
     def test_upgrade_names_the_company_of_the_calls_the_run_planned(self):
         """19.0.1.2.0: a call planned by the run before the upgrade gets the company of its step;
