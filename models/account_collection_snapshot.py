@@ -58,10 +58,14 @@ class AccountCollectionSnapshot(models.Model):
 
     @api.model
     def _cron_collection_snapshot(self):
-        """Today's snapshot of every company, and the old ones past their retention."""
+        """Today's snapshot of every company, and the old ones past their retention. Each
+        company's is committed when the scheduler runs the job; called from elsewhere (a shell,
+        a test), the caller's transaction decides."""
+        in_cron = bool(self.env.context.get("ir_cron_progress_id"))
         for company in self.env["res.company"].sudo().search([], limit=None):
             self.with_company(company)._collection_take(company, fields.Date.context_today(self))
-            self.env["ir.cron"]._commit_progress(1)
+            if in_cron:
+                self.env["ir.cron"]._commit_progress(1)
 
     @api.model
     def _collection_take(self, company, day):

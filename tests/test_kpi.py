@@ -3,7 +3,7 @@ CEI, money collected and promises, per company and per collector, two currencies
 payment and a credit note."""
 
 import importlib.util
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from freezegun import freeze_time
@@ -563,6 +563,119 @@ class TestKpi(CollectionsCommon):
             )
             second = rows.filtered(lambda row: row.date == date(2026, 4, 2))
             self.assertEqual(Call.search(second.action_open_outcomes()["domain"]), calls[2:5])
+
+    def test_aging_buckets(self):
+        """On 1 April Gamma owes 100 due 20 February (40 days late: 31-60), 200 due 20 January
+        (71 days: 61-90) and 400 due 1 December (121 days: over 90); Alpha (1,000, one day late)
+        and Beta (400, 16 days) are in 1-30."""
+        gamma = self.env["res.partner"].create({"name": "Gamma", "is_company": True})
+        for amount, due in (
+            (100.0, date(2026, 2, 20)),
+            (200.0, date(2026, 1, 20)),
+            (400.0, date(2025, 12, 1)),
+        ):
+            self._invoice(gamma, amount, due, invoice_date=due - timedelta(days=30))
+        self._take(APRIL)
+        row = self._kpi(APRIL)
+        self.assertEqual(
+            (row.not_due, row.days_1_30, row.days_31_60, row.days_61_90, row.days_over_90),
+            (0.0, 1400.0, 100.0, 200.0, 400.0),
+        )
+        self.assertEqual((row.open_amount, row.overdue_amount), (2100.0, 2100.0))
+
+    def test_a_promise_partly_kept(self):
+        """Beta promises 300 EUR on 1 April (150 in company currency) by 10 April and pays 100 EUR
+        on 6 April: on 16 April, past the grace, the promise is partly kept: 50 kept, nothing
+        broken, kept rate 0% (one decided, none kept in full)."""
+        beta_invoice = self.env["account.move"].search(
+            [("partner_id", "=", self.beta.id), ("move_type", "=", "out_invoice")]
+        )
+        self._take(MARCH)
+        with freeze_time(APRIL):
+            promise = self.env["account.collection.promise"].create(
+                {
+                    "partner_id": self.beta.id,
+                    "company_id": self.company.id,
+                    "move_ids": [Command.set(beta_invoice.ids)],
+                    "currency_id": self.eur.id,
+                    "amount": 300.0,
+                    "date": date(2026, 4, 10),
+                    "user_id": self.collector_b.id,
+                }
+            )
+        with freeze_time(date(2026, 4, 6)):
+            self._pay(beta_invoice, 100.0, date(2026, 4, 6))
+        decided_on = date(2026, 4, 16)
+        with freeze_time(decided_on):
+            promise._evaluate(decided_on)
+        self.assertEqual(
+            (promise.state, promise.state_date, promise.paid_amount, promise.amount_company),
+            ("partial", decided_on, 100.0, 150.0),
+        )
+        row = self._kpi(decided_on)
+        self.assertEqual(
+            (row.partial_count, row.kept_count, row.broken_count, row.decided_count), (1, 0, 0, 1)
+        )
+        self.assertEqual((row.kept_amount, row.broken_amount, row.kept_rate), (50.0, 0.0, 0.0))
+
+    def test_dispute_age_is_weighted_over_the_period(self):
+        """Beta's invoice is disputed on 2 March and resolved on 12 March (10 days); Alpha's two
+        invoices are disputed on 10 March and resolved on 13 March (3 days each). Over March the
+        age is (10 + 3 + 3) / 3 = 5.33 days, not the average of the two days' ages (6.5)."""
+        alpha_second = self._invoice(self.alpha, 200.0, date(2026, 3, 31), invoice_date=MARCH)
+        Move = self.env["account.move"].with_context(tracking_disable=False, mail_notrack=False)
+        beta_invoice = Move.search([("partner_id", "=", self.beta.id), ("move_type", "=", "out_invoice")])
+        alpha_invoices = Move.browse((self.alpha_invoice | alpha_second).ids)
+        self._flush_tracking()
+        self._take(MARCH)
+        for moment, invoices, disputed in (
+            ("2026-03-02 10:00:00", beta_invoice, True),
+            ("2026-03-10 10:00:00", alpha_invoices, True),
+            ("2026-03-12 10:00:00", beta_invoice, False),
+            ("2026-03-13 10:00:00", alpha_invoices, False),
+        ):
+            with freeze_time(moment):
+                if disputed:
+                    invoices.collection_disputed = True
+                else:
+                    invoices.action_collection_resolve_dispute()
+                self._flush_tracking()
+        self.assertEqual(
+            (self._kpi(date(2026, 3, 12)).dispute_days, self._kpi(date(2026, 3, 13)).dispute_days),
+            (10.0, 3.0),
+        )
+        with freeze_time(date(2026, 3, 31)):
+            [(resolved, aged, age)] = self.env["account.collection.kpi"]._read_group(
+                [
+                    ("company_id", "=", self.company.id),
+                    ("date", ">=", MARCH),
+                    ("date", "<=", date(2026, 3, 31)),
+                ],
+                [],
+                ["dispute_resolved:sum", "dispute_aged:sum", "dispute_days:avg"],
+            )
+        self.assertEqual((resolved, aged), (3, 3))
+        self.assertAlmostEqual(age, 16 / 3)
+
+    def test_the_daily_job_snapshots_every_company(self):
+        """The scheduled job, run on 1 April: today's snapshot of each company (Alpha and Beta
+        here, Delta in the other company), and this company's snapshot of 2 March deleted past
+        its 20 days of retention."""
+        self._take(MARCH)
+        self.company.sudo().collection_snapshot_retention_days = 20
+        Snapshot = self.env["account.collection.snapshot"].sudo()
+        with freeze_time(APRIL):
+            Snapshot._cron_collection_snapshot()
+        taken = Snapshot.search([("company_id", "in", (self.company | self.other).ids)])
+        self.assertEqual(
+            {(snap.date, snap.company_id, snap.partner_id) for snap in taken},
+            {
+                (APRIL, self.company, self.alpha),
+                (APRIL, self.company, self.beta),
+                (APRIL, self.other, self.delta),
+            },
+        )
+        self.assertEqual(taken.filtered(lambda snap: snap.partner_id == self.delta).open_amount, 300.0)
 
     def test_upgrade_names_the_company_of_the_calls_the_run_planned(self):
         """19.0.1.2.0: a call planned by the run before the upgrade gets the company of its step;
