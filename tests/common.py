@@ -1,5 +1,7 @@
+import importlib.util
 from contextlib import contextmanager
 from datetime import date, datetime
+from pathlib import Path
 
 from odoo import Command, fields
 from odoo.tests import new_test_user
@@ -124,6 +126,21 @@ class CollectionsCommon(AccountTestInvoicingCommon):
         # wkhtmltopdf fetches the letters' stylesheets from the report URL: point it at a closed
         # port, so that PDF tests never wait on whatever Odoo server listens on the default one.
         cls.env["ir.config_parameter"].sudo().set_param("report.url", "http://127.0.0.1:9")
+
+    def _flush_tracking(self):
+        """Tracking values are written when the transaction commits (a pre-commit hook)."""
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+
+    def _run_migration(self, version, previous):
+        """Run the upgrade script of `version` as Odoo would on a database at `previous`."""
+        path = Path(__file__).parents[1] / "migrations" / version / "post-migrate.py"
+        spec = importlib.util.spec_from_file_location(f"collections_migrate_{version}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        self.env.flush_all()
+        module.migrate(self.env.cr, previous)
+        self.env.invalidate_all()
 
     @contextmanager
     def _refused(self, exception, pattern):

@@ -1,9 +1,7 @@
 """The unit of the ladder is the open receivable item: instalments, entries, currencies, the
 migration from invoice levels, and the record each run leaves."""
 
-import importlib.util
 from datetime import date
-from pathlib import Path
 
 from freezegun import freeze_time
 
@@ -55,12 +53,7 @@ class TestItems(CollectionsCommon):
 
     def _migrate(self):
         """Run the upgrade script of 19.0.1.1.0 as Odoo would from 19.0.1.0.0."""
-        path = Path(__file__).parents[1] / "migrations" / "19.0.1.1.0" / "post-migrate.py"
-        spec = importlib.util.spec_from_file_location("collections_migrate_1_1", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        module.migrate(self.env.cr, "19.0.1.0.0")
-        self.env.invalidate_all()
+        self._run_migration("19.0.1.1.0", "19.0.1.0.0")
 
     # ------------------------------------------------------------------
     # Instalments and partial payments

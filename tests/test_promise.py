@@ -460,6 +460,38 @@ class TestPromises(CollectionsCommon):
         self.assertFalse(self.inv1.collection_disputed)
         self.assertTrue(self.inv1.collection_next_date)
 
+    def test_dispute_dates_are_kept_and_migrated(self):
+        """An invoice keeps the day its dispute was opened and the day it was resolved (the
+        customer's page shows them); the upgrade to 19.0.1.3.0 reads them from the dispute
+        flag's tracked history: inv1 disputed on day 0 and resolved on day 3, inv2 disputed on
+        day 4 and still disputed."""
+        # Tracked as in production (the test base turns tracking off).
+        tracked = (self.inv1 | self.inv2).with_context(tracking_disable=False, mail_notrack=False)
+        self._flush_tracking()  # what the test data left pending, in its own context
+        for when, move, disputed in (
+            (day(0), tracked[0], True),
+            (day(3), tracked[0], False),
+            (day(4), tracked[1], True),
+        ):
+            with freeze_time(when):
+                move.collection_disputed = disputed
+                self._flush_tracking()
+        dates = ("collection_dispute_date", "collection_dispute_resolved_date")
+
+        def read(move):
+            return tuple(move[name] for name in dates)
+
+        self.assertEqual(read(self.inv1), (day(0), day(3)))
+        self.assertEqual(read(self.inv2), (day(4), False))
+        with self.assertRaises(AccessError):
+            self.inv2.with_user(self.manager).write({"collection_dispute_date": day(1)})
+        # A database upgraded from 19.0.1.2.0 had no such dates: they come from the history.
+        moves = self.inv1 | self.inv2
+        moves.sudo().write(dict.fromkeys(dates, False))
+        self._run_migration("19.0.1.3.0", "19.0.1.2.0")
+        self.assertEqual(read(self.inv1), (day(0), day(3)))
+        self.assertEqual(read(self.inv2), (day(4), False))
+
     def test_no_answer_retries_then_escalates(self):
         self.company.sudo().collection_call_retries = 2
         Call = self.env["account.collection.call"].with_user(self.collector)
