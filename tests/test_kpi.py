@@ -2,9 +2,7 @@
 CEI, money collected and promises, per company and per collector, two currencies, a partial
 payment and a credit note."""
 
-import importlib.util
 from datetime import date, timedelta
-from pathlib import Path
 
 from freezegun import freeze_time
 
@@ -52,11 +50,6 @@ class TestKpi(CollectionsCommon):
         return self.env["account.collection.snapshot"].search(
             [("partner_id", "=", partner.id), ("date", "=", day)]
         )
-
-    def _flush_tracking(self):
-        """Tracking values are written when the transaction commits (a pre-commit hook)."""
-        self.env.flush_all()
-        self.env.cr.precommit.run()
 
     def _kpi(self, day, model="account.collection.kpi", **domain):
         self.env.flush_all()  # a report reads the tables: as a new request would find them
@@ -707,13 +700,7 @@ class TestKpi(CollectionsCommon):
                 }
             ]
         )
-        self.env.flush_all()
-        path = Path(__file__).parents[1] / "migrations" / "19.0.1.2.0" / "post-migrate.py"
-        spec = importlib.util.spec_from_file_location("collections_migrate_1_2", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        module.migrate(self.env.cr, "19.0.1.1.0")
-        self.env.invalidate_all()
+        self._run_migration("19.0.1.2.0", "19.0.1.1.0")
         self.assertEqual(planned.collection_company_id, self.other)
         self.assertFalse(by_hand.collection_company_id)
 
