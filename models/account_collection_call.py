@@ -231,24 +231,8 @@ class AccountCollectionCall(models.Model):
         return workdays.shift(today + timedelta(days=1), 0) or today + timedelta(days=1)
 
     def _collection_task(self, activity_type, user, summary, day, note=False, call_time=0.0):
-        return (
-            self.env["mail.activity"]
-            .sudo()
-            .with_context(mail_activity_quick_update=True)
-            .create(
-                {
-                    "res_model_id": self.env["ir.model"]._get_id("res.partner"),
-                    "res_id": self.partner_id.id,
-                    "activity_type_id": self.env.ref(activity_type).id,
-                    "summary": summary,
-                    "note": note,
-                    "date_deadline": day,
-                    "user_id": user.id,
-                    "automated": True,
-                    "collection_call_time": call_time,
-                    "collection_company_id": self.company_id.id,
-                }
-            )
+        return self.partner_id._collection_task(
+            activity_type, user, summary, day, note=note, call_time=call_time, company=self.company_id
         )
 
     def _collection_manager(self, moves):

@@ -572,6 +572,30 @@ class ResPartner(models.Model):
             }
         )
 
+    def _collection_task(self, activity_type, user, summary, day, note=False, call_time=0.0, company=None):
+        """Schedule a collection call or task about this customer for `user` on `day`; it counts
+        for `company` (the company whose receivables it is about) in the managers' figures."""
+        self.ensure_one()
+        return (
+            self.env["mail.activity"]
+            .sudo()
+            .with_context(mail_activity_quick_update=True)
+            .create(
+                {
+                    "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+                    "res_id": self.id,
+                    "activity_type_id": self.env.ref(activity_type).id,
+                    "summary": summary,
+                    "note": note,
+                    "date_deadline": day,
+                    "user_id": user.id,
+                    "automated": True,
+                    "collection_call_time": call_time,
+                    "collection_company_id": company.id if company else False,
+                }
+            )
+        )
+
     def _collection_count_per_customer(self, model, fname, domain=()):
         """Set `fname` to the number of `model` records of each customer, in one query."""
         groups = self.env[model]._read_group(

@@ -436,23 +436,10 @@ class ResPartner(models.Model):
         return move
 
     def _collection_portal_task(self, user, summary, note=False):
-        self.ensure_one()
-        return (
-            self.env["mail.activity"]
-            .sudo()
-            .with_context(mail_activity_quick_update=True)
-            .create(
-                {
-                    "res_model_id": self.env["ir.model"]._get_id("res.partner"),
-                    "res_id": self.id,
-                    "activity_type_id": self.env.ref(TODO_TYPE).id,
-                    "summary": summary,
-                    "note": note,
-                    "date_deadline": fields.Date.context_today(self),
-                    "user_id": user.id,
-                    "automated": True,
-                }
-            )
+        """The collector's task about what the customer did on its page, due today; it counts
+        for the company of the page's section."""
+        return self._collection_task(
+            TODO_TYPE, user, summary, fields.Date.context_today(self), note=note, company=self.env.company
         )
 
     def _collection_portal_letter_pdf(self, history_id):

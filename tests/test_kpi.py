@@ -61,6 +61,25 @@ class TestKpi(CollectionsCommon):
             rows.fetch()
             return rows
 
+    def _hand_over_alpha(self):
+        """The ladder hands Alpha's invoice to the lawyers on 20 March (its history step)."""
+        self.env["account.collection.history"].sudo()._collection_insert(
+            [
+                {
+                    "date": date(2026, 3, 20),
+                    "partner_id": self.alpha.id,
+                    "company_id": self.company.id,
+                    "ladder_id": self.ladder.id,
+                    "level_id": self.levels[-1].id,
+                    "user_id": self.collector.id,
+                    "move_ids": self.alpha_invoice.ids,
+                    "line_ids": self.alpha_invoice.collection_item_ids.ids,
+                    "amount": 1000.0,
+                    "did_legal": True,
+                }
+            ]
+        )
+
     def test_snapshot_keeps_what_was_owed_each_day(self):
         self.assertEqual(self._take(MARCH), 2)
         alpha, beta = self._snap(self.alpha, MARCH), self._snap(self.beta, MARCH)
@@ -218,22 +237,7 @@ class TestKpi(CollectionsCommon):
         self.assertEqual((self._kpi(MARCH).dispute_opened, self._kpi(MARCH).disputed_amount), (1, 500.0))
         resolved = self._kpi(date(2026, 3, 12))
         self.assertEqual((resolved.dispute_resolved, resolved.dispute_days), (1, 10.0))
-        self.env["account.collection.history"].sudo()._collection_insert(
-            [
-                {
-                    "date": date(2026, 3, 20),
-                    "partner_id": self.alpha.id,
-                    "company_id": self.company.id,
-                    "ladder_id": self.ladder.id,
-                    "level_id": self.levels[-1].id,
-                    "user_id": self.collector.id,
-                    "move_ids": self.alpha_invoice.ids,
-                    "line_ids": self.alpha_invoice.collection_item_ids.ids,
-                    "amount": 1000.0,
-                    "did_legal": True,
-                }
-            ]
-        )
+        self._hand_over_alpha()
         self._pay(self.alpha_invoice, 600.0, APRIL)
         self._take(APRIL)
         row = self._kpi(APRIL)
@@ -469,22 +473,7 @@ class TestKpi(CollectionsCommon):
         self.assertEqual((march.customer_count, march.hold_count), (2, 1))
         gamma = self.env["res.partner"].create({"name": "Gamma", "is_company": True})
         self._invoice(gamma, 50.0, date(2026, 1, 1), invoice_date=date(2025, 12, 1))
-        self.env["account.collection.history"].sudo()._collection_insert(
-            [
-                {
-                    "date": date(2026, 3, 20),
-                    "partner_id": self.alpha.id,
-                    "company_id": self.company.id,
-                    "ladder_id": self.ladder.id,
-                    "level_id": self.levels[-1].id,
-                    "user_id": self.collector.id,
-                    "move_ids": self.alpha_invoice.ids,
-                    "line_ids": self.alpha_invoice.collection_item_ids.ids,
-                    "amount": 1000.0,
-                    "did_legal": True,
-                }
-            ]
-        )
+        self._hand_over_alpha()
         beta_invoice = self.env["account.move"].search(
             [("partner_id", "=", self.beta.id), ("move_type", "=", "out_invoice")]
         )

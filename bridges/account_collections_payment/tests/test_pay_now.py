@@ -34,6 +34,21 @@ class TestPayNow(CollectionsCommon, AccountPaymentCommon, PaymentHttpCommon):
         self.customer.invalidate_recordset(["message_ids"])
         return self.customer.message_ids.filtered(lambda m: "the customer paid" in (m.body or ""))
 
+    def _pay_from_page(self, page, invoices, amount):
+        """The payment form's request: pay `invoices` for `amount` through the demo provider."""
+        ids = "-".join(str(invoice.id) for invoice in invoices)
+        return self._get_processing_values(
+            tx_route=f"{page}/transaction/{self.company.id}/{ids}",
+            provider_id=self.provider.id,
+            payment_method_id=self.payment_method_id,
+            token_id=None,
+            amount=amount,
+            flow="direct",
+            tokenization_requested=False,
+            landing_route=f"{page}?message=paid",
+            access_token="ignored",
+        )
+
     def test_pay_now_pays_the_net_demand_and_matches_everything(self):
         """1,000 and 500 overdue, 200 received on account, and an overdue opening balance of 300
         (an entry, not an invoice: not paid online): the page offers to pay 1,300; a browser
@@ -50,17 +65,7 @@ class TestPayNow(CollectionsCommon, AccountPaymentCommon, PaymentHttpCommon):
         self.assertIn('data-amount="1300.0"', response.text)
         self.assertIn(f"/transaction/{self.company.id}/", response.text)
         with self.assertRaises(JsonRpcException), mute_logger("odoo.http"):
-            self._get_processing_values(
-                tx_route=f"{page}/transaction/{self.company.id}/{self.recent.id}-{self.old.id}",
-                provider_id=self.provider.id,
-                payment_method_id=self.payment_method_id,
-                token_id=None,
-                amount=1.0,
-                flow="direct",
-                tokenization_requested=False,
-                landing_route=f"{page}?message=paid",
-                access_token="ignored",
-            )
+            self._pay_from_page(page, self.recent | self.old, 1.0)
         call = self.env["mail.activity"].create(
             {
                 "res_model_id": self.env["ir.model"]._get_id("res.partner"),
@@ -90,17 +95,7 @@ class TestPayNow(CollectionsCommon, AccountPaymentCommon, PaymentHttpCommon):
             ]
         )
         with mute_logger("odoo.addons.payment.models.payment_transaction"):
-            values = self._get_processing_values(
-                tx_route=f"{page}/transaction/{self.company.id}/{self.recent.id}-{self.old.id}",
-                provider_id=self.provider.id,
-                payment_method_id=self.payment_method_id,
-                token_id=None,
-                amount=1300.0,
-                flow="direct",
-                tokenization_requested=False,
-                landing_route=f"{page}?message=paid",
-                access_token="ignored",
-            )
+            values = self._pay_from_page(page, self.recent | self.old, 1300.0)
         tx = self._get_tx(values["reference"])
         self.assertEqual((tx.amount, tx.currency_id, tx.partner_id), (1300.0, self.currency, self.customer))
         self.assertEqual(tx.invoice_ids, self.old | self.recent)
@@ -136,17 +131,7 @@ class TestPayNow(CollectionsCommon, AccountPaymentCommon, PaymentHttpCommon):
         response = self.url_open(f"{page}/pay?company_id={self.company.id}&move_ids={self.recent.id}")
         self.assertIn('data-amount="500.0"', response.text)
         with mute_logger("odoo.addons.payment.models.payment_transaction"):
-            values = self._get_processing_values(
-                tx_route=f"{page}/transaction/{self.company.id}/{self.recent.id}",
-                provider_id=self.provider.id,
-                payment_method_id=self.payment_method_id,
-                token_id=None,
-                amount=500.0,
-                flow="direct",
-                tokenization_requested=False,
-                landing_route=f"{page}?message=paid",
-                access_token="ignored",
-            )
+            values = self._pay_from_page(page, self.recent, 500.0)
         tx = self._get_tx(values["reference"])
         self.assertEqual((tx.amount, tx.invoice_ids), (500.0, self.recent))
         # While that payment is pending, the invoice is not offered for payment again.
@@ -185,17 +170,7 @@ class TestPayNow(CollectionsCommon, AccountPaymentCommon, PaymentHttpCommon):
         page = other._collection_portal_path()
         self.assertIn('data-amount="500.0"', self.url_open(f"{page}/pay?company_id={self.company.id}").text)
         with mute_logger("odoo.addons.payment.models.payment_transaction"):
-            values = self._get_processing_values(
-                tx_route=f"{page}/transaction/{self.company.id}/{covered.id}-{owed.id}",
-                provider_id=self.provider.id,
-                payment_method_id=self.payment_method_id,
-                token_id=None,
-                amount=500.0,
-                flow="direct",
-                tokenization_requested=False,
-                landing_route=f"{page}?message=paid",
-                access_token="ignored",
-            )
+            values = self._pay_from_page(page, covered | owed, 500.0)
         tx = self._get_tx(values["reference"])
         tx._set_done()
         tx._post_process()
