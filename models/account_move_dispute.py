@@ -4,6 +4,7 @@ so the customer's page can tell the customer where its dispute stands."""
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import format_date
 
 DISPUTE_DATES = ("collection_dispute_date", "collection_dispute_resolved_date")
 
@@ -62,3 +63,19 @@ class AccountMove(models.Model):
         else:
             vals = {"collection_dispute_resolved_date": today}
         self.sudo().write(vals)
+
+    def _collection_dispute_status(self):
+        """Where this invoice's dispute stands, as the customer's page says it: one sentence
+        with its date, so that each language places the date where its grammar wants it."""
+        self.ensure_one()
+        if self.collection_disputed:
+            if not self.collection_dispute_date:
+                return self.env._("under review by your contact")
+            return self.env._(
+                "under review by your contact since %(date)s",
+                date=format_date(self.env, self.collection_dispute_date),
+            )
+        return self.env._(
+            "resolved by your contact on %(date)s",
+            date=format_date(self.env, self.collection_dispute_resolved_date),
+        )
