@@ -14,6 +14,7 @@ from itertools import pairwise
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import format_date
 
 from ..const import MANAGER
 from ..grant import POST_ON_HOLD, UNDO_CHARGE, grant
@@ -313,7 +314,7 @@ class AccountCollectionCharge(models.Model):
                 description = self.env._(
                     "Late-payment fee, %(level)s of %(day)s: %(items)s",
                     level=level.with_env(self.env).name,
-                    day=fields.Date.to_string(today),
+                    day=format_date(self.env, today),
                     items=", ".join(dict.fromkeys(items.mapped("move_name"))),
                 )
                 by_currency.setdefault(currency, []).append(
@@ -378,7 +379,7 @@ class AccountCollectionCharge(models.Model):
                         "No exchange rate of %(currency)s on or before %(day)s: the fee of "
                         "%(policy)s cannot be converted.",
                         currency=unknown.name,
-                        day=fields.Date.to_string(today),
+                        day=format_date(self.env, today),
                         policy=policy.name,
                     )
                 )
@@ -440,8 +441,8 @@ class AccountCollectionCharge(models.Model):
                 "description": self.env._(
                     "Late-payment interest on %(item)s, %(start)s to %(stop)s (%(rates)s)",
                     item=item.move_name,
-                    start=fields.Date.to_string(periods[0][0]),
-                    stop=fields.Date.to_string(stop),
+                    start=format_date(self.env, periods[0][0]),
+                    stop=format_date(self.env, stop),
                     rates=rates,
                 ),
             }

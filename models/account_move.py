@@ -97,10 +97,25 @@ class AccountMove(models.Model):
         return super().write(vals)
 
     def unlink(self):
-        # Checked before Odoo deletes the lines (and refuses a posted entry's with "reset it to
-        # draft", which a fee invoice is not either): the user is told to waive the charges.
+        # Checked before Odoo's own deletion guards (which would say "reset it to draft", which a
+        # fee invoice cannot be either), so that the user is told to waive the charges. Not an
+        # ondelete hook: those run in no set order. Uninstalling this addon deletes no entry.
         self._collection_check_charge_undo()
         return super().unlink()
+
+    # Refused before Odoo starts undoing anything (unreconciling, deleting analytic lines), not
+    # only when the state or the reversal is written, which remain the backstop for every path.
+    def button_draft(self):
+        self._collection_check_charge_undo()
+        return super().button_draft()
+
+    def button_cancel(self):
+        self._collection_check_charge_undo()
+        return super().button_cancel()
+
+    def _reverse_moves(self, default_values_list=None, cancel=False):
+        self._collection_check_charge_undo()
+        return super()._reverse_moves(default_values_list=default_values_list, cancel=cancel)
 
     def _collection_check_charge_undo(self):
         """Refuse to reset to draft, cancel, delete or reverse these entries when they are fee

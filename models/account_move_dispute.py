@@ -34,7 +34,7 @@ class AccountMove(models.Model):
 
     def write(self, vals):
         self._collection_check_dispute_vals([vals])
-        changed = self.browse()
+        changed, disputed = self.browse(), None
         if "collection_disputed" in vals:
             disputed = bool(vals["collection_disputed"])
             changed = self.filtered(lambda move: move.collection_disputed != disputed)

@@ -9,6 +9,7 @@ from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import format_date
 
 from .common import CollectionsCommon
 
@@ -383,7 +384,8 @@ class TestCharges(CollectionsCommon):
         self.assertFalse(fee.line_id, "a fee per customer, on no item")
         self.assertEqual(fee.move_id.currency_id, foreign)
         self.assertAlmostEqual(fee.move_id.amount_total, 30.0)
-        prefix = "Late-payment fee, Demand of 2026-06-15: "
+        # Dates as the customer reads them (its language's format).
+        prefix = f"Late-payment fee, Demand of {format_date(self.env, MONDAY)}: "
         self.assertTrue(fee.description.startswith(prefix), fee.description)
         self.assertEqual(
             sorted(fee.description.removeprefix(prefix).split(", ")), sorted([first.name, second.name])
@@ -392,7 +394,7 @@ class TestCharges(CollectionsCommon):
         other_fee = self._charges(other)
         self.assertEqual((other_fee.kind, other_fee.currency_id), ("fee", self.currency))
         self.assertAlmostEqual(other_fee.amount, 15.0)
-        for text in ("Felszólítás", "2026-06-15", third.name):
+        for text in ("Felszólítás", format_date(self.env(context={"lang": "hu_HU"}), MONDAY), third.name):
             self.assertIn(text, other_fee.description)
         self.assertNotIn("Demand", other_fee.description)
         self._run(MONDAY)
@@ -412,7 +414,11 @@ class TestCharges(CollectionsCommon):
         claim_fee = self._charges() - fee
         self.assertEqual((claim_fee.kind, claim_fee.level_id), ("fee", self.claim))
         self.assertAlmostEqual(claim_fee.amount, 30.0)
-        self.assertTrue(claim_fee.description.startswith("Late-payment fee, Claim of 2026-06-19: "))
+        self.assertTrue(
+            claim_fee.description.startswith(
+                f"Late-payment fee, Claim of {format_date(self.env, date(2026, 6, 19))}: "
+            )
+        )
 
     # ------------------------------------------------------------------
     # Waiving, and who may do what
