@@ -182,6 +182,12 @@ class AccountCollectionKpi(models.Model):
     )
     legal_count = fields.Integer(string="Handed to Lawyers", readonly=True)
 
+    @api.depends("company_id", "date")
+    def _compute_display_name(self):
+        # A row is a company's day: the breadcrumb names it so, not by its row number.
+        for row in self:
+            row.display_name = f"{row.company_id.name}, {format_date(self.env, row.date)}"
+
     def _read_group_select(self, aggregate_spec, query):
         select = kept_rate_select(self, aggregate_spec, query)
         if select is None:
@@ -551,6 +557,11 @@ class AccountCollectionCollectorKpi(models.Model):
         "the week or month shown.",
     )
     collected = fields.Monetary(string="Collected in Portfolio", readonly=True)
+
+    @api.depends("user_id", "date")
+    def _compute_display_name(self):
+        for row in self:
+            row.display_name = f"{row.user_id.name}, {format_date(self.env, row.date)}"
 
     def _read_group_select(self, aggregate_spec, query):
         select = kept_rate_select(self, aggregate_spec, query)

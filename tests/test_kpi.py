@@ -8,6 +8,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.tests import tagged
+from odoo.tools import format_date
 
 from .common import CollectionsCommon
 
@@ -213,6 +214,11 @@ class TestKpi(CollectionsCommon):
         theirs = self._kpi(APRIL, "account.collection.collector.kpi", user_id=self.collector_b.id)
         self.assertEqual((mine.customer_count, mine.overdue_amount, mine.collected), (1, 400.0, 600.0))
         self.assertEqual((theirs.customer_count, theirs.overdue_amount, theirs.collected), (1, 400.0, 0.0))
+        # Rows are named for what they are (the form's breadcrumb), not by their row number.
+        self.assertEqual(mine.display_name, f"Collector A, {format_date(self.env, APRIL)}")
+        self.assertEqual(
+            self._kpi(APRIL).display_name, f"{self.company.name}, {format_date(self.env, APRIL)}"
+        )
 
     def test_disputes_handovers_and_drill_down(self):
         """Beta's invoice is disputed on 2 March and the dispute resolved on 12 March: one opened
