@@ -33,6 +33,8 @@ RETRY_DELAY = 5  # seconds
 WORKER_CRONS = 3
 # Advisory-lock namespace of the parts of a run being worked on ("Part").
 PART_LOCK = 0x50617274
+# Advisory-lock namespace of a ladder's daily letters task being made ("Lett").
+LETTERS_LOCK = 0x4C657474
 # What a run counts, as (key of its statistics, field of its record).
 RUN_COUNTERS = {
     "customers": "customer_count",
@@ -424,7 +426,9 @@ class AccountCollectionRun(models.Model):
                 batch_stats = defaultdict(int)
                 try:
                     with self.env.cr.savepoint(flush=True):
-                        done = self._collection_run_batch(company, today, chunk, workdays, batch_stats)
+                        done = self._collection_run_batch(
+                            company, today, chunk, workdays, batch_stats, commit=commit
+                        )
                 except (SerializationFailure, LockNotAvailable, UniqueViolation):
                     # Another transaction changed these customers' items, holds them, or (two
                     # workers at once) just made the same row, e.g. subscribed a manager to the
@@ -602,9 +606,12 @@ class AccountCollectionRun(models.Model):
     # One batch: plan, net, execute, schedule
     # ------------------------------------------------------------------
     @api.model
-    def _collection_run_batch(self, company, today, partner_ids, workdays, stats, escalate=(), call_day=None):
+    def _collection_run_batch(
+        self, company, today, partner_ids, workdays, stats, escalate=(), call_day=None, commit=False
+    ):
         """One locked batch of customers; items in `escalate` climb at least one level, and
-        their call is planned on `call_day` (default: today).
+        their call is planned on `call_day` (default: today). `commit`: the run commits its
+        batches (the scheduled job), see ``_collection_letter_tasks``.
 
         Returns the ids of the customers this transaction locked and processed.
         """
@@ -620,13 +627,15 @@ class AccountCollectionRun(models.Model):
         locked = candidates.try_lock_for_update(allow_referencing=True)
         # A customer with an item locked elsewhere waits for the retry, whole.
         busy = set((candidates - locked).partner_id.commercial_partner_id.ids)
-        lines = locked.filtered(lambda line: line.partner_id.commercial_partner_id.id not in busy)
+        lines = locked
+        if busy:
+            lines = locked.filtered(lambda line: line.partner_id.commercial_partner_id.id not in busy)
         done = set(partner_ids) - busy
         if not lines:
             return done
         plan, demands = self._collection_batch_plan(lines, company, today, workdays, escalate)
         if plan.by_partner:
-            self._collection_execute(plan, company, today, stats, demands, call_day)
+            self._collection_execute(plan, company, today, stats, demands, call_day, commit=commit)
             stats["customers"] += len(plan.by_partner)
         reached = {
             line_id: (level_id, position)
@@ -691,19 +700,25 @@ class AccountCollectionRun(models.Model):
                 "move_id",
             ]
         )
-        levels_of = {}
+        levels_of, ahead_of = {}, {}
         for line in lines:
             ladder = line.collection_ladder_id
-            if ladder not in levels_of:
-                levels = ladder.sudo()._ordered_levels()
-                # (position, level, whether some items skip it): read once per ladder.
-                steps = [(index, lvl, lvl.reference == "invoice_date") for index, lvl in enumerate(levels, 1)]
-                levels_of[ladder] = levels, steps
-            levels, steps = levels_of[ladder]
-            start = ladder._collection_climbed(levels, line.collection_level_id)
+            # The levels ahead of an item depend on its ladder and level: listed once per pair,
+            # not per item; only the steps counted from a delivery are checked item by item (a
+            # fee invoice skips them).
+            key = (ladder.id, line.collection_level_id.id)
+            if key not in ahead_of:
+                if ladder not in levels_of:
+                    levels_of[ladder] = ladder.sudo()._ordered_levels()
+                levels = levels_of[ladder]
+                start = ladder._collection_climbed(levels, line.collection_level_id)
+                ahead_of[key] = [
+                    (index, level, level.reference == "invoice_date")
+                    for index, level in enumerate(levels[start:], start + 1)
+                ]
             ahead = [
                 (index, level)
-                for index, level, skippable in steps[start:]
+                for index, level, skippable in ahead_of[key]
                 if not skippable or line._collection_applies(level)
             ]
             if not ahead:
@@ -750,7 +765,7 @@ class AccountCollectionRun(models.Model):
     # Carrying out a batch's plan
     # ------------------------------------------------------------------
     @api.model
-    def _collection_execute(self, plan, company, today, stats, demands, call_day=None):
+    def _collection_execute(self, plan, company, today, stats, demands, call_day=None, commit=False):
         """Create the calls, e-mails, letters, notifications and history rows of a plan.
 
         Everything is created in batches: one activity per customer per day for all the
@@ -833,7 +848,7 @@ class AccountCollectionRun(models.Model):
                 if level.action_legal:
                     legal.append((partner, level, lines))
         tasks = self._collection_send_emails(emails, owners, stats, demands)
-        tasks += self._collection_letter_tasks(letters, today)
+        tasks += self._collection_letter_tasks(letters, today, stats, commit=commit)
         tasks += self._collection_manager_tasks(notices + legal, owners)
         self._collection_hand_to_lawyers(legal, company)
         activity_of = self._collection_create_activities(
@@ -1133,10 +1148,56 @@ class AccountCollectionRun(models.Model):
         return tasks
 
     @api.model
-    def _collection_letter_tasks(self, letters, today):
+    def _collection_letter_tasks(self, letters, today, stats=None, commit=False):
         """Letters go to the 'Letters to post' list; the ladder's manager gets one task per day,
-        whatever the number of batches and workers that made letters (the list has the count)."""
+        whatever the number of batches and workers that made letters (the list has the count).
+
+        Returns the tasks to create with the batch's other activities (those it made itself are
+        counted in `stats`). A committing run (the scheduled job, possibly several workers at
+        once) makes the task itself, in a short transaction of its own under a lock per ladder:
+        the next worker waits for that transaction only, then finds the task. Touching the
+        ladder's row in the batch's own transaction, as a run that does not commit does, made
+        the other worker's whole batch fail to serialize and run again after this one: the
+        parts ran one after the other. The task stays if the batch then fails; the batch's
+        retry makes the letters.
+        """
         ladders = self.env["account.collection.ladder"].union(*(level.ladder_id for _, level in letters))
+        if not ladders:
+            return []
+        if commit:
+            for ladder in ladders.sorted("id"):
+                self.env.execute_query(SQL("SELECT pg_advisory_lock(%s, %s)", LETTERS_LOCK, ladder.id))
+                try:
+                    # Its snapshot starts once the lock is held: it sees the other worker's task.
+                    with self.env.registry.cursor() as cr:
+                        Run = self.with_env(self.env(cr=cr))
+                        tasks = Run._collection_new_letter_tasks(ladder.with_env(Run.env), today)
+                        Run._collection_todo(tasks, today)
+                    if stats is not None:
+                        stats["tasks"] += len(tasks)
+                finally:
+                    self.env.execute_query(SQL("SELECT pg_advisory_unlock(%s, %s)", LETTERS_LOCK, ladder.id))
+            return []
+        new_tasks = self._collection_new_letter_tasks(ladders, today)
+        new = ladders.browse([res_id for _model, res_id, *_rest in new_tasks])
+        if new:
+            # Two transactions may both find no task yet, each before the other commits.
+            # Touching the ladder's row makes the second one fail to serialize and be run
+            # again, after the first committed: it then finds the task.
+            # An expected conflict: not logged as a failed query.
+            new.flush_recordset(["write_date"])
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE account_collection_ladder SET write_date = write_date WHERE id = ANY(%s)", new.ids
+                ),
+                log_exceptions=False,
+            )
+        return new_tasks
+
+    @api.model
+    def _collection_new_letter_tasks(self, ladders, today):
+        """The letters tasks of `ladders` not yet made today, as (res_model, res_id, user,
+        summary, note)."""
         summary = self.env._("Letters to print and post")
         planned = (
             self.env["mail.activity"]
@@ -1151,22 +1212,7 @@ class AccountCollectionRun(models.Model):
                 ]
             )
             .mapped("res_id")
-            if ladders
-            else []
         )
-        new = ladders.filtered(lambda ladder: ladder.id not in planned)
-        if new:
-            # Two workers may both find no task yet, each before the other commits. Touching the
-            # ladder's row makes the second one's batch fail to serialize and be run again,
-            # after the first committed: it then finds the task.
-            # An expected conflict: not logged as a failed query.
-            new.flush_recordset(["write_date"])
-            self.env.cr.execute(
-                SQL(
-                    "UPDATE account_collection_ladder SET write_date = write_date WHERE id = ANY(%s)", new.ids
-                ),
-                log_exceptions=False,
-            )
         return [
             (
                 "account.collection.ladder",
@@ -1175,7 +1221,8 @@ class AccountCollectionRun(models.Model):
                 summary,
                 escape(self.env._("See Collections / Letters to Post.")),
             )
-            for ladder in new
+            for ladder in ladders.sudo()
+            if ladder.id not in planned
         ]
 
     @api.model

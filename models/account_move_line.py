@@ -150,7 +150,7 @@ class AccountMoveLine(models.Model):
             return
         if workdays is None:
             workdays = open_items._collection_workdays(company)
-        levels_of = {}
+        levels_of, steps = {}, {}
         Level = self.env["account.collection.ladder.level"].sudo()
         updates = self._collection_level_values(open_items, reached, today)
         for line in open_items:
@@ -158,23 +158,32 @@ class AccountMoveLine(models.Model):
             if not ladder:
                 updates.pop(line.id)
                 continue
-            if ladder not in levels_of:
-                levels_of[ladder] = ladder.sudo()._ordered_levels()
-            levels = levels_of[ladder]
-            current = Level.browse(updates[line.id]["collection_level_id"])
-            position = ladder._collection_climbed(levels, current)
-            following = levels[position : position + 1]
+            # Where a level leads is the same for every item on it: worked out once per ladder
+            # and level, not per item (tens of thousands on a busy day).
+            key = (ladder.id, updates[line.id]["collection_level_id"])
+            if key not in steps:
+                if ladder not in levels_of:
+                    levels_of[ladder] = ladder.sudo()._ordered_levels()
+                levels = levels_of[ladder]
+                current = Level.browse(key[1])
+                position = ladder._collection_climbed(levels, current)
+                following = levels[position : position + 1]
+                steps[key] = (
+                    levels[position:],
+                    following,
+                    following and following._collection_gap_after(current),
+                )
+            remaining, following, gap = steps[key]
             if following and not line._collection_applies(following):
-                following = levels[position:].filtered(line._collection_applies)[:1]
+                following = remaining.filtered(line._collection_applies)[:1]
+                gap = following and following._collection_gap_after(Level.browse(key[1]))
             next_date = following._date_for(line, workdays) if following else False
             level_date = updates[line.id]["collection_level_date"]
             if next_date and level_date:
                 # The ladder's spacing holds from the day the current level was reached: a
                 # late item walks the remaining steps each on its own working day, and at
                 # most one step per item and working day, so a second run finds nothing.
-                next_date = max(
-                    next_date, workdays.shift(level_date, following._collection_gap_after(current))
-                )
+                next_date = max(next_date, workdays.shift(level_date, gap))
             updates[line.id].update(
                 {
                     "collection_ladder_id": ladder.id,

@@ -309,6 +309,10 @@ class ResPartner(models.Model):
         cache = self.env.cr.cache.setdefault("collection_formats", {})
         env = self.env
         lang = get_lang(env)
+        # The pair itself is kept too: a run asks for it once per call note and letter line,
+        # and parsing the language's grouping each time showed in its profile.
+        if (pair := cache.get(("formatters", lang.code))) is not None:
+            return pair
         code, grouping = lang.code, ast.literal_eval(lang.grouping)
 
         def date_text(day):
@@ -340,6 +344,7 @@ class ResPartner(models.Model):
                 cache[key] = f"{symbol}{NBSP}{number}" if before else f"{number}{NBSP}{symbol}"
             return cache[key]
 
+        cache[("formatters", code)] = date_text, amount_text
         return date_text, amount_text
 
     def _collection_letter_pdfs(self, level):

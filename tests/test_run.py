@@ -307,3 +307,28 @@ class TestRun(CollectionsCommon):
         )
         self.assertEqual(len(tasks), 1)
         self.assertEqual(tasks.user_id, self.manager)
+
+    def test_workers_make_the_letters_task_in_a_transaction_of_their_own(self):
+        """Workers committing their batches make the ladder's letters task in a short transaction
+        of their own, one after the other: the second finds the first one's task (one task, no
+        conflict failing its whole batch), and a run that does not commit finds it too."""
+        level = self.levels.filtered("action_letter")[:1]
+        self.assertTrue(level)
+        Run = self.env["account.collection.run"]
+        letters = [(self.customer, level)]
+        stats = {"tasks": 0}
+        # The transactions of their own, on the test's cursor.
+        with self.enter_registry_test_mode():
+            self.assertEqual(Run._collection_letter_tasks(letters, MONDAY, stats, commit=True), [])
+            self.assertEqual(Run._collection_letter_tasks(letters, MONDAY, stats, commit=True), [])
+        self.assertEqual(stats["tasks"], 1)
+        self.assertEqual(Run._collection_letter_tasks(letters, MONDAY), [])
+        tasks = self.env["mail.activity"].search(
+            [("res_model", "=", "account.collection.ladder"), ("res_id", "=", self.ladder.id)]
+        )
+        self.assertEqual(len(tasks), 1)
+        self.assertEqual((tasks.user_id, tasks.date_deadline), (self.manager, MONDAY))
+        # Another day, another task; without committing, the batch makes it.
+        tomorrow = date(2026, 6, 16)
+        [task] = Run._collection_letter_tasks(letters, tomorrow)
+        self.assertEqual(task[:3], ("account.collection.ladder", self.ladder.id, self.manager))
