@@ -5,6 +5,9 @@
 # Prints when each part ran and checks that no customer took the same step twice.
 #
 #   bash bench/cron_workers.sh <bench database> [WORKERS]
+#
+# CRON_DATE=2026-06-15 runs the server under libfaketime (Debian package faketime) on that
+# day: the bench's data is laid out around it, and on a weekend or holiday nothing would run.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SOURCE=$1
@@ -23,7 +26,9 @@ UPDATE ir_cron SET active = TRUE, nextcall = now() AT TIME ZONE 'UTC' + interval
  WHERE id IN (SELECT res_id FROM ir_model_data
                WHERE module = 'account_collections' AND name LIKE 'ir_cron_collection_ladder_worker_%');
 SQL
-"$ROOT/.venv/bin/python" /opt/odoo/19.0/odoo-bin -c "$ROOT/.build/odoo.conf" -d "$DB" --db-filter="^$DB\$" \
+fake=()
+[ -n "${CRON_DATE:-}" ] && fake=(faketime -f "@$CRON_DATE 08:00:00")
+"${fake[@]}" "$ROOT/.venv/bin/python" "${ODOO_SRC:-/opt/odoo/19.0}/odoo-bin" -c "$ROOT/.build/odoo.conf" -d "$DB" --db-filter="^$DB\$" \
   --workers=2 --max-cron-threads=2 --http-port="$PORT" --log-level=warn --logfile="/tmp/$DB.log" &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT

@@ -215,10 +215,13 @@ class ResPartner(models.Model):
                     "promise_limit": customer._collection_portal_promise_limit(demand),
                     "payable": payable,
                     # What a promise may cover: the overdue invoices, credits deducted.
-                    "promisable": sum(item["still_due"] for item in invoice_items if "still_due" in item),
+                    "promisable": sum(item["still_due"] for item in invoice_items if not item["promised"]),
                     "payable_total": currency.format(
                         sum(item.get("still_due", item["value"]) for item in payable_items)
                     ),
+                    # Promised invoices are payable but not demanded: the page says why the
+                    # amount to pay online exceeds what is due now.
+                    "payable_promised": any(item.get("promised") for item in payable_items),
                 }
             )
         return {"partner": partner, "sections": sections}
@@ -347,11 +350,15 @@ class ResPartner(models.Model):
         moves = self.env["account.move"].sudo().browse({item["move_id"] for item in demand.due + demand.held})
         invoices = set(moves.filtered(lambda m: m.move_type in ("out_invoice", "out_receipt")).ids)
         items = [item for item in demand.due if item["move_id"] in invoices]
-        items += [
-            item
-            for item in demand.held
-            if item["promised"] and not item["disputed"] and item["move_id"] in invoices
-        ]
+        # Credits the demand did not need (it left the promised items out) go to the promised
+        # ones, oldest due first, as they do to the demanded ones: the customer is never asked
+        # online for more than it owes, credits deducted.
+        left = -demand.credit_total - sum(item["value"] - item["still_due"] for item in demand.due)
+        for item in sorted(demand.held, key=lambda held: (held["due"], held["id"])):
+            if item["promised"] and not item["disputed"] and item["move_id"] in invoices:
+                used = min(max(left, 0.0), item["value"])
+                left -= used
+                items.append({**item, "still_due": item["value"] - used} if used else item)
         return items
 
     def _collection_portal_payable(self, move_ids=None):

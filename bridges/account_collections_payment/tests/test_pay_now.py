@@ -3,7 +3,7 @@
 import shutil
 from datetime import timedelta
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.tests import HttpCase, JsonRpcException, tagged
 from odoo.tools import mute_logger
 
@@ -180,6 +180,29 @@ class TestPayNow(CollectionsCommon, AccountPaymentCommon, PaymentHttpCommon):
                 lambda line: line.account_id.account_type == "asset_receivable"
             ).reconciled
         )
+
+    def test_promised_invoices_are_payable_and_the_page_says_so(self):
+        """A promise takes its invoices out of what is demanded now, but the customer may pay
+        them: the amount offered says it includes the promised invoices (it read 'To pay now
+        0.00' beside 'Pay now' with nothing to explain it). The 200 received on account is
+        still deducted: 1,300 is offered, not 1,500."""
+        page = self.customer._collection_portal_path()
+        self.assertNotIn("o_collection_pay_promised", self.url_open(page).text)
+        today = fields.Date.today()
+        self.env["account.collection.promise"].create(
+            {
+                "partner_id": self.customer.id,
+                "company_id": self.company.id,
+                "move_ids": [Command.set((self.old | self.recent).ids)],
+                "currency_id": self.currency.id,
+                "amount": 1300.0,
+                "date": today + timedelta(days=5),
+                "date_start": today,
+            }
+        )
+        self.assertTrue(self.currency.is_zero(self.customer._collection_demand().net))
+        self.assertIn("o_collection_pay_promised", self.url_open(page).text)
+        self.assertIn('data-amount="1300.0"', self.url_open(f"{page}/pay?company_id={self.company.id}").text)
 
     def test_nothing_to_pay_and_wrong_links(self):
         page = self.customer._collection_portal_path()
