@@ -802,16 +802,20 @@ class AccountCollectionCollectorKpi(models.Model):
                     ]
                 )
         days = self.mapped("date")
-        return self.env["account.collection.kpi"]._collection_records(
-            "account.collection.call",
-            list(Domain.OR(domains)),
-            self.env._(
+        if not days:
+            title = self.env._("Call outcomes")
+        elif min(days) == max(days):
+            title = self.env._("Call outcomes, %(date)s", date=format_date(self.env, days[0]))
+        else:
+            title = self.env._(
                 "Call outcomes, %(first)s to %(last)s",
                 first=format_date(self.env, min(days)),
                 last=format_date(self.env, max(days)),
             )
-            if days
-            else self.env._("Call outcomes"),
+        return self.env["account.collection.kpi"]._collection_records(
+            "account.collection.call",
+            list(Domain.OR(domains)),
+            title,
             {"group_by": ["outcome_id"]},
         )
 

@@ -551,6 +551,9 @@ class TestKpi(CollectionsCommon):
             )
             second = rows.filtered(lambda row: row.date == date(2026, 4, 2))
             self.assertEqual(Call.search(second.action_open_outcomes()["domain"]), calls[2:5])
+            # Its title names its day once (it read "<day> to <day>"), the two days' their span.
+            self.assertEqual(second.action_open_outcomes()["name"], "Call outcomes, 04/02/2026")
+            self.assertEqual(action["name"], "Call outcomes, 04/01/2026 to 04/02/2026")
 
     def test_aging_buckets(self):
         """On 1 April Gamma owes 100 due 20 February (40 days late: 31-60), 200 due 20 January
