@@ -26,7 +26,8 @@ class CollectionDemand:
     - ``not_due``: items falling due later: shown apart, never demanded;
     - ``credits``: unmatched payments, open credit notes, overpayments: deducted from the
       due items, oldest due first (each due item's ``still_due`` says what is left of it,
-      ``credited`` which credits settled the rest, with their dates).
+      ``credited`` which credits settled the rest, with their dates; ``credit_left`` what the
+      credits leave over).
 
     Amounts are in one currency (``currency_id``): the items' own currency when all due
     items and credits share it, else the company currency. ``net_company`` is the net in
@@ -70,6 +71,8 @@ class CollectionDemand:
                     credit[1] -= used
                     left -= used
             item["still_due"] = left
+        # What the credits leave once the due items are settled (promised items may take it).
+        self.credit_left = sum(credit[1] for credit in credits)
 
 
 class ResPartner(models.Model):

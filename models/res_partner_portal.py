@@ -353,10 +353,10 @@ class ResPartner(models.Model):
         # Credits the demand did not need (it left the promised items out) go to the promised
         # ones, oldest due first, as they do to the demanded ones: the customer is never asked
         # online for more than it owes, credits deducted.
-        left = -demand.credit_total - sum(item["value"] - item["still_due"] for item in demand.due)
+        left = demand.credit_left
         for item in sorted(demand.held, key=lambda held: (held["due"], held["id"])):
             if item["promised"] and not item["disputed"] and item["move_id"] in invoices:
-                used = min(max(left, 0.0), item["value"])
+                used = min(left, item["value"])
                 left -= used
                 items.append({**item, "still_due": item["value"] - used} if used else item)
         return items
