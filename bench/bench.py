@@ -280,6 +280,12 @@ def clone(env, size):
             "FROM account_move WHERE id = ANY(%s)",
             [move_ids],
         )
+        # Items keep their ids in a map too: a position's id is its item's.
+        cr.execute(
+            "CREATE TEMP TABLE lmap AS SELECT id AS old, nextval('account_move_line_id_seq') AS new "
+            "FROM account_move_line WHERE move_id = ANY(%s)",
+            [move_ids],
+        )
         copy(
             "res_partner",
             "p",
@@ -304,23 +310,39 @@ def clone(env, size):
                 "commercial_partner_id": SQL("pmap.new"),
                 "partner_shipping_id": SQL("pmap.new"),
                 "access_token": SQL("NULL"),
+                # Pointed at the copies' positions once they exist (below).
+                "collection_top_item_id": SQL("NULL"),
+                "collection_step_item_id": SQL("NULL"),
             },
+        )
+        copy(
+            "account_collection_item",
+            "i",
+            SQL("lmap.new"),
+            SQL(
+                "FROM account_collection_item i JOIN lmap ON lmap.old = i.id "
+                "JOIN mmap ON mmap.old = i.move_id"
+            ),
+            {"move_id": SQL("mmap.new")},
         )
         copy(
             "account_move_line",
             "l",
-            SQL("nextval('account_move_line_id_seq')"),
+            SQL("lmap.new"),
             SQL(
-                "FROM account_move_line l JOIN mmap ON mmap.old = l.move_id "
+                "FROM account_move_line l JOIN mmap ON mmap.old = l.move_id JOIN lmap ON lmap.old = l.id "
                 "LEFT JOIN pmap ON pmap.old = l.partner_id"
             ),
             {
                 "move_id": SQL("mmap.new"),
                 "move_name": SQL("l.move_name || %s", f"/{n}"),
                 "partner_id": SQL("COALESCE(pmap.new, l.partner_id)"),
+                "collection_item_id": SQL("CASE WHEN l.collection_item_id IS NOT NULL THEN lmap.new END"),
             },
         )
-        cr.execute("DROP TABLE pmap; DROP TABLE mmap")
+        cr.execute("SELECT new FROM mmap")
+        env["account.move"]._collection_derive_from_items([row[0] for row in cr.fetchall()])
+        cr.execute("DROP TABLE pmap; DROP TABLE mmap; DROP TABLE lmap")
         cr.commit()
     cr.execute("ANALYZE")
     env.invalidate_all()

@@ -5,6 +5,7 @@ from . import account_collection_call
 from . import account_collection_promise
 from . import account_collection_credit_request
 from . import account_collection_history
+from . import account_collection_item
 from . import account_collection_run
 from . import account_move
 from . import account_move_dispute

@@ -689,17 +689,8 @@ class AccountCollectionRun(models.Model):
         """
         plan = CollectionPlan()
         waiting = self._collection_partners_with_open_call(lines.partner_id.commercial_partner_id.ids)
-        lines.fetch(
-            [
-                "collection_ladder_id",
-                "collection_level_id",
-                "date",
-                "invoice_date",
-                "date_maturity",
-                "partner_id",
-                "move_id",
-            ]
-        )
+        lines.fetch(["date", "invoice_date", "date_maturity", "partner_id", "move_id"])
+        lines._collection_fetch_positions()
         levels_of, ahead_of = {}, {}
         for line in lines:
             ladder = line.collection_ladder_id

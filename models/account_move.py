@@ -13,26 +13,33 @@ class AccountMove(models.Model):
     _inherit = "account.move"
 
     # Derived from the entry's receivable items (``_collection_derive_from_items``): the level
-    # of the item furthest up the ladder and the step that falls due first.
-    collection_ladder_id = fields.Many2one(
-        "account.collection.ladder", copy=False, readonly=True, index="btree_not_null"
-    )
-    collection_level_id = fields.Many2one(
-        "account.collection.ladder.level", copy=False, readonly=True, index="btree_not_null"
-    )
-    collection_level_date = fields.Date(string="Level Reached On", copy=False, readonly=True)
-    collection_level_sequence = fields.Integer(
-        string="Level Number",
+    # of the item furthest up the ladder and the step that falls due first. The entry points at
+    # those two positions; the pointers change only when another item takes the lead.
+    collection_top_item_id = fields.Many2one(
+        "account.collection.item",
+        string="Item Furthest Up",
         copy=False,
         readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+    )
+    collection_step_item_id = fields.Many2one(
+        "account.collection.item",
+        string="Item Due Next",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+    )
+    collection_ladder_id = fields.Many2one(related="collection_top_item_id.ladder_id")
+    collection_level_id = fields.Many2one(related="collection_top_item_id.level_id")
+    collection_level_date = fields.Date(related="collection_top_item_id.level_date")
+    collection_level_sequence = fields.Integer(
+        related="collection_top_item_id.level_sequence",
         help="Position of the current level in its ladder (1 = first), of the item furthest up.",
     )
-    collection_next_level_id = fields.Many2one(
-        "account.collection.ladder.level", string="Next Collection Step", copy=False, readonly=True
-    )
-    collection_next_date = fields.Date(
-        string="Next Step On", copy=False, readonly=True, index="btree_not_null"
-    )
+    collection_next_level_id = fields.Many2one(related="collection_step_item_id.next_level_id")
+    collection_next_date = fields.Date(related="collection_step_item_id.next_date")
     collection_item_ids = fields.One2many(
         "account.move.line",
         compute="_compute_collection_item_ids",
@@ -283,111 +290,109 @@ class AccountMove(models.Model):
 
     @api.model
     def _collection_derive_from_items(self, move_ids):
-        """Set the ladder fields of these entries from their items, in one UPDATE: the level of
-        the item furthest up the ladder, and the next step that falls due first.
+        """Point these entries at their item furthest up the ladder and at their item whose
+        next step falls due first, in one UPDATE that writes only the entries whose pointers
+        change (an item climbing moves its own position, not its entry's pointer).
 
-        The items' fields change only through ``account.move.line._collection_write_states``,
-        which calls this: the entry's copy cannot drift from them.
+        The positions change only through ``account.move.line._collection_write_states``,
+        which calls this: the entry's view of them cannot drift.
         """
         if not move_ids:
             return
+        self.flush_model(["collection_top_item_id", "collection_step_item_id"])
         self.env.execute_query(
             SQL(
                 """
                 UPDATE account_move move
-                   SET collection_ladder_id = top.ladder_id,
-                       collection_level_id = top.level_id,
-                       collection_level_sequence = COALESCE(top.sequence, 0),
-                       collection_level_date = top.level_date,
-                       collection_next_level_id = step.level_id,
-                       collection_next_date = step.day
+                   SET collection_top_item_id = top.id, collection_step_item_id = step.id
                   FROM unnest(%s::int[]) AS given(id)
              LEFT JOIN LATERAL (
-                           SELECT aml.collection_ladder_id AS ladder_id, aml.collection_level_id AS level_id,
-                                  aml.collection_level_sequence AS sequence,
-                                  aml.collection_level_date AS level_date
-                             FROM account_move_line aml
-                            WHERE aml.move_id = given.id AND aml.collection_ladder_id IS NOT NULL
-                         ORDER BY aml.collection_level_sequence DESC NULLS LAST,
-                                  aml.collection_level_date DESC NULLS LAST, aml.id
+                           SELECT item.id FROM account_collection_item item
+                            WHERE item.move_id = given.id AND item.ladder_id IS NOT NULL
+                         ORDER BY item.level_sequence DESC NULLS LAST,
+                                  item.level_date DESC NULLS LAST, item.id
                             LIMIT 1
                        ) top ON TRUE
              LEFT JOIN LATERAL (
-                           SELECT aml.collection_next_level_id AS level_id, aml.collection_next_date AS day
-                             FROM account_move_line aml
-                            WHERE aml.move_id = given.id AND aml.collection_next_date IS NOT NULL
-                         ORDER BY aml.collection_next_date, aml.id
+                           SELECT item.id FROM account_collection_item item
+                            WHERE item.move_id = given.id AND item.next_date IS NOT NULL
+                         ORDER BY item.next_date, item.id
                             LIMIT 1
                        ) step ON TRUE
                  WHERE move.id = given.id
-                   AND (move.collection_ladder_id IS DISTINCT FROM top.ladder_id
-                        OR move.collection_level_id IS DISTINCT FROM top.level_id
-                        OR move.collection_level_sequence IS DISTINCT FROM COALESCE(top.sequence, 0)
-                        OR move.collection_level_date IS DISTINCT FROM top.level_date
-                        OR move.collection_next_level_id IS DISTINCT FROM step.level_id
-                        OR move.collection_next_date IS DISTINCT FROM step.day)
+                   AND (move.collection_top_item_id IS DISTINCT FROM top.id
+                        OR move.collection_step_item_id IS DISTINCT FROM step.id)
                 """,
                 sorted(move_ids),
             )
         )
-        self.browse(move_ids).invalidate_recordset(list(LADDER_FIELDS))
+        self.browse(move_ids).invalidate_recordset(
+            ["collection_top_item_id", "collection_step_item_id", *LADDER_FIELDS[1:]]
+        )
 
     @api.model
-    def _collection_give_level_to_items(self, move_ids=None):
-        """Items that have no level of their own take their entry's: those due on or before the
-        day the entry reached it, and the entry's first item in any case (the one a level
-        before the due date was taken for). For all entries (the upgrade from 19.0.1.0.0, where
-        the invoice was the unit), or for these entries, whose items Odoo made again (an invoice
-        reset to draft and posted with another date or payment term): their items all start
-        again from the entry's level, since Odoo may have kept an item for another instalment.
+    def _collection_give_level_to_items(self, levels):
+        """Items take their entry's level, `levels` being {entry id: (ladder id, level id, level
+        date, level number, next level id, next date)}: those due on or before the day the entry
+        reached its level, and the entry's first item in any case (the one a level before the
+        due date was taken for); those still owed take its next step too. The other items meet
+        the ladder on the next run, like any new item.
+
+        For entries whose items Odoo made again (an invoice reset to draft and posted with
+        another date or payment term), which bring their former positions, and for the upgrade
+        from 19.0.1.0.0, where the invoice was the unit.
         """
+        if not levels:
+            return
         self.env["account.move.line"].flush_model()
-        self.flush_model(list(LADDER_FIELDS))
-        if move_ids is not None:
-            self.env.execute_query(
-                SQL(
-                    "UPDATE account_move_line SET %s "
-                    "WHERE move_id = ANY(%s) AND collection_ladder_id IS NOT NULL",
-                    SQL(", ").join(SQL("%s = NULL", SQL.identifier(name)) for name in LADDER_FIELDS),
-                    list(move_ids),
-                )
-            )
+        self.env["account.collection.item"].flush_model()
+        # Odoo may have kept an item for another instalment: all of them start again from the
+        # entry's level, and former positions of items it deleted go.
         self.env.execute_query(
+            SQL("DELETE FROM account_collection_item WHERE move_id = ANY(%s)", list(levels))
+        )
+        columns = list(zip(*levels.values(), strict=True))
+        rows = self.env.execute_query(
             SQL(
                 """
-                UPDATE account_move_line aml
-                   SET collection_ladder_id = move.collection_ladder_id,
-                       collection_level_id = move.collection_level_id,
-                       collection_level_date = move.collection_level_date,
-                       collection_level_sequence = move.collection_level_sequence,
-                       collection_next_level_id = CASE WHEN NOT aml.reconciled AND aml.amount_residual > 0
-                                                       THEN move.collection_next_level_id END,
-                       collection_next_date = CASE WHEN NOT aml.reconciled AND aml.amount_residual > 0
-                                                   THEN move.collection_next_date END
-                  FROM account_move move, account_account account
-                 WHERE aml.move_id = move.id
-                   AND %s
-                   AND account.id = aml.account_id
-                   AND account.account_type = 'asset_receivable'
+                INSERT INTO account_collection_item (id, move_id, ladder_id, level_id, level_date,
+                                                     level_sequence, next_level_id, next_date)
+                SELECT aml.id, aml.move_id, given.ladder_id, given.level_id, given.level_date,
+                       COALESCE(given.level_sequence, 0),
+                       CASE WHEN NOT aml.reconciled AND aml.amount_residual > 0 THEN given.next_level_id END,
+                       CASE WHEN NOT aml.reconciled AND aml.amount_residual > 0 THEN given.next_date END
+                  FROM unnest(%s::int[], %s::int[], %s::int[], %s::date[], %s::int[], %s::int[], %s::date[])
+                       AS given(move_id, ladder_id, level_id, level_date, level_sequence, next_level_id,
+                                next_date)
+                  JOIN account_move_line aml ON aml.move_id = given.move_id
+                  JOIN account_account account ON account.id = aml.account_id
+                 WHERE account.account_type = 'asset_receivable'
                    AND aml.partner_id IS NOT NULL
                    AND aml.balance > 0
-                   AND aml.collection_ladder_id IS NULL
-                   AND move.collection_level_id IS NOT NULL
-                   AND (COALESCE(aml.date_maturity, aml.date) <= move.collection_level_date
+                   AND (COALESCE(aml.date_maturity, aml.date) <= given.level_date
                         OR aml.id = (SELECT first.id
                                        FROM account_move_line first
                                        JOIN account_account first_account
                                             ON first_account.id = first.account_id
-                                      WHERE first.move_id = move.id
+                                      WHERE first.move_id = given.move_id
                                         AND first_account.account_type = 'asset_receivable'
                                         AND first.balance > 0
                                    ORDER BY COALESCE(first.date_maturity, first.date), first.id
                                       LIMIT 1))
+             RETURNING id
                 """,
-                SQL("move.id = ANY(%s)", list(move_ids)) if move_ids is not None else SQL("TRUE"),
+                list(levels),
+                *([value or None for value in column] for column in columns),
             )
         )
+        ids = [row[0] for row in rows]
+        if ids:
+            self.env.execute_query(
+                SQL("UPDATE account_move_line SET collection_item_id = id WHERE id = ANY(%s)", ids)
+            )
         self.env["account.move.line"].invalidate_model(list(LADDER_FIELDS))
+        self.env["account.collection.item"].invalidate_model()
+        self._collection_derive_from_items(list(levels))
 
     def _post(self, soft=True):
         self._collection_check_credit_hold()
@@ -399,6 +404,18 @@ class AccountMove(models.Model):
             and any(not line.collection_ladder_id and line.balance > 0 for line in move._collection_items())
         )
         if remade:
-            self._collection_give_level_to_items(remade.ids)
+            self._collection_give_level_to_items(
+                {
+                    move.id: (
+                        move.collection_ladder_id.id,
+                        move.collection_level_id.id,
+                        move.collection_level_date,
+                        move.collection_level_sequence,
+                        move.collection_next_level_id.id,
+                        move.collection_next_date,
+                    )
+                    for move in remade
+                }
+            )
         posted._collection_items()._collection_schedule()
         return posted

@@ -88,8 +88,9 @@ class ResPartner(models.Model):
             return {}
         self._collection_flush_open_items()
         self.env["account.move.line"].flush_model(
-            ["move_name", "date", "date_maturity", "amount_residual_currency", "collection_level_id"]
+            ["move_name", "date", "date_maturity", "amount_residual_currency", "collection_item_id"]
         )
+        self.env["account.collection.item"].flush_model(["level_id", "level_sequence"])
         self.env["account.move"].flush_model(["collection_disputed"])
         self.env["account.collection.promise"].flush_model(["state", "move_ids"])
         query = SQL(
@@ -97,7 +98,10 @@ class ResPartner(models.Model):
             SELECT customer.commercial_partner_id, aml.id, aml.move_id, aml.move_name, aml.date,
                    COALESCE(aml.date_maturity, aml.date), aml.amount_residual,
                    aml.amount_residual_currency, aml.currency_id,
-                   aml.collection_level_id, aml.collection_level_sequence,
+                   (SELECT item.level_id FROM account_collection_item item
+                     WHERE item.id = aml.collection_item_id),
+                   (SELECT item.level_sequence FROM account_collection_item item
+                     WHERE item.id = aml.collection_item_id),
                    EXISTS(SELECT 1 FROM account_move move
                            WHERE move.id = aml.move_id AND move.collection_disputed),
                    EXISTS(SELECT 1 FROM account_collection_promise_move_rel rel

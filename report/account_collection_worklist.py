@@ -71,10 +71,9 @@ class AccountCollectionWorklist(models.Model):
             "amount_residual",
             "date_maturity",
             "reconciled",
-            "collection_level_id",
-            "collection_level_sequence",
-            "collection_next_date",
+            "collection_item_id",
         ],
+        "account.collection.item": ["level_id", "level_sequence", "next_date"],
         "res.partner": ["commercial_partner_id", "tz"],
         "res.company": ["collection_calendar_id", "resource_calendar_id"],
         "resource.calendar": ["tz"],
@@ -148,18 +147,20 @@ class AccountCollectionWorklist(models.Model):
             ), ladder AS (
                 SELECT DISTINCT ON (customer.commercial_partner_id, aml.company_id)
                        customer.commercial_partner_id AS partner_id, aml.company_id,
-                       aml.collection_level_id AS level_id
+                       item.level_id
                   FROM account_move_line aml
+                  JOIN account_collection_item item ON item.id = aml.collection_item_id
                   JOIN res_partner customer ON customer.id = aml.partner_id
-                 WHERE aml.collection_level_id IS NOT NULL AND NOT aml.reconciled
+                 WHERE item.level_id IS NOT NULL AND NOT aml.reconciled
                    AND aml.amount_residual > 0 AND aml.parent_state = 'posted'
-              ORDER BY customer.commercial_partner_id, aml.company_id, aml.collection_level_sequence DESC
+              ORDER BY customer.commercial_partner_id, aml.company_id, item.level_sequence DESC
             ), next_step AS (
                 SELECT customer.commercial_partner_id AS partner_id, aml.company_id,
-                       MIN(aml.collection_next_date) AS next_date
+                       MIN(item.next_date) AS next_date
                   FROM account_move_line aml
+                  JOIN account_collection_item item ON item.id = aml.collection_item_id
                   JOIN res_partner customer ON customer.id = aml.partner_id
-                 WHERE aml.collection_next_date IS NOT NULL
+                 WHERE item.next_date IS NOT NULL
               GROUP BY customer.commercial_partner_id, aml.company_id
             ), history AS (
                 -- How late the customer paid what it paid in the last 12 months.

@@ -3,13 +3,13 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
-from odoo import Command, fields
+from odoo import Command, fields, models
 from odoo.tests import new_test_user
 from odoo.tools import SQL
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 from odoo.addons.account_collections.grant import POST_ON_HOLD, grant
-from odoo.addons.account_collections.models.account_move_line import LADDER_FIELDS
+from odoo.addons.account_collections.models.account_move_line import ITEM_COLUMNS
 
 
 def prepare_invoice_vals(partner, amount, due, invoice_date=None, currency=None, move_type="out_invoice"):
@@ -170,17 +170,48 @@ class CollectionsCommon(AccountTestInvoicingCommon):
 
     @classmethod
     def _forget_ladder_steps(cls, lines):
-        """Clear the ladder's fields of these items in the database, as items imported, or left
-        by a version where the invoice was the unit, come."""
+        """Take these items off the ladder in the database (their positions go), as imported
+        items come; their entries follow."""
         cls.env.flush_all()
         cls.env.cr.execute(
-            SQL(
-                "UPDATE account_move_line SET %s WHERE id = ANY(%s)",
-                SQL(", ").join(SQL("%s = NULL", SQL.identifier(name)) for name in LADDER_FIELDS),
-                lines.ids,
-            )
+            "DELETE FROM account_collection_item WHERE id = ANY(%s) RETURNING move_id", [lines.ids]
         )
+        cls.env["account.move"]._collection_derive_from_items({row[0] for row in cls.env.cr.fetchall()})
         cls.env.invalidate_all()
+
+    @classmethod
+    def _keep_in_old_columns(cls, table, ids):
+        """Put where these rows stand on the ladder (items or invoices, as their fields read it
+        now) in the columns an older version kept on `table`, as an upgrade finds them."""
+        cls.env.flush_all()
+        model = cls.env["account.move" if table == "account_move" else "account.move.line"]
+        for name in ITEM_COLUMNS:
+            column_type = model._fields[name].column_type[1]
+            cls.env.cr.execute(
+                SQL(
+                    "ALTER TABLE %s ADD COLUMN IF NOT EXISTS %s %s",
+                    SQL.identifier(table),
+                    SQL.identifier(name),
+                    SQL(column_type),
+                )
+            )
+        for record in model.browse(ids):
+            cls.env.cr.execute(
+                SQL(
+                    "UPDATE %s SET %s WHERE id = %s",
+                    SQL.identifier(table),
+                    SQL(", ").join(
+                        SQL(
+                            "%s = %s",
+                            SQL.identifier(name),
+                            value.id or None if isinstance(value, models.BaseModel) else value or None,
+                        )
+                        for name in ITEM_COLUMNS
+                        for value in [record[name]]
+                    ),
+                    record.id,
+                )
+            )
 
     @staticmethod
     def _post_as_data(moves):

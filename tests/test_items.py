@@ -52,8 +52,21 @@ class TestItems(CollectionsCommon):
         return self.env["account.collection.outcome"].search([("outcome_type", "=", kind)], limit=1)
 
     def _migrate(self):
-        """Run the upgrade script of 19.0.1.1.0 as Odoo would from 19.0.1.0.0."""
+        """Run the upgrade scripts of 19.0.1.1.0 and 19.0.1.4.0 as Odoo would from 19.0.1.0.0
+        (those of 19.0.1.2.0 and 19.0.1.3.0 are about calls and disputes)."""
         self._run_migration("19.0.1.1.0", "19.0.1.0.0")
+        self._run_migration("19.0.1.4.0", "19.0.1.0.0")
+        self.assertFalse(self._old_columns(), "the old columns are dropped")
+
+    def _old_columns(self):
+        self.env.cr.execute(
+            """
+            SELECT table_name, column_name FROM information_schema.columns
+             WHERE table_name IN ('account_move', 'account_move_line')
+               AND column_name IN ('collection_level_id', 'collection_next_date')
+            """
+        )
+        return self.env.cr.fetchall()
 
     # ------------------------------------------------------------------
     # Instalments and partial payments
@@ -197,13 +210,16 @@ class TestItems(CollectionsCommon):
         self._run(MONDAY)
         history = self._history(self.customer)
         # What 19.0.1.0.0 left: levels on the invoice only, history naming invoices only.
+        self._keep_in_old_columns("account_move", invoice.ids)
         self._forget_ladder_steps(invoice.line_ids)
         self.env.cr.execute(
             "DELETE FROM account_collection_history_line_rel WHERE history_id = %s", history.ids
         )
         self.env.invalidate_all()
         self.assertFalse(first.collection_level_id)
-        self.assertEqual(invoice.collection_level_id, self.levels[2])
+        self.assertFalse(invoice.collection_level_id)
+        self.env.cr.execute("SELECT collection_level_id FROM account_move WHERE id = %s", invoice.ids)
+        self.assertEqual(self.env.cr.fetchone()[0], self.levels[2].id)
 
         self._migrate()
 
@@ -228,12 +244,41 @@ class TestItems(CollectionsCommon):
         self._run(MONDAY)  # the courtesy call, 3 working days before 18 June
         item = invoice._collection_items()
         self.assertEqual(item.collection_level_id, self.levels[0])
+        self._keep_in_old_columns("account_move", invoice.ids)
         self._forget_ladder_steps(item)
         self._migrate()
         self.assertEqual(item.collection_level_id, self.levels[0])
         self.assertEqual(item.collection_next_date, date(2026, 6, 18))
         self._run(date(2026, 6, 16))
         self.assertEqual(len(self._history(self.customer)), 1, "no second courtesy call")
+
+    def test_migration_moves_positions_to_their_table(self):
+        """A database of 19.0.1.1.0 to 19.0.1.3.0 kept each item's position in columns of the
+        item (and a copy on the invoice): the upgrade moves them to the positions' table, the
+        invoice points at them, the columns go, and the ladder goes on from there."""
+        invoice, first, second = self._instalment_invoice()
+        self._run(MONDAY)
+        self.assertEqual(first.collection_next_date, date(2026, 6, 19))
+        self._keep_in_old_columns("account_move_line", invoice.line_ids.ids)
+        self._keep_in_old_columns("account_move", invoice.ids)
+        self._forget_ladder_steps(invoice.line_ids)
+        self.assertFalse(invoice.collection_level_id)
+
+        self._run_migration("19.0.1.4.0", "19.0.1.3.0")
+
+        self.assertFalse(self._old_columns())
+        self.assertEqual(first.collection_item_id.id, first.id)
+        self.assertEqual(first.collection_level_id, self.levels[2])
+        self.assertEqual(first.collection_level_date, MONDAY)
+        self.assertEqual(first.collection_level_sequence, 3)
+        self.assertEqual(first.collection_next_date, date(2026, 6, 19))
+        self.assertFalse(second.collection_level_id)
+        self.assertEqual(second.collection_next_date, date(2026, 6, 24), "its courtesy call")
+        self.assertEqual(invoice.collection_level_id, self.levels[2])
+        self.assertEqual(invoice.collection_next_date, date(2026, 6, 19))
+        self._run(date(2026, 6, 19))
+        self.assertEqual(first.collection_level_id, self.levels[3], "the claim, not the demand again")
+        self.assertEqual(len(self._history(self.customer)), 2)
 
     def test_an_invoice_posted_again_keeps_its_level(self):
         """Reset to draft and posted again with another invoice date and payment term, an

@@ -2,8 +2,9 @@
 
 An invoice's level, the day it reached it and its next step move to the receivable items the
 level was taken for (those due on or before that day, and its first item in any case:
-``account.move._collection_give_level_to_items``); items falling due later meet the ladder on
-the next run, like any new item. Steps of the history name the same items. The daily job now
+``account.move._collection_give_level_to_items``, which writes their positions on the ladder as
+19.0.1.4.0 keeps them); items falling due later meet the ladder on the next run, like any new
+item. Steps of the history name the same items. The daily job now
 belongs to ``account.collection.run``.
 """
 
@@ -37,10 +38,16 @@ def migrate(cr, version):
         """
     )
     env = api.Environment(cr, SUPERUSER_ID, {})
-    moves = env["account.move"]
-    moves._collection_give_level_to_items()
-    cr.execute("SELECT id FROM account_move WHERE collection_ladder_id IS NOT NULL")
-    moves._collection_derive_from_items([row[0] for row in cr.fetchall()])
+    # The invoice's level, left in the columns of 19.0.1.0.0 (19.0.1.4.0 drops them).
+    cr.execute(
+        """
+        SELECT id, collection_ladder_id, collection_level_id, collection_level_date,
+               collection_level_sequence, collection_next_level_id, collection_next_date
+          FROM account_move
+         WHERE collection_level_id IS NOT NULL
+        """
+    )
+    env["account.move"]._collection_give_level_to_items({row[0]: row[1:] for row in cr.fetchall()})
     cron = env.ref("account_collections.ir_cron_collection_ladder", raise_if_not_found=False)
     if cron:
         cron.write({"model_id": env["ir.model"]._get_id("account.collection.run")})
