@@ -691,6 +691,8 @@ class AccountCollectionRun(models.Model):
         waiting = self._collection_partners_with_open_call(lines.partner_id.commercial_partner_id.ids)
         lines.fetch(["date", "invoice_date", "date_maturity", "partner_id", "move_id"])
         lines._collection_fetch_positions()
+        # Whether a step applies reads the entry's flag: one column, not the whole entry.
+        lines.move_id.fetch(["collection_is_charge"])
         levels_of, ahead_of = {}, {}
         for line in lines:
             ladder = line.collection_ladder_id

@@ -304,24 +304,21 @@ class AccountMove(models.Model):
             SQL(
                 """
                 UPDATE account_move move
-                   SET collection_top_item_id = top.id, collection_step_item_id = step.id
-                  FROM unnest(%s::int[]) AS given(id)
-             LEFT JOIN LATERAL (
-                           SELECT item.id FROM account_collection_item item
-                            WHERE item.move_id = given.id AND item.ladder_id IS NOT NULL
-                         ORDER BY item.level_sequence DESC NULLS LAST,
-                                  item.level_date DESC NULLS LAST, item.id
-                            LIMIT 1
-                       ) top ON TRUE
-             LEFT JOIN LATERAL (
-                           SELECT item.id FROM account_collection_item item
-                            WHERE item.move_id = given.id AND item.next_date IS NOT NULL
-                         ORDER BY item.next_date, item.id
-                            LIMIT 1
-                       ) step ON TRUE
-                 WHERE move.id = given.id
-                   AND (move.collection_top_item_id IS DISTINCT FROM top.id
-                        OR move.collection_step_item_id IS DISTINCT FROM step.id)
+                   SET collection_top_item_id = derived.top_id, collection_step_item_id = derived.step_id
+                  FROM (
+                        SELECT given.id,
+                               (array_agg(item.id ORDER BY item.level_sequence DESC NULLS LAST,
+                                                           item.level_date DESC NULLS LAST, item.id)
+                                   FILTER (WHERE item.ladder_id IS NOT NULL))[1] AS top_id,
+                               (array_agg(item.id ORDER BY item.next_date, item.id)
+                                   FILTER (WHERE item.next_date IS NOT NULL))[1] AS step_id
+                          FROM unnest(%s::int[]) AS given(id)
+                     LEFT JOIN account_collection_item item ON item.move_id = given.id
+                      GROUP BY given.id
+                       ) derived
+                 WHERE move.id = derived.id
+                   AND (move.collection_top_item_id IS DISTINCT FROM derived.top_id
+                        OR move.collection_step_item_id IS DISTINCT FROM derived.step_id)
                 """,
                 sorted(move_ids),
             )

@@ -101,6 +101,14 @@ class AccountMoveLine(models.Model):
             ]
         )
 
+    def _collection_open_among(self, company):
+        """Those of these items of `company` that are open, in one query (the same rule as
+        ``_collection_is_open``, which reads each item's fields in Python)."""
+        if not self:
+            return self
+        found = self.sudo().search(self._collection_open_domain(company) & Domain("id", "in", self.ids))
+        return self.browse(found.ids)
+
     def _collection_reference(self, reference):
         """The date a level counts from for this item: its maturity (``due_date``), else the
         document's date (``invoice_date``: the invoice date, or the entry's date)."""
@@ -135,22 +143,11 @@ class AccountMoveLine(models.Model):
         """Schedule these items of `company`. `reached` is {item id: (level id, position)}: the
         items a run moved to a level `today`, written with the schedule in one UPDATE."""
         reached = reached or {}
-        self.fetch(
-            [
-                "parent_state",
-                "account_id",
-                "partner_id",
-                "reconciled",
-                "amount_residual",
-                "date",
-                "invoice_date",
-                "date_maturity",
-                "move_id",
-            ]
-        )
+        self.fetch(["partner_id", "date", "invoice_date", "date_maturity", "move_id"])
         self._collection_fetch_positions()
+        self.move_id.fetch(["collection_is_charge"])
         ladders = self._collection_ladder_for_partners(company)
-        open_items = self.filtered(lambda line: line._collection_is_open())
+        open_items = self._collection_open_among(company)
         closed = self - open_items
         if reached and closed:
             closed._collection_write_states(self._collection_level_values(closed, reached, today))
@@ -234,41 +231,51 @@ class AccountMoveLine(models.Model):
 
         Every dict has the same keys; the values travel as one array per column (unnest),
         joined on the id: composing a VALUES row per item cost more Python than the statement
-        on a busy day. An item gets a position once it has a ladder.
+        on a busy day.
         """
         if not values_by_id:
             return
         names = list(next(iter(values_by_id.values())))
         ids = list(values_by_id)
+        lines = self.browse(ids)
+        lines.fetch(["collection_item_id"])
+        placed = [line.id for line in lines if line.collection_item_id]
+        # An item gets a position once it has a ladder.
+        new = [
+            line.id
+            for line in lines
+            if not line.collection_item_id and values_by_id[line.id].get("collection_ladder_id")
+        ]
         Item = self.env["account.collection.item"]
         columns = [ITEM_COLUMNS[name] for name in names]
         Item.flush_model(columns)
         types = {name: self._fields[name].column_type[1] for name in names}
-        arrays = SQL(", ").join(
-            [
-                SQL("%s::int4[]", ids),
+
+        def source(line_ids):
+            arrays = [
+                SQL("%s::int4[]", line_ids),
                 *(
                     SQL(
                         "%s::%s[]",
                         # False (an empty many2one or date) is NULL in a typed array; 0 stays 0.
                         [
                             None if (value := values_by_id[line_id][name]) is False else value
-                            for line_id in ids
+                            for line_id in line_ids
                         ],
                         SQL(types[name]),
                     )
                     for name in names
                 ),
             ]
-        )
-        source = SQL(
-            "unnest(%s) AS new(%s)",
-            arrays,
-            SQL(", ").join(SQL.identifier(column) for column in ["id", *columns]),
-        )
-        move_ids = {
-            row[0]
-            for row in self.env.execute_query(
+            return SQL(
+                "unnest(%s) AS new(%s)",
+                SQL(", ").join(arrays),
+                SQL(", ").join(SQL.identifier(column) for column in ["id", *columns]),
+            )
+
+        move_ids = set()
+        if placed:
+            rows = self.env.execute_query(
                 SQL(
                     "UPDATE account_collection_item item SET %s FROM %s WHERE item.id = new.id "
                     "RETURNING item.move_id",
@@ -276,40 +283,34 @@ class AccountMoveLine(models.Model):
                         SQL("%s = new.%s", SQL.identifier(column), SQL.identifier(column))
                         for column in columns
                     ),
-                    source,
+                    source(placed),
                 )
             )
-        }
-        if "ladder_id" in columns:
-            created = self.env.execute_query(
+            move_ids.update(row[0] for row in rows)
+        if new:
+            rows = self.env.execute_query(
                 SQL(
                     """
                     INSERT INTO account_collection_item (id, move_id, %s)
                     SELECT new.id, aml.move_id, %s
                       FROM %s
                       JOIN account_move_line aml ON aml.id = new.id
-                     WHERE new.ladder_id IS NOT NULL
-                       AND NOT EXISTS (SELECT 1 FROM account_collection_item item WHERE item.id = new.id)
-                 RETURNING id, move_id
+                 RETURNING move_id
                     """,
                     SQL(", ").join(SQL.identifier(column) for column in columns),
                     SQL(", ").join(SQL("new.%s", SQL.identifier(column)) for column in columns),
-                    source,
+                    source(new),
                 )
             )
-            if created:
-                # The position's id is the item's: the link is written once, when it is made.
-                self.flush_model(["collection_item_id"])
-                self.env.execute_query(
-                    SQL(
-                        "UPDATE account_move_line SET collection_item_id = id WHERE id = ANY(%s)",
-                        [row[0] for row in created],
-                    )
-                )
-                move_ids.update(row[1] for row in created)
-                self.browse([row[0] for row in created]).invalidate_recordset(["collection_item_id"])
+            move_ids.update(row[0] for row in rows)
+            # The position's id is the item's: the link is written once, when it is made.
+            self.flush_model(["collection_item_id"])
+            self.env.execute_query(
+                SQL("UPDATE account_move_line SET collection_item_id = id WHERE id = ANY(%s)", new)
+            )
+            self.browse(new).invalidate_recordset(["collection_item_id"])
         Item.browse(ids).invalidate_recordset(columns)
-        self.browse(ids).invalidate_recordset(names)
+        lines.invalidate_recordset(names)
         self.env["account.move"]._collection_derive_from_items(move_ids)
 
     def _collection_fetch_positions(self):
