@@ -695,16 +695,18 @@ class AccountCollectionRun(models.Model):
         lines.move_id.fetch(["collection_is_charge"])
         levels_of, ahead_of = {}, {}
         for line in lines:
-            ladder = line.collection_ladder_id
+            # The position's own fields: the item's related copies cost a compute per item.
+            state = line.collection_item_id
+            ladder, current = state.ladder_id, state.level_id
             # The levels ahead of an item depend on its ladder and level: listed once per pair,
             # not per item; only the steps counted from a delivery are checked item by item (a
             # fee invoice skips them).
-            key = (ladder.id, line.collection_level_id.id)
+            key = (ladder.id, current.id)
             if key not in ahead_of:
                 if ladder not in levels_of:
                     levels_of[ladder] = ladder.sudo()._ordered_levels()
                 levels = levels_of[ladder]
-                start = ladder._collection_climbed(levels, line.collection_level_id)
+                start = ladder._collection_climbed(levels, current)
                 ahead_of[key] = [
                     (index, level, level.reference == "invoice_date")
                     for index, level in enumerate(levels[start:], start + 1)
@@ -718,7 +720,7 @@ class AccountCollectionRun(models.Model):
                 continue
             forced = line.id in escalate
             target, position = None, 0
-            if line.collection_level_id or forced:
+            if current or forced:
                 position, target = ahead[0]
             else:
                 for index, level in ahead:
@@ -969,6 +971,10 @@ class AccountCollectionRun(models.Model):
         """
         call_day = call_day or today
         existing = self._collection_calls_on(list(calls), call_day) if calls else {}
+        # What the notes list, read for all the calls at once (not a thousand items at a time).
+        self.env["account.move.line"].union(
+            *(lines for items in calls.values() for _level, lines in items)
+        ).fetch(["move_name", "date_maturity", "date", "currency_id", "amount_residual_currency"])
         call_type = self.env.ref(CALL_TYPE)
         vals_list, result, extended = [], {}, {}
         for partner_id, items in calls.items():

@@ -151,7 +151,7 @@ class AccountMoveLine(models.Model):
         closed = self - open_items
         if reached and closed:
             closed._collection_write_states(self._collection_level_values(closed, reached, today))
-        closed.filtered("collection_next_date")._collection_leave_ladder()
+        closed.filtered("collection_item_id.next_date")._collection_leave_ladder()
         if not open_items:
             return
         if workdays is None:
@@ -160,7 +160,7 @@ class AccountMoveLine(models.Model):
         Level = self.env["account.collection.ladder.level"].sudo()
         updates = self._collection_level_values(open_items, reached, today)
         for line in open_items:
-            ladder = line.collection_ladder_id or ladders.get(line.partner_id.commercial_partner_id.id)
+            ladder = line.collection_item_id.ladder_id or ladders.get(line.partner_id.commercial_partner_id.id)
             if not ladder:
                 updates.pop(line.id)
                 continue
@@ -212,10 +212,12 @@ class AccountMoveLine(models.Model):
                     "collection_level_date": today,
                 }
             else:
+                # The position's own fields: the item's related copies cost a compute per item.
+                position = line.collection_item_id
                 values[line.id] = {
-                    "collection_level_id": line.collection_level_id.id or None,
-                    "collection_level_sequence": line.collection_level_sequence,
-                    "collection_level_date": line.collection_level_date or None,
+                    "collection_level_id": position.level_id.id or None,
+                    "collection_level_sequence": position.level_sequence,
+                    "collection_level_date": position.level_date or None,
                 }
         return values
 
