@@ -160,7 +160,8 @@ class AccountMoveLine(models.Model):
         Level = self.env["account.collection.ladder.level"].sudo()
         updates = self._collection_level_values(open_items, reached, today)
         for line in open_items:
-            ladder = line.collection_item_id.ladder_id or ladders.get(line.partner_id.commercial_partner_id.id)
+            partner_id = line.partner_id.commercial_partner_id.id
+            ladder = line.collection_item_id.ladder_id or ladders.get(partner_id)
             if not ladder:
                 updates.pop(line.id)
                 continue
