@@ -29,6 +29,11 @@ DEFAULT_TEMPLATE = "account_collections.mail_template_collection_reminder"
 # A run tries customers held by another transaction this many times, waiting longer each time.
 RUN_ATTEMPTS = 3
 RETRY_DELAY = 5  # seconds
+# Customers per batch (one transaction, committed by a scheduled run). Each commit empties the
+# ORM's cache, so every batch reads the ladder, templates, users and companies again (about 40
+# queries): 5,000 customers keep that below 1 query per 100 items on a backlog, while a batch still
+# takes seconds, not minutes, and holds its customers' rows no longer.
+BATCH_SIZE = 5000
 # Worker jobs shipped besides the main one (ir_cron_collection_ladder_worker_1..3).
 WORKER_CRONS = 3
 # Advisory-lock namespace of the parts of a run being worked on ("Part").
@@ -281,7 +286,14 @@ class AccountCollectionRun(models.Model):
 
     @api.model
     def _collection_run(
-        self, company, today=None, batch_size=2000, commit=False, record=None, shard=(1, 1), prepare=True
+        self,
+        company,
+        today=None,
+        batch_size=BATCH_SIZE,
+        commit=False,
+        record=None,
+        shard=(1, 1),
+        prepare=True,
     ):
         """Run one company's ladder for the day; returns counters of what was created, which
         the run's record keeps.
@@ -749,7 +761,7 @@ class AccountCollectionRun(models.Model):
                 [
                     ("res_model", "=", "res.partner"),
                     ("res_id", "in", partner_ids),
-                    ("activity_type_id", "=", self.env.ref(CALL_TYPE).id),
+                    ("activity_type_id", "=", self._collection_ref_id(CALL_TYPE)),
                 ],
                 ["res_id"],
             )
@@ -940,6 +952,12 @@ class AccountCollectionRun(models.Model):
         return Markup("").join(parts)
 
     @api.model
+    def _collection_ref_id(self, xmlid):
+        """The id of a record of this addon's data: ``env.ref`` also checks that it exists, one
+        query per call, and a run asks in every batch."""
+        return self.env["ir.model.data"]._xmlid_to_res_id(xmlid)
+
+    @api.model
     def _collection_calls_on(self, partner_ids, day):
         """{customer id: its open collection call due on `day`}: the call a new one extends."""
         calls = (
@@ -949,7 +967,7 @@ class AccountCollectionRun(models.Model):
                 [
                     ("res_model", "=", "res.partner"),
                     ("res_id", "in", partner_ids),
-                    ("activity_type_id", "=", self.env.ref(CALL_TYPE).id),
+                    ("activity_type_id", "=", self._collection_ref_id(CALL_TYPE)),
                     ("date_deadline", "=", day),
                 ]
             )
@@ -975,7 +993,7 @@ class AccountCollectionRun(models.Model):
         self.env["account.move.line"].union(
             *(lines for items in calls.values() for _level, lines in items)
         ).fetch(["move_name", "date_maturity", "date", "currency_id", "amount_residual_currency"])
-        call_type = self.env.ref(CALL_TYPE)
+        call_type_id = self._collection_ref_id(CALL_TYPE)
         vals_list, result, extended = [], {}, {}
         for partner_id, items in calls.items():
             note = Markup("").join(
@@ -995,7 +1013,7 @@ class AccountCollectionRun(models.Model):
                 {
                     "res_model": "res.partner",
                     "res_id": partner_id,
-                    "activity_type_id": call_type.id,
+                    "activity_type_id": call_type_id,
                     "summary": self.env._(
                         "%(level)s at %(time)s",
                         level=first_level.summary or first_level.name,
@@ -1011,7 +1029,7 @@ class AccountCollectionRun(models.Model):
             )
         new_calls = len(vals_list)
         if tasks:
-            todo_id = self.env.ref(TODO_TYPE).id
+            todo_id = self._collection_ref_id(TODO_TYPE)
             vals_list += [
                 {
                     "res_model": model,
@@ -1098,9 +1116,11 @@ class AccountCollectionRun(models.Model):
     def _collection_send_emails(self, emails, owners, stats, demands):
         """Queue one e-mail per customer and level, stating its demand of the day; returns the
         tasks for the collectors of customers without an e-mail address."""
-        tasks = []
+        tasks, letters = [], False
         for level, items in emails.items():
-            template = level.mail_template_id or self.env.ref(DEFAULT_TEMPLATE)
+            template = level.mail_template_id or self.env["mail.template"].browse(
+                self._collection_ref_id(DEFAULT_TEMPLATE)
+            )
             sendable = []
             for partner, vals in items:
                 if partner._collection_invoice_contact().email:
@@ -1135,14 +1155,19 @@ class AccountCollectionRun(models.Model):
                         [partner.id for partner, _vals in sendable],
                         letter=level._collection_has_letter(),
                         level=level,
+                        trigger=False,
                     )
                 )
             finally:
                 Partner._collection_forget_demands()
+            letters = letters or level._collection_has_letter()
             mail_of = {mail.res_id: mail for mail in mails}
             for partner, vals in sendable:
                 vals["mail_id"] = mail_of[partner.id].id
             stats["emails"] += len(mails)
+        if letters:
+            # The letters' job starts once for the batch, not once per level.
+            self.env.ref("account_collections.ir_cron_collection_letters").sudo()._trigger()
         stats["email_tasks"] += len(tasks)
         return tasks
 
@@ -1205,7 +1230,7 @@ class AccountCollectionRun(models.Model):
                 [
                     ("res_model", "=", "account.collection.ladder"),
                     ("res_id", "in", ladders.ids),
-                    ("activity_type_id", "=", self.env.ref(TODO_TYPE).id),
+                    ("activity_type_id", "=", self._collection_ref_id(TODO_TYPE)),
                     ("date_deadline", "=", today),
                     ("summary", "=", summary),
                 ]

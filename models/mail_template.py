@@ -22,8 +22,9 @@ MAIL_FIELDS = (
 class MailTemplate(models.Model):
     _inherit = "mail.template"
 
-    def _collection_send_batch(self, res_ids, letter=False, level=None):
-        """Queue the template for partners `res_ids`, with their dunning letter (of `level`) if asked.
+    def _collection_send_batch(self, res_ids, letter=False, level=None, trigger=True):
+        """Queue the template for partners `res_ids`, with their dunning letter (of `level`) if asked
+        (and start the letters' job unless `trigger` is false: the daily run starts it once a batch).
 
         The e-mails are rendered and created in one batch; their letters are rendered by the
         letters' job (``mail.mail._cron_collection_letters``, started at once), which hands the
@@ -37,7 +38,8 @@ class MailTemplate(models.Model):
                 "collection_letter_company_id": (level.sudo().company_id or self.env.company).id,
                 "collection_letter_level_id": level.id if level else False,
             }
-            self.env.ref("account_collections.ir_cron_collection_letters").sudo()._trigger()
+            if trigger:
+                self.env.ref("account_collections.ir_cron_collection_letters").sudo()._trigger()
         if self.email_layout_xmlid or self.report_template_ids:
             # Layouts and report attachments: Odoo's own way, 50 e-mails per create.
             return self.send_mail_batch(res_ids, email_values=extra)
