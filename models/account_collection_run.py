@@ -31,8 +31,8 @@ RUN_ATTEMPTS = 3
 RETRY_DELAY = 5  # seconds
 # Customers per batch (one transaction, committed by a scheduled run). Each commit empties the
 # ORM's cache, so every batch reads the ladder, templates, users and companies again (about 40
-# queries): 5,000 customers keep that below 1 query per 100 items on a backlog, while a batch still
-# takes seconds, not minutes, and holds its customers' rows no longer.
+# queries): 5,000 customers keep that below 1 query per 100 items on a backlog, and a batch of a
+# 200,000-item backlog's first run still commits every 20 s or so.
 BATCH_SIZE = 5000
 # Worker jobs shipped besides the main one (ir_cron_collection_ladder_worker_1..3).
 WORKER_CRONS = 3

@@ -15,8 +15,8 @@ from odoo.tools import SQL, split_every
 
 from ..grant import CLOSE_CALL, grant
 
-# The ladder's bookkeeping on an item, kept in its ``account.collection.item`` (column there):
-# written by the engine only (one statement per batch).
+# The ladder's bookkeeping on an item, {field of the item: column of its position in
+# ``account.collection.item``}: written by the engine only (one statement per batch).
 ITEM_COLUMNS = {
     "collection_ladder_id": "ladder_id",
     "collection_level_id": "level_id",
