@@ -7,6 +7,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import UserError
+from odoo.fields import Domain
 from odoo.tests import tagged
 
 from .common import CollectionsCommon, prepare_invoice_vals
@@ -328,6 +329,37 @@ class TestItems(CollectionsCommon):
         self.assertEqual(first.collection_level_id, self.levels[3])
         self.assertFalse(second.collection_level_id)
         self.assertEqual(second.collection_next_date, date(2026, 6, 24))
+
+    def test_invoices_and_items_search_sort_and_group_by_their_level(self):
+        """Kept with the items' positions, the level and next step still filter, sort and group
+        the invoice list (as its search view offers) and the items, for a collections user."""
+        invoice, first, second = self._instalment_invoice()
+        courtesy = self._invoice(self.customer, 100.0, date(2026, 6, 18))
+        self._run(MONDAY)
+        Move = self.env["account.move"].with_user(self.manager)
+        both = Domain("id", "in", (invoice | courtesy).ids)
+        self.assertEqual(courtesy.collection_level_id, self.levels[0])
+        self.assertEqual(
+            dict(Move._read_group(both, ["collection_level_id"], ["__count"])),
+            {self.levels[2]: 1, self.levels[0]: 1},
+        )
+        self.assertEqual(Move.search(both & Domain("collection_level_sequence", ">=", 3)), invoice)
+        self.assertEqual(
+            Move.search(both & Domain("collection_next_date", "<=", date(2026, 6, 18))), courtesy
+        )
+        self.assertEqual(Move.search(both, order="collection_next_date desc").ids, [invoice.id, courtesy.id])
+        described = Move.fields_get(
+            ["collection_level_id", "collection_next_date"], ["groupable", "sortable"]
+        )
+        self.assertTrue(all(attrs["groupable"] and attrs["sortable"] for attrs in described.values()))
+        Line = self.env["account.move.line"].with_user(self.manager)
+        self.assertEqual(
+            Line.search([("move_id", "=", invoice.id), ("collection_next_date", "=", date(2026, 6, 24))]),
+            second,
+        )
+        self.assertEqual(
+            Line.search([("id", "in", (first | second).ids), ("collection_level_id", "=", False)]), second
+        )
 
     def test_ladder_fields_are_the_ladders(self):
         """Nobody sets a level by hand, on the invoice or on its items, whatever the role."""
