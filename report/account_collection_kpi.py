@@ -493,6 +493,8 @@ class AccountCollectionKpi(models.Model):
             self.env._("Disputes opened on %(date)s", date=format_date(self.env, self.date))
             if opened
             else self.env._("Disputes resolved on %(date)s", date=format_date(self.env, self.date)),
+            # The invoices' list shows its Customer and Invoice Date columns for customer invoices.
+            context={"default_move_type": "out_invoice"},
         )
 
     def action_open_handovers(self):

@@ -257,7 +257,11 @@ class TestKpi(CollectionsCommon):
             self.assertEqual(snapshots.partner_id, self.alpha | self.beta)
             # The dispute counts open the invoices concerned: opened on the 2nd, resolved on the 12th.
             Move = self.env["account.move"]
-            self.assertEqual(Move.search(self._kpi(MARCH).action_open_disputes()["domain"]), beta_invoice)
+            opened = self._kpi(MARCH).action_open_disputes()
+            self.assertEqual(Move.search(opened["domain"]), beta_invoice)
+            self.assertEqual(
+                opened["context"]["default_move_type"], "out_invoice", "with its Customer column"
+            )
             self.assertFalse(Move.search(self._kpi(MARCH).action_open_resolved_disputes()["domain"]))
             resolved_day = self._kpi(date(2026, 3, 12))
             self.assertEqual(
