@@ -955,7 +955,7 @@ class AccountCollectionRun(models.Model):
     def _collection_ref_id(self, xmlid):
         """The id of a record of this addon's data: ``env.ref`` also checks that it exists, one
         query per call, and a run asks in every batch."""
-        return self.env["ir.model.data"]._xmlid_to_res_id(xmlid)
+        return self.env["ir.model.data"]._xmlid_to_res_id(xmlid, raise_if_not_found=True)
 
     @api.model
     def _collection_calls_on(self, partner_ids, day):

@@ -6,7 +6,7 @@ from odoo.tools import SQL
 
 from ..const import MANAGER
 from ..grant import POST_ON_HOLD, UNDO_CHARGE, grant, granted
-from .account_move_line import LADDER_FIELDS
+from .account_move_line import ITEM_COLUMNS, LADDER_FIELDS
 
 
 class AccountMove(models.Model):
@@ -31,8 +31,12 @@ class AccountMove(models.Model):
         index="btree_not_null",
         ondelete="set null",
     )
-    collection_ladder_id = fields.Many2one(related="collection_top_item_id.ladder_id")
-    collection_level_id = fields.Many2one(related="collection_top_item_id.level_id")
+    collection_ladder_id = fields.Many2one(
+        related="collection_top_item_id.ladder_id", string="Collection Ladder"
+    )
+    collection_level_id = fields.Many2one(
+        related="collection_top_item_id.level_id", string="Collection Level"
+    )
     collection_level_date = fields.Date(related="collection_top_item_id.level_date")
     collection_level_sequence = fields.Integer(
         related="collection_top_item_id.level_sequence",
@@ -324,7 +328,7 @@ class AccountMove(models.Model):
             )
         )
         self.browse(move_ids).invalidate_recordset(
-            ["collection_top_item_id", "collection_step_item_id", *LADDER_FIELDS[1:]]
+            ["collection_top_item_id", "collection_step_item_id", *ITEM_COLUMNS]
         )
 
     @api.model
@@ -414,5 +418,27 @@ class AccountMove(models.Model):
                     for move in remade
                 }
             )
+        posted._collection_drop_left_positions()
         posted._collection_items()._collection_schedule()
         return posted
+
+    def _collection_drop_left_positions(self):
+        """Positions of items Odoo deleted (they kept the entry's level while it was a draft)
+        go once the entry is posted with its new items."""
+        if not self:
+            return
+        self.env["account.collection.item"].flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                DELETE FROM account_collection_item item
+                 WHERE item.move_id = ANY(%s)
+                   AND NOT EXISTS (SELECT 1 FROM account_move_line aml WHERE aml.id = item.id)
+             RETURNING item.move_id
+                """,
+                self.ids,
+            )
+        )
+        if rows:
+            self.env["account.collection.item"].invalidate_model()
+            self._collection_derive_from_items({row[0] for row in rows})

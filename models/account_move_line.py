@@ -25,15 +25,9 @@ ITEM_COLUMNS = {
     "collection_next_level_id": "next_level_id",
     "collection_next_date": "next_date",
 }
-LADDER_FIELDS = (
-    "collection_item_id",
-    "collection_ladder_id",
-    "collection_level_id",
-    "collection_level_date",
-    "collection_level_sequence",
-    "collection_next_level_id",
-    "collection_next_date",
-)
+LADDER_FIELDS = ("collection_item_id", *ITEM_COLUMNS)
+# What no user sets, on items and invoices: the ladder's fields and the invoice's pointers.
+ENGINE_FIELDS = (*LADDER_FIELDS, "collection_top_item_id", "collection_step_item_id")
 
 
 class AccountMoveLine(models.Model):
@@ -48,8 +42,8 @@ class AccountMoveLine(models.Model):
         index="btree_not_null",
         ondelete="set null",
     )
-    collection_ladder_id = fields.Many2one(related="collection_item_id.ladder_id")
-    collection_level_id = fields.Many2one(related="collection_item_id.level_id")
+    collection_ladder_id = fields.Many2one(related="collection_item_id.ladder_id", string="Collection Ladder")
+    collection_level_id = fields.Many2one(related="collection_item_id.level_id", string="Collection Level")
     collection_level_date = fields.Date(related="collection_item_id.level_date")
     collection_level_sequence = fields.Integer(
         related="collection_item_id.level_sequence",
@@ -67,11 +61,31 @@ class AccountMoveLine(models.Model):
         self._collection_check_ladder_vals([vals])
         return super().write(vals)
 
+    def unlink(self):
+        # A deleted item has no next step. Its position keeps its level for the entry, which
+        # shows it while a draft: Odoo deletes and makes again the items of an invoice whose
+        # date or terms change, and the new items take that level when it is posted again.
+        positions = self.collection_item_id.ids
+        result = super().unlink()
+        if positions:
+            Item = self.env["account.collection.item"]
+            Item.flush_model(["next_level_id", "next_date"])
+            rows = self.env.execute_query(
+                SQL(
+                    "UPDATE account_collection_item SET next_level_id = NULL, next_date = NULL "
+                    "WHERE id = ANY(%s) AND next_date IS NOT NULL RETURNING move_id",
+                    positions,
+                )
+            )
+            Item.browse(positions).invalidate_recordset(["next_level_id", "next_date"])
+            self.env["account.move"]._collection_derive_from_items({row[0] for row in rows})
+        return result
+
     @api.model
     def _collection_check_ladder_vals(self, vals_list):
         """The ladder's fields of items and invoices are the ladder's: the engine writes them
         (as superuser, in SQL); no user sets them, whatever the role."""
-        if not self.env.su and any(not vals.keys().isdisjoint(LADDER_FIELDS) for vals in vals_list):
+        if not self.env.su and any(not vals.keys().isdisjoint(ENGINE_FIELDS) for vals in vals_list):
             raise UserError(self.env._("The collection ladder's steps are set by the ladder, not by hand."))
 
     # ------------------------------------------------------------------
@@ -243,7 +257,8 @@ class AccountMoveLine(models.Model):
         lines = self.browse(ids)
         lines.fetch(["collection_item_id"])
         placed = [line.id for line in lines if line.collection_item_id]
-        # An item gets a position once it has a ladder.
+        # An item gets a position once it has a ladder: values for an item without one and
+        # without a ladder (clearing the next step of an item never placed) have nothing to change.
         new = [
             line.id
             for line in lines
@@ -298,11 +313,18 @@ class AccountMoveLine(models.Model):
                     SELECT new.id, aml.move_id, %s
                       FROM %s
                       JOIN account_move_line aml ON aml.id = new.id
+                -- Another transaction (a dispute resolved while the run adopts the item) may
+                -- have placed it since: its values give way to these, as an UPDATE would.
+                ON CONFLICT (id) DO UPDATE SET %s
                  RETURNING move_id
                     """,
                     SQL(", ").join(SQL.identifier(column) for column in columns),
                     SQL(", ").join(SQL("new.%s", SQL.identifier(column)) for column in columns),
                     source(new),
+                    SQL(", ").join(
+                        SQL("%s = EXCLUDED.%s", SQL.identifier(column), SQL.identifier(column))
+                        for column in columns
+                    ),
                 )
             )
             move_ids.update(row[0] for row in rows)

@@ -8,7 +8,7 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.fields import Domain
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import CollectionsCommon, prepare_invoice_vals
 
@@ -281,6 +281,34 @@ class TestItems(CollectionsCommon):
         self.assertEqual(first.collection_level_id, self.levels[3], "the claim, not the demand again")
         self.assertEqual(len(self._history(self.customer)), 2)
 
+    def test_migration_keeps_the_level_of_an_invoice_in_draft(self):
+        """An invoice reset to draft whose items Odoo made again kept its level on the invoice
+        alone: after the upgrade it still shows it, and its new items take it when posted."""
+        invoice = self._invoice(self.customer, 100.0, date(2026, 5, 20))
+        self._run(MONDAY)
+        with freeze_time(date(2026, 6, 16)):
+            invoice.button_draft()
+            invoice.write({"invoice_date": date(2026, 5, 19), "invoice_payment_term_id": self.half_half.id})
+        self._keep_in_old_columns("account_move", invoice.ids)
+        self._keep_in_old_columns("account_move_line", invoice.line_ids.ids)
+        self.env.cr.execute("DELETE FROM account_collection_item WHERE move_id = %s", invoice.ids)
+        self.env.invalidate_all()
+        self.assertFalse(invoice.collection_level_id)
+
+        self._run_migration("19.0.1.4.0", "19.0.1.3.0")
+
+        self.assertEqual(invoice.collection_level_id, self.levels[2])
+        with freeze_time(date(2026, 6, 16)):
+            self._post_as_data(invoice)
+        first, second = invoice._collection_items().sorted("date_maturity")
+        self.assertEqual(first.collection_level_id, self.levels[2])
+        self.assertFalse(second.collection_level_id)
+        self.assertEqual(
+            self.env["account.collection.item"].search([("move_id", "=", invoice.id)]),
+            (first | second).collection_item_id,
+            "the invoice's own position goes once its items have theirs",
+        )
+
     def test_an_invoice_posted_again_keeps_its_level(self):
         """Reset to draft and posted again with another invoice date and payment term, an
         invoice gets new items from Odoo: those the level was taken for keep it, the ladder goes
@@ -332,34 +360,49 @@ class TestItems(CollectionsCommon):
 
     def test_invoices_and_items_search_sort_and_group_by_their_level(self):
         """Kept with the items' positions, the level and next step still filter, sort and group
-        the invoice list (as its search view offers) and the items, for a collections user."""
+        the invoice list (as its search view offers) and the items, for a collections manager
+        and for an invoicing user who may not read the positions themselves."""
         invoice, first, second = self._instalment_invoice()
         courtesy = self._invoice(self.customer, 100.0, date(2026, 6, 18))
         self._run(MONDAY)
-        Move = self.env["account.move"].with_user(self.manager)
-        both = Domain("id", "in", (invoice | courtesy).ids)
         self.assertEqual(courtesy.collection_level_id, self.levels[0])
-        self.assertEqual(
-            dict(Move._read_group(both, ["collection_level_id"], ["__count"])),
-            {self.levels[2]: 1, self.levels[0]: 1},
+        invoicing = new_test_user(
+            self.env,
+            login="items_invoicing",
+            groups="account.group_account_invoice",
+            company_id=self.company.id,
         )
-        self.assertEqual(Move.search(both & Domain("collection_level_sequence", ">=", 3)), invoice)
-        self.assertEqual(
-            Move.search(both & Domain("collection_next_date", "<=", date(2026, 6, 18))), courtesy
-        )
-        self.assertEqual(Move.search(both, order="collection_next_date desc").ids, [invoice.id, courtesy.id])
-        described = Move.fields_get(
-            ["collection_level_id", "collection_next_date"], ["groupable", "sortable"]
-        )
-        self.assertTrue(all(attrs["groupable"] and attrs["sortable"] for attrs in described.values()))
-        Line = self.env["account.move.line"].with_user(self.manager)
-        self.assertEqual(
-            Line.search([("move_id", "=", invoice.id), ("collection_next_date", "=", date(2026, 6, 24))]),
-            second,
-        )
-        self.assertEqual(
-            Line.search([("id", "in", (first | second).ids), ("collection_level_id", "=", False)]), second
-        )
+        both = Domain("id", "in", (invoice | courtesy).ids)
+        for user in (self.manager, invoicing):
+            Move = self.env["account.move"].with_user(user)
+            with self.subTest(user=user.login):
+                self.assertEqual(
+                    dict(Move._read_group(both, ["collection_level_id"], ["__count"])),
+                    {self.levels[2]: 1, self.levels[0]: 1},
+                )
+                self.assertEqual(Move.search(both & Domain("collection_level_sequence", ">=", 3)), invoice)
+                self.assertEqual(
+                    Move.search(both & Domain("collection_next_date", "<=", date(2026, 6, 18))), courtesy
+                )
+                self.assertEqual(
+                    Move.search(both, order="collection_next_date desc").ids, [invoice.id, courtesy.id]
+                )
+                self.assertEqual(Move.browse(invoice.id).collection_next_date, date(2026, 6, 19))
+                described = Move.fields_get(
+                    ["collection_level_id", "collection_next_date"], ["groupable", "sortable"]
+                )
+                self.assertTrue(all(attrs["groupable"] and attrs["sortable"] for attrs in described.values()))
+                Line = self.env["account.move.line"].with_user(user)
+                self.assertEqual(
+                    Line.search(
+                        [("move_id", "=", invoice.id), ("collection_next_date", "=", date(2026, 6, 24))]
+                    ),
+                    second,
+                )
+                self.assertEqual(
+                    Line.search([("id", "in", (first | second).ids), ("collection_level_id", "=", False)]),
+                    second,
+                )
 
     def test_ladder_fields_are_the_ladders(self):
         """Nobody sets a level by hand, on the invoice or on its items, whatever the role."""
@@ -369,6 +412,13 @@ class TestItems(CollectionsCommon):
             for user in (self.manager, accountant):
                 with self.assertRaisesRegex(UserError, "set by the ladder"):
                     record.with_user(user).write({"collection_level_id": self.levels[4].id})
+        position = first.collection_item_id
+        self.assertTrue(position, "scheduled when posted: its courtesy call")
+        for fname in ("collection_top_item_id", "collection_step_item_id"):
+            with self.assertRaisesRegex(UserError, "set by the ladder"):
+                invoice.with_user(self.manager).write({fname: position.id})
+        with self.assertRaisesRegex(UserError, "set by the ladder"):
+            first.with_user(self.manager).write({"collection_item_id": position.id})
         self.assertFalse(first.collection_level_id)
         vals = prepare_invoice_vals(self.customer, 100.0, date(2026, 6, 30))
         with self.assertRaisesRegex(UserError, "set by the ladder"):

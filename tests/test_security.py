@@ -157,6 +157,7 @@ class TestSecurity(CollectionsCommon):
             "account.collection.credit.request": (collect, everything),
             "account.collection.worklist": (read, read),
             "account.collection.aging": (read, read),
+            "account.collection.item": (read, read),
             "account.collection.call.register": (everything, everything),
             "account.collection.call.register.line": (everything, everything),
             "account.collection.reminder.send": (everything, everything),
@@ -193,6 +194,7 @@ class TestSecurity(CollectionsCommon):
         records = {
             "account.collection.ladder": self.ladder,
             "account.collection.ladder.level": self.levels[0],
+            "account.collection.item": self.invoice._collection_items().collection_item_id,
             "account.collection.call": self.call,
             "account.collection.history": self.env["account.collection.history"].create(
                 {"partner_id": self.customer.id, "ladder_id": self.ladder.id}

@@ -41,8 +41,24 @@ def migrate(cr, version):
                    COALESCE(collection_level_sequence, 0), collection_next_level_id,
                    collection_next_date
               FROM account_move_line
-             WHERE collection_ladder_id IS NOT NULL
+             WHERE collection_ladder_id IS NOT NULL OR collection_level_id IS NOT NULL
+                OR collection_next_date IS NOT NULL
             ON CONFLICT (id) DO NOTHING
+            """
+        )
+    if _has_column(cr, "account_move", "collection_level_id"):
+        # An invoice in draft whose items Odoo made again kept its level on the invoice alone:
+        # a position of its own (no item has its id) keeps it until it is posted again.
+        cr.execute(
+            """
+            INSERT INTO account_collection_item (id, move_id, ladder_id, level_id, level_date,
+                                                 level_sequence)
+            SELECT nextval('account_move_line_id_seq'), move.id, move.collection_ladder_id,
+                   move.collection_level_id, move.collection_level_date,
+                   COALESCE(move.collection_level_sequence, 0)
+              FROM account_move move
+             WHERE move.collection_level_id IS NOT NULL
+               AND NOT EXISTS (SELECT 1 FROM account_collection_item item WHERE item.move_id = move.id)
             """
         )
     cr.execute(
