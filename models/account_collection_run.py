@@ -1147,27 +1147,28 @@ class AccountCollectionRun(models.Model):
                 continue
             Partner = self.env["res.partner"]
             Partner._collection_prefetch_demands(demands)
+            has_letter = level._collection_has_letter()
             try:
                 mails = (
                     template.sudo()
                     .with_context(collection_level_id=level.id)
                     ._collection_send_batch(
                         [partner.id for partner, _vals in sendable],
-                        letter=level._collection_has_letter(),
+                        letter=has_letter,
                         level=level,
                         trigger=False,
                     )
                 )
             finally:
                 Partner._collection_forget_demands()
-            letters = letters or level._collection_has_letter()
+            letters = letters or has_letter
             mail_of = {mail.res_id: mail for mail in mails}
             for partner, vals in sendable:
                 vals["mail_id"] = mail_of[partner.id].id
             stats["emails"] += len(mails)
         if letters:
             # The letters' job starts once for the batch, not once per level.
-            self.env.ref("account_collections.ir_cron_collection_letters").sudo()._trigger()
+            self.env["mail.mail"]._collection_start_letters()
         stats["email_tasks"] += len(tasks)
         return tasks
 

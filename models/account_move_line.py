@@ -65,21 +65,10 @@ class AccountMoveLine(models.Model):
         # A deleted item has no next step. Its position keeps its level for the entry, which
         # shows it while a draft: Odoo deletes and makes again the items of an invoice whose
         # date or terms change, and the new items take that level when it is posted again.
-        positions = self.collection_item_id.ids
-        result = super().unlink()
-        if positions:
-            Item = self.env["account.collection.item"]
-            Item.flush_model(["next_level_id", "next_date"])
-            rows = self.env.execute_query(
-                SQL(
-                    "UPDATE account_collection_item SET next_level_id = NULL, next_date = NULL "
-                    "WHERE id = ANY(%s) AND next_date IS NOT NULL RETURNING move_id",
-                    positions,
-                )
-            )
-            Item.browse(positions).invalidate_recordset(["next_level_id", "next_date"])
-            self.env["account.move"]._collection_derive_from_items({row[0] for row in rows})
-        return result
+        self.sudo().filtered("collection_item_id.next_date")._collection_write_state(
+            {"collection_next_date": None, "collection_next_level_id": None}
+        )
+        return super().unlink()
 
     @api.model
     def _collection_check_ladder_vals(self, vals_list):

@@ -43,6 +43,11 @@ class MailMail(models.Model):
         )
 
     @api.model
+    def _collection_start_letters(self):
+        """Start the letters' job now for the letters just queued (it also runs on its schedule)."""
+        self.env.ref("account_collections.ir_cron_collection_letters").sudo()._trigger()
+
+    @api.model
     def _cron_collection_letters(self, limit=500):
         """The letters' job: render the pending dunning letters of queued e-mails, a batch at a
         time (one wkhtmltopdf run per batch when it is built on patched Qt), attach them and let

@@ -39,7 +39,7 @@ class MailTemplate(models.Model):
                 "collection_letter_level_id": level.id if level else False,
             }
             if trigger:
-                self.env.ref("account_collections.ir_cron_collection_letters").sudo()._trigger()
+                self.env["mail.mail"]._collection_start_letters()
         if self.email_layout_xmlid or self.report_template_ids:
             # Layouts and report attachments: Odoo's own way, 50 e-mails per create.
             return self.send_mail_batch(res_ids, email_values=extra)
