@@ -260,11 +260,12 @@ class AccountCollectionLadderLevel(models.Model):
         self.ensure_one()
         return bool(self.action_letter or self.letter_title or self.letter_body)
 
-    def _date_for(self, line, workdays):
-        """Working day on which this level falls due for the receivable item `line` (None beyond
-        the known days), counted from the item's maturity or its document's date."""
+    def _date_for(self, item, workdays):
+        """Working day on which this level falls due for the receivable item `item` (its
+        ``ItemFacts``; None beyond the known days), counted from the item's maturity or its
+        document's date."""
         self.ensure_one()
-        reference = line._collection_reference(self.reference)
+        reference = item.reference(self.reference)
         if not reference:
             return None
         return workdays.shift(reference, self.offset_days)

@@ -700,25 +700,22 @@ class AccountCollectionRun(models.Model):
         the customer still has an open collection call (escalations do not wait).
         """
         plan = CollectionPlan()
-        waiting = self._collection_partners_with_open_call(lines.partner_id.commercial_partner_id.ids)
-        lines.fetch(["date", "invoice_date", "date_maturity", "partner_id", "move_id"])
-        lines._collection_fetch_positions()
-        # Whether a step applies reads the entry's flag: one column, not the whole entry.
-        lines.move_id.fetch(["collection_is_charge"])
-        levels_of, ahead_of = {}, {}
-        for line in lines:
-            # The position's own fields: the item's related copies cost a compute per item.
-            state = line.collection_item_id
-            ladder, current = state.ladder_id, state.level_id
+        facts_of = lines._collection_facts()
+        partner_ids = list({item.partner_id for item in facts_of.values()})
+        waiting = self._collection_partners_with_open_call(partner_ids)
+        Ladder = self.env["account.collection.ladder"].sudo()
+        Level = self.env["account.collection.ladder.level"].sudo()
+        ahead_of = {}
+        for line_id in lines.ids:
+            item = facts_of[line_id]
             # The levels ahead of an item depend on its ladder and level: listed once per pair,
             # not per item; only the steps counted from a delivery are checked item by item (a
             # fee invoice skips them).
-            key = (ladder.id, current.id)
+            key = (item.ladder_id, item.level_id)
             if key not in ahead_of:
-                if ladder not in levels_of:
-                    levels_of[ladder] = ladder.sudo()._ordered_levels()
-                levels = levels_of[ladder]
-                start = ladder._collection_climbed(levels, current)
+                ladder = Ladder.browse(item.ladder_id)
+                levels = ladder._ordered_levels()
+                start = ladder._collection_climbed(levels, Level.browse(item.level_id))
                 ahead_of[key] = [
                     (index, level, level.reference == "invoice_date")
                     for index, level in enumerate(levels[start:], start + 1)
@@ -726,17 +723,17 @@ class AccountCollectionRun(models.Model):
             ahead = [
                 (index, level)
                 for index, level, skippable in ahead_of[key]
-                if not skippable or line._collection_applies(level)
+                if not skippable or item.applies(level)
             ]
             if not ahead:
                 continue
-            forced = line.id in escalate
+            forced = line_id in escalate
             target, position = None, 0
-            if current or forced:
+            if item.level_id or forced:
                 position, target = ahead[0]
             else:
                 for index, level in ahead:
-                    level_date = level._date_for(line, workdays)
+                    level_date = level._date_for(item, workdays)
                     if not level_date or level_date > today:
                         break
                     target, position = level, index
@@ -744,10 +741,9 @@ class AccountCollectionRun(models.Model):
                         break
             if not target:
                 continue
-            partner = line.partner_id.commercial_partner_id
-            if target.wait_for_outcome and partner.id in waiting and not forced:
+            if target.wait_for_outcome and item.partner_id in waiting and not forced:
                 continue
-            plan.add(partner, target, position, line)
+            plan.add(item.partner_id, target, position, line_id)
         return plan
 
     @api.model
@@ -1319,11 +1315,11 @@ class CollectionPlan:
         self.positions = defaultdict(set)
         self.reached = defaultdict(list)
 
-    def add(self, partner, level, position, line):
+    def add(self, partner_id, level, position, line_id):
         self.levels[level.id] = level
-        self.by_partner[partner.id][level.id].append(line.id)
-        self.positions[partner.id].add(position)
-        self.reached[(level.id, position)].append(line.id)
+        self.by_partner[partner_id][level.id].append(line_id)
+        self.positions[partner_id].add(position)
+        self.reached[(level.id, position)].append(line_id)
 
     def hold_payment_steps(self, partner_id):
         """Take out the customer's steps that ask for payment (see the level's

@@ -6,7 +6,8 @@ entry. An item has its level, the day it reached it, its next step and that step
 The invoice shows what its items say (``account.move._collection_derive_from_items``).
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import NamedTuple
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -28,6 +29,39 @@ ITEM_COLUMNS = {
 LADDER_FIELDS = ("collection_item_id", *ITEM_COLUMNS)
 # What no user sets, on items and invoices: the ladder's fields and the invoice's pointers.
 ENGINE_FIELDS = (*LADDER_FIELDS, "collection_top_item_id", "collection_step_item_id")
+
+
+class ItemFacts(NamedTuple):
+    """What the ladder reads of an item to plan and schedule it: its customer, dates and
+    position, read for a whole batch in one query (``_collection_facts``). Tens of thousands
+    of items a busy day: reading them as records cost a field access per value."""
+
+    id: int
+    partner_id: int  # the commercial partner
+    date: date
+    invoice_date: date | None
+    date_maturity: date | None
+    is_charge: bool
+    placed: bool  # it has a position
+    ladder_id: int | None
+    level_id: int | None
+    level_sequence: int
+    level_date: date | None
+    next_level_id: int | None
+    next_date: date | None
+
+    def reference(self, kind):
+        """The date a level counts from for this item: its maturity (``due_date``), else the
+        document's date (``invoice_date``: the invoice date, or the entry's date)."""
+        if kind == "invoice_date":
+            return self.invoice_date or self.date
+        return self.date_maturity or self.date
+
+    def applies(self, level):
+        """Whether `level` is a step for this item: a fee invoice of late-payment charges was
+        delivered nothing, so the steps counted from an invoice's date (the delivery and
+        agreement call) are not its steps; the due-date steps are."""
+        return level.reference != "invoice_date" or not self.is_charge
 
 
 class AccountMoveLine(models.Model):
@@ -112,30 +146,46 @@ class AccountMoveLine(models.Model):
         found = self.sudo().search(self._collection_open_domain(company) & Domain("id", "in", self.ids))
         return self.browse(found.ids)
 
-    def _collection_reference(self, reference):
-        """The date a level counts from for this item: its maturity (``due_date``), else the
-        document's date (``invoice_date``: the invoice date, or the entry's date)."""
-        self.ensure_one()
-        if reference == "invoice_date":
-            return self.invoice_date or self.date
-        return self.date_maturity or self.date
+    def _collection_facts(self):
+        """{item id: ``ItemFacts``} of these items, in one query."""
+        if not self:
+            return {}
+        self.flush_recordset(
+            ["partner_id", "date", "invoice_date", "date_maturity", "move_id", "collection_item_id"]
+        )
+        self.env["account.move"].flush_model(["collection_is_charge"])
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        self.env["account.collection.item"].flush_model(list(ITEM_COLUMNS.values()))
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT aml.id, COALESCE(partner.commercial_partner_id, aml.partner_id), aml.date,
+                       aml.invoice_date, aml.date_maturity, COALESCE(move.collection_is_charge, FALSE),
+                       item.id IS NOT NULL, item.ladder_id, item.level_id,
+                       COALESCE(item.level_sequence, 0), item.level_date, item.next_level_id,
+                       item.next_date
+                  FROM account_move_line aml
+                  JOIN account_move move ON move.id = aml.move_id
+             LEFT JOIN res_partner partner ON partner.id = aml.partner_id
+             LEFT JOIN account_collection_item item ON item.id = aml.collection_item_id
+                 WHERE aml.id = ANY(%s)
+                """,
+                self.ids,
+            )
+        )
+        return {row[0]: ItemFacts(*row) for row in rows}
 
     # ------------------------------------------------------------------
     # Schedule: each item's next level and its working day
     # ------------------------------------------------------------------
-    def _collection_applies(self, level):
-        """Whether `level` is a step for this item: a fee invoice of late-payment charges was
-        delivered nothing, so the steps counted from an invoice's date (the delivery and
-        agreement call) are not its steps; the due-date steps are."""
-        return level.reference != "invoice_date" or not self.move_id.collection_is_charge
-
-    def _collection_ladder_for_partners(self, company):
-        """{commercial partner id: ladder}: the customer's ladder, else the company default."""
-        partners = self.partner_id.commercial_partner_id.sudo().with_company(company)
+    @api.model
+    def _collection_ladder_for_partners(self, company, partner_ids):
+        """{commercial partner id: ladder id}: the customer's ladder, else the company default."""
+        partners = self.env["res.partner"].sudo().with_company(company).browse(partner_ids)
         default = company.sudo().collection_ladder_id or self.env["account.collection.ladder"].sudo().search(
             [("company_id", "=", company.id)], limit=1
         )
-        return {partner.id: partner.collection_ladder_id or default for partner in partners}
+        return {partner.id: (partner.collection_ladder_id or default).id for partner in partners}
 
     def _collection_schedule(self, workdays=None):
         """Set the next level and its working-day date of open items; clear it on the others."""
@@ -146,34 +196,38 @@ class AccountMoveLine(models.Model):
         """Schedule these items of `company`. `reached` is {item id: (level id, position)}: the
         items a run moved to a level `today`, written with the schedule in one UPDATE."""
         reached = reached or {}
-        self.fetch(["partner_id", "date", "invoice_date", "date_maturity", "move_id"])
-        self._collection_fetch_positions()
-        self.move_id.fetch(["collection_is_charge"])
-        ladders = self._collection_ladder_for_partners(company)
         open_items = self._collection_open_among(company)
         closed = self - open_items
-        if reached and closed:
-            closed._collection_write_states(self._collection_level_values(closed, reached, today))
-        closed.filtered("collection_item_id.next_date")._collection_leave_ladder()
+        if closed:
+            closed_facts = closed._collection_facts()
+            if reached:
+                closed._collection_write_states(self._collection_level_values(closed_facts, reached, today))
+            closed.browse(
+                [item_id for item_id, facts in closed_facts.items() if facts.next_date]
+            )._collection_leave_ladder()
         if not open_items:
             return
+        facts_of = open_items._collection_facts()
+        partner_ids = list({item.partner_id for item in facts_of.values()})
+        ladders = self._collection_ladder_for_partners(company, partner_ids)
         if workdays is None:
             workdays = open_items._collection_workdays(company)
-        levels_of, steps = {}, {}
+        levels_of, steps, ladder_of = {}, {}, {}
+        Ladder = self.env["account.collection.ladder"].sudo()
         Level = self.env["account.collection.ladder.level"].sudo()
-        updates = self._collection_level_values(open_items, reached, today)
-        for line in open_items:
-            partner_id = line.partner_id.commercial_partner_id.id
-            ladder = line.collection_item_id.ladder_id or ladders.get(partner_id)
-            if not ladder:
-                updates.pop(line.id)
+        updates = self._collection_level_values(facts_of, reached, today)
+        for item_id, item in facts_of.items():
+            ladder_id = item.ladder_id or ladders.get(item.partner_id)
+            if not ladder_id:
+                updates.pop(item_id)
                 continue
             # Where a level leads is the same for every item on it: worked out once per ladder
             # and level, not per item (tens of thousands on a busy day).
-            key = (ladder.id, updates[line.id]["collection_level_id"])
+            key = (ladder_id, updates[item_id]["collection_level_id"])
             if key not in steps:
+                ladder = ladder_of.setdefault(ladder_id, Ladder.browse(ladder_id))
                 if ladder not in levels_of:
-                    levels_of[ladder] = ladder.sudo()._ordered_levels()
+                    levels_of[ladder] = ladder._ordered_levels()
                 levels = levels_of[ladder]
                 current = Level.browse(key[1])
                 position = ladder._collection_climbed(levels, current)
@@ -184,44 +238,44 @@ class AccountMoveLine(models.Model):
                     following and following._collection_gap_after(current),
                 )
             remaining, following, gap = steps[key]
-            if following and not line._collection_applies(following):
-                following = remaining.filtered(line._collection_applies)[:1]
+            if following and not item.applies(following):
+                following = remaining.filtered(item.applies)[:1]
                 gap = following and following._collection_gap_after(Level.browse(key[1]))
-            next_date = following._date_for(line, workdays) if following else False
-            level_date = updates[line.id]["collection_level_date"]
+            next_date = following._date_for(item, workdays) if following else False
+            level_date = updates[item_id]["collection_level_date"]
             if next_date and level_date:
                 # The ladder's spacing holds from the day the current level was reached: a
                 # late item walks the remaining steps each on its own working day, and at
                 # most one step per item and working day, so a second run finds nothing.
                 next_date = max(next_date, workdays.shift(level_date, gap))
-            updates[line.id].update(
+            updates[item_id].update(
                 {
-                    "collection_ladder_id": ladder.id,
+                    "collection_ladder_id": ladder_id,
                     "collection_next_level_id": following.id or None,
                     "collection_next_date": next_date or None,
                 }
             )
-        self._collection_write_states(updates)
+        placed = {item_id for item_id, item in facts_of.items() if item.placed}
+        self._collection_write_states(updates, placed=placed)
 
     @api.model
-    def _collection_level_values(self, lines, reached, today):
-        """{item id: its level fields}: the level `reached` today, else the current one."""
+    def _collection_level_values(self, facts_of, reached, today):
+        """{item id: its level fields}: the level `reached` today, else the current one
+        (`facts_of` is {item id: ``ItemFacts``})."""
         values = {}
-        for line in lines:
-            if line.id in reached:
-                level_id, position = reached[line.id]
-                values[line.id] = {
+        for item_id, item in facts_of.items():
+            if item_id in reached:
+                level_id, position = reached[item_id]
+                values[item_id] = {
                     "collection_level_id": level_id,
                     "collection_level_sequence": position,
                     "collection_level_date": today,
                 }
             else:
-                # The position's own fields: the item's related copies cost a compute per item.
-                position = line.collection_item_id
-                values[line.id] = {
-                    "collection_level_id": position.level_id.id or None,
-                    "collection_level_sequence": position.level_sequence,
-                    "collection_level_date": position.level_date or None,
+                values[item_id] = {
+                    "collection_level_id": item.level_id,
+                    "collection_level_sequence": item.level_sequence,
+                    "collection_level_date": item.level_date,
                 }
         return values
 
@@ -230,10 +284,11 @@ class AccountMoveLine(models.Model):
         self._collection_write_states(dict.fromkeys(self.ids, vals))
 
     @api.model
-    def _collection_write_states(self, values_by_id):
+    def _collection_write_states(self, values_by_id, placed=None):
         """Write the ladder's bookkeeping fields, {item id: {field: value}}, into the items'
         positions in one UPDATE (and one INSERT for items meeting the ladder), then derive their
-        documents' fields from them.
+        documents' fields from them. `placed`, when the caller knows it: the ids of those items
+        that have a position.
 
         Every dict has the same keys; the values travel as one array per column (unnest),
         joined on the id: composing a VALUES row per item cost more Python than the statement
@@ -244,15 +299,17 @@ class AccountMoveLine(models.Model):
         names = list(next(iter(values_by_id.values())))
         ids = list(values_by_id)
         lines = self.browse(ids)
-        lines.fetch(["collection_item_id"])
-        placed = [line.id for line in lines if line.collection_item_id]
+        if placed is None:
+            lines.fetch(["collection_item_id"])
+            placed = {line.id for line in lines if line.collection_item_id}
         # An item gets a position once it has a ladder: values for an item without one and
         # without a ladder (clearing the next step of an item never placed) have nothing to change.
         new = [
-            line.id
-            for line in lines
-            if not line.collection_item_id and values_by_id[line.id].get("collection_ladder_id")
+            item_id
+            for item_id in ids
+            if item_id not in placed and values_by_id[item_id].get("collection_ladder_id")
         ]
+        placed = [item_id for item_id in ids if item_id in placed]
         Item = self.env["account.collection.item"]
         columns = [ITEM_COLUMNS[name] for name in names]
         Item.flush_model(columns)
@@ -336,9 +393,21 @@ class AccountMoveLine(models.Model):
     def _collection_workdays(self, company, today=None):
         """Working days covering every date these items' ladders can reach."""
         today = today or fields.Date.context_today(self)
-        dates = [d for line in self for d in (line.invoice_date, line.date, line.date_maturity) if d] or [
-            today
-        ]
+        dates = [today]
+        if self:
+            self.flush_recordset(["invoice_date", "date", "date_maturity"])
+            # The earliest and latest of their dates, in one query (LEAST and GREATEST skip NULLs).
+            [span] = self.env.execute_query(
+                SQL(
+                    """
+                    SELECT LEAST(MIN(date), MIN(invoice_date), MIN(date_maturity)),
+                           GREATEST(MAX(date), MAX(invoice_date), MAX(date_maturity))
+                      FROM account_move_line WHERE id = ANY(%s)
+                    """,
+                    self.ids,
+                )
+            )
+            dates += [day for day in span if day]
         offsets = self.env["account.collection.ladder.level"].sudo().search(
             [("company_id", "=", company.id)]
         ).mapped("offset_days") or [0]

@@ -315,10 +315,15 @@ class ResPartner(models.Model):
         looked up once, not once per amount as ``currency.format`` does."""
         cache = self.env.cr.cache.setdefault("collection_formats", {})
         env = self.env
+        # The pair itself is kept too, by what ``get_lang`` reads (the context's language, else
+        # the user's company's): a run asks for it once per call note and letter line, and
+        # looking the language up each time showed in its profile.
+        asked = ("formatters", env.context.get("lang"), env.uid)
+        if (pair := cache.get(asked)) is not None:
+            return pair
         lang = get_lang(env)
-        # The pair itself is kept too: a run asks for it once per call note and letter line,
-        # and parsing the language's grouping each time showed in its profile.
         if (pair := cache.get(("formatters", lang.code))) is not None:
+            cache[asked] = pair
             return pair
         code, grouping = lang.code, ast.literal_eval(lang.grouping)
 
@@ -351,7 +356,7 @@ class ResPartner(models.Model):
                 cache[key] = f"{symbol}{NBSP}{number}" if before else f"{number}{NBSP}{symbol}"
             return cache[key]
 
-        cache[("formatters", code)] = date_text, amount_text
+        cache[("formatters", code)] = cache[asked] = date_text, amount_text
         return date_text, amount_text
 
     def _collection_letter_pdfs(self, level):
