@@ -11,6 +11,7 @@ from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.base.models.ir_actions_report import _wkhtml
 
+from ..models.mail_template import CALL_ONLY
 from .common import CollectionsCommon
 
 TODAY = date(2026, 6, 15)
@@ -153,6 +154,16 @@ class TestLettersAndViews(CollectionsCommon):
         self.assertIn("$\xa0950.00", mail.body_html)
         self.assertIn("disputed, not demanded", mail.body_html)
         self.assertIn("Collector B", mail.body_html)
+        # The reminder renders its view directly (compiled once): exactly what Odoo's own
+        # rendering of the template's body, which compiles it for every customer, gives.
+        template = self.env.ref("account_collections.mail_template_collection_reminder")
+        self.assertTrue(CALL_ONLY.fullmatch(template.body_html))
+        ours = template._render_template_qweb(template.body_html, "res.partner", debtor.ids)
+        odoos = self.env["mail.render.mixin"]._render_template_qweb(
+            template.body_html, "res.partner", debtor.ids
+        )
+        self.assertIn("$\xa0950.00", ours[debtor.id])
+        self.assertEqual(ours, odoos)
 
     def test_letterhead_survives_the_distributions_wkhtmltopdf(self):
         """wkhtmltopdf on unpatched Qt (the distributions' build) drops the layout's header: the
