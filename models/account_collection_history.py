@@ -2,6 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..bulk import insert_rows
+
 
 class AccountCollectionHistory(models.Model):
     """One executed ladder step for one customer: what was done, for which items. A log: the
@@ -81,43 +83,17 @@ class AccountCollectionHistory(models.Model):
         """Insert history rows, `move_ids` and `line_ids` given as lists of ids, in three queries.
 
         A first run writes tens of thousands of rows and the ORM inserts 100 per query. The
-        history is an append-only log built by the engine from records it just checked: no
-        defaults, computed fields or constraints to run, so the rows go in one INSERT (ids
-        taken from the sequence first, to know which row is which) and each relation in another.
+        history is an append-only log built by the engine from records it just checked: the
+        rows go in one INSERT (``bulk.insert_rows``) and each relation in another.
         """
         if not vals_list:
             return self.browse()
         self.check_access("create")
-        ids = [
-            row[0]
-            for row in self.env.execute_query(
-                SQL(
-                    "SELECT nextval(%s) FROM generate_series(1, %s)",
-                    f"{self._table}_id_seq",
-                    len(vals_list),
-                )
-            )
-        ]
         relations = {"move_ids": "move_id", "line_ids": "line_id"}
-        names = sorted({name for vals in vals_list for name in vals} - set(relations))
-        columns = [("id", ids, "int4")]
-        for name in names:
-            field = self._fields[name]
-            values = [field.convert_to_column(vals.get(name), self, vals) for vals in vals_list]
-            columns.append((name, values, field.column_type[1]))
-        now = self.env.cr.now()
-        for name in ("create_uid", "write_uid"):
-            columns.append((name, [self.env.uid] * len(ids), "int4"))
-        for name in ("create_date", "write_date"):
-            columns.append((name, [now] * len(ids), "timestamp"))
-        self.env.execute_query(
-            SQL(
-                "INSERT INTO %s (%s) SELECT * FROM unnest(%s)",
-                SQL.identifier(self._table),
-                SQL(", ").join(SQL.identifier(name) for name, _values, _type in columns),
-                SQL(", ").join(SQL("%s::%s[]", values, SQL(sql_type)) for _name, values, sql_type in columns),
-            )
-        )
+        ids = insert_rows(
+            self,
+            [{name: value for name, value in vals.items() if name not in relations} for vals in vals_list],
+        ).ids
         for name, column in relations.items():
             links = [
                 (history_id, record_id)

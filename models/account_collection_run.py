@@ -9,7 +9,7 @@ letters, manager tasks, hand-overs) and schedules each item's next step
 
 import logging
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import timedelta
 
 from markupsafe import Markup, escape
@@ -20,6 +20,7 @@ from odoo.exceptions import AccessError
 from odoo.fields import Domain
 from odoo.tools import SQL, split_every
 
+from ..bulk import insert_rows
 from ..const import CALL_TYPE, MANAGER, TODO_TYPE
 from .account_collection_ladder import LEVEL_ACTIONS
 
@@ -879,9 +880,14 @@ class AccountCollectionRun(models.Model):
         customer to its escalation collector when the overdue amount or the level reached
         crosses the threshold. Reads only."""
         owners, handed = {}, defaultdict(list)
+        ladders = {
+            partner.id: next(iter(plan.levels[lid] for lid in plan.by_partner[partner.id])).ladder_id
+            for partner in partners
+        }
+        collectors = partners._collection_collectors(ladders)
         for partner in partners:
-            ladder = next(iter(plan.levels[lid] for lid in plan.by_partner[partner.id])).ladder_id
-            owner = partner._collection_collector(ladder)
+            ladder = ladders[partner.id]
+            owner = collectors[partner.id]
             target = ladder.handover_user_id
             if target and owner != target:
                 overdue = demands[partner.id].net_company
@@ -1047,13 +1053,15 @@ class AccountCollectionRun(models.Model):
     @api.model
     def _collection_new_activities(self, vals_list):
         """Create activities from values naming their document by `res_model` and `res_id`, with
-        the names of the documents given.
+        notes built from escaped values (``Markup``).
 
-        ``mail.activity`` computes its stored document name after inserting, one UPDATE per
-        100 activities; the ladder knows the names (display names read in one batch per model)
-        and inserts them with the rows.
+        A busy day makes thousands of calls: they go in one INSERT (``bulk.insert_rows``),
+        with what ``mail.activity.create`` adds to them: the document's model and name (display
+        names read in one batch per model), the assignee's time zone, the assignee following the
+        document, and the assignee's live counter of activities. The run's activities notify
+        nobody by e-mail (``create`` with ``mail_activity_quick_update``).
         """
-        Activity = self.env["mail.activity"].sudo().with_context(mail_activity_quick_update=True)
+        Activity = self.env["mail.activity"].sudo()
         if not vals_list:
             return Activity
         by_model = defaultdict(set)
@@ -1064,17 +1072,30 @@ class AccountCollectionRun(models.Model):
             for model, ids in by_model.items()
             for record in self.env[model].sudo().browse(ids)
         }
-        notes = []
+        users = self.env["res.users"].sudo().browse({vals["user_id"] for vals in vals_list})
+        time_zone = {user.id: user.tz for user in users}
         for vals in vals_list:
-            model = vals.pop("res_model")
-            vals["res_model_id"] = self.env["ir.model"]._get_id(model)
-            vals["res_name"] = names[(model, vals["res_id"])]
-            notes.append(vals.pop("note", None))
-        activities = Activity.create(vals_list)
-        self.env.remove_to_compute(Activity._fields["res_name"], activities)
-        self._collection_set_notes(
-            {activity.id: note for activity, note in zip(activities, notes, strict=True) if note}
-        )
+            vals.update(
+                res_model_id=self.env["ir.model"]._get_id(vals["res_model"]),
+                res_name=names[(vals["res_model"], vals["res_id"])],
+                user_tz=time_zone[vals["user_id"]],
+                active=True,
+                date_done=False,
+            )
+        activities = insert_rows(Activity, vals_list)
+        # As ``create``: the assignees follow the documents, and their counters move.
+        followed = defaultdict(set)
+        for vals in vals_list:
+            followed[(vals["res_model"], vals["user_id"])].add(vals["res_id"])
+        for (model, user_id), res_ids in followed.items():
+            partner = users.browse(user_id).partner_id
+            self.env[model].sudo().browse(res_ids).message_subscribe(partner_ids=partner.ids)
+        today = fields.Date.today()
+        due = Counter(vals["user_id"] for vals in vals_list if vals["date_deadline"] <= today)
+        for user_id, count in due.items():
+            users.browse(user_id)._bus_send(
+                "mail.activity/updated", {"activity_created": True, "count_diff": count}
+            )
         return activities
 
     @api.model

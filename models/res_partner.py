@@ -468,18 +468,27 @@ class ResPartner(models.Model):
         """Who collects from this customer in the current company: its collector, else its
         salesperson, else the ladder's collector or manager, else the company's default."""
         self.ensure_one()
-        # A company reads its own fields, with those of the records it was browsed with.
-        partner = self.commercial_partner_id if self.parent_id else self
+        return self._collection_collectors({self.id: ladder} if ladder else None)[self.id]
+
+    def _collection_collectors(self, ladders=None):
+        """{partner id: collector} of these customers (see ``_collection_collector``), with
+        `ladders` {partner id: ladder} when known: the company is read once for a batch."""
+        ladders = ladders or {}
         company = self.env.company.sudo()
-        ladder = ladder or partner.collection_ladder_id or company.collection_ladder_id
-        return (
-            partner.collection_user_id
-            or partner.user_id
-            or ladder.user_id
-            or ladder.manager_id
-            or company.collection_user_id
-            or company._collection_fallback_user()
-        )
+        collectors = {}
+        for customer in self:
+            # A company reads its own fields, with those of the records it was browsed with.
+            partner = customer.commercial_partner_id if customer.parent_id else customer
+            ladder = ladders.get(customer.id) or partner.collection_ladder_id or company.collection_ladder_id
+            collectors[customer.id] = (
+                partner.collection_user_id
+                or partner.user_id
+                or ladder.user_id
+                or ladder.manager_id
+                or company.collection_user_id
+                or company._collection_fallback_user()
+            )
+        return collectors
 
     def _collection_last_time(self):
         """What the collector needs before calling, as HTML: the customer's open promises and its

@@ -9,6 +9,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.service.model import call_kw
 from odoo.tests import tagged
 
+from ..const import CALL_TYPE
 from .common import CollectionsCommon
 
 MONDAY = date(2026, 6, 15)
@@ -88,6 +89,62 @@ class TestRun(CollectionsCommon):
         with freeze_time(MONDAY):
             self.assertEqual(Run._collection_preview(self.company, MONDAY), [])
         self.assertEqual(Run._collection_preview(self.company, date(2026, 6, 20)), [], "Saturday")
+
+    def test_calls_are_the_activities_odoo_would_create(self):
+        """The run inserts its calls in one statement: each is what ``mail.activity.create``
+        makes of the same values (model, document name, the assignee's time zone, state), the
+        collector follows the customer, the customer's activities include it even if read
+        before, and the collector's counter of activities moves."""
+        customer = self._customers()[1]  # its courtesy call
+        collector = customer._collection_collector()
+        collector.tz = "Europe/Budapest"
+        Users = type(self.env["res.users"])
+        sent, bus_send = [], Users._bus_send
+
+        def spy(users, notification_type, message, **kwargs):
+            sent.append((users.ids, notification_type, message))
+            return bus_send(users, notification_type, message, **kwargs)
+
+        self.assertFalse(customer.activity_ids)  # read before the run
+        with patch.object(Users, "_bus_send", spy):
+            self._run(MONDAY)
+        call = customer.activity_ids.filtered(lambda act: act.activity_type_id == self.env.ref(CALL_TYPE))
+        self.assertEqual(len(call), 1)
+        self.assertEqual(call.user_id, collector)
+        self.assertIn(collector.partner_id, customer.message_partner_ids)
+        self.assertIn(
+            ([collector.id], "mail.activity/updated", {"activity_created": True, "count_diff": 1}), sent
+        )
+        self.assertIn(customer.invoice_ids.name, call.note)
+        with freeze_time(MONDAY):
+            made = (
+                self.env["mail.activity"]
+                .with_context(mail_activity_quick_update=True)
+                .create(
+                    {
+                        "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+                        "res_id": customer.id,
+                        "activity_type_id": call.activity_type_id.id,
+                        "summary": call.summary,
+                        "date_deadline": call.date_deadline,
+                        "user_id": collector.id,
+                        "automated": True,
+                        "collection_call_time": call.collection_call_time,
+                        "collection_company_id": call.collection_company_id.id,
+                    }
+                )
+            )
+            names = [
+                name
+                for name, field in call._fields.items()
+                if name not in ("id", "note", "create_date", "write_date")
+                and (field.store or name in ("state", "can_write", "activity_category"))
+            ]
+            self.assertEqual(call.read(names)[0] | {"id": 0}, made.read(names)[0] | {"id": 0})
+        self.assertEqual(
+            (call.res_model, call.res_name, call.user_tz),
+            ("res.partner", customer.display_name, "Europe/Budapest"),
+        )
 
     def test_kept_out_customers_and_items_are_skipped(self):
         a, b = self._customers()[:2]
