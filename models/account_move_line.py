@@ -384,12 +384,6 @@ class AccountMoveLine(models.Model):
         lines.invalidate_recordset(names)
         self.env["account.move"]._collection_derive_from_items(move_ids)
 
-    def _collection_fetch_positions(self):
-        """Read where these items stand on the ladder in one query per table: the related
-        fields then read from the cache instead of a query per thousand items."""
-        self.fetch(["collection_item_id"])
-        self.collection_item_id.fetch(list(ITEM_COLUMNS.values()))
-
     def _collection_workdays(self, company, today=None):
         """Working days covering every date these items' ladders can reach."""
         today = today or fields.Date.context_today(self)
