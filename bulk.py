@@ -24,14 +24,16 @@ def insert_rows(model, vals_list):
         return model.browse()
     env = model.env
     given = {name for vals in vals_list for name in vals}
+    everywhere = set.intersection(*(set(vals) for vals in vals_list))
     fields = model._fields
     stored = [
         field
         for name, field in fields.items()
         if field.store and field.column_type and name != "id" and name not in LOG_ACCESS
     ]
+    # As ``create``: a field a row does not give takes its default.
     defaults = model.default_get(
-        [field.name for field in stored if field.name not in given and not field.compute]
+        [field.name for field in stored if field.name not in everywhere and not field.compute]
     )
     ids = [
         row[0]
