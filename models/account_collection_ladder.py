@@ -91,19 +91,22 @@ class AccountCollectionLadder(models.Model):
         self.ensure_one()
         return self.level_ids.sorted(lambda lvl: (lvl.sequence, lvl.id))
 
-    @api.model
-    def _collection_climbed(self, levels, current):
-        """How many of `levels` (in climbing order) an invoice at level `current` has climbed.
+    def _collection_levels_ahead(self, current):
+        """(how many of this ladder's active levels an item at level `current` has climbed,
+        the levels still ahead of it, in climbing order).
 
         A level archived while invoices stand on it keeps its place: they go on to the next
         active level instead of starting the ladder again.
         """
+        levels = self._ordered_levels()
         if not current:
-            return 0
-        if current in levels:
-            return list(levels).index(current) + 1
-        key = (current.sequence, current.id)
-        return sum(1 for level in levels if (level.sequence, level.id) <= key)
+            climbed = 0
+        elif current in levels:
+            climbed = list(levels).index(current) + 1
+        else:
+            key = (current.sequence, current.id)
+            climbed = sum(1 for level in levels if (level.sequence, level.id) <= key)
+        return climbed, levels[climbed:]
 
 
 class AccountCollectionLadderLevel(models.Model):

@@ -714,12 +714,12 @@ class AccountCollectionRun(models.Model):
             # fee invoice skips them).
             key = (item.ladder_id, item.level_id)
             if key not in ahead_of:
-                ladder = Ladder.browse(item.ladder_id)
-                levels = ladder._ordered_levels()
-                start = ladder._collection_climbed(levels, Level.browse(item.level_id))
+                climbed, ahead = Ladder.browse(item.ladder_id)._collection_levels_ahead(
+                    Level.browse(item.level_id)
+                )
                 ahead_of[key] = [
                     (index, level, level.reference == "invoice_date")
-                    for index, level in enumerate(levels[start:], start + 1)
+                    for index, level in enumerate(ahead, climbed + 1)
                 ]
             ahead = [
                 (index, level)

@@ -386,11 +386,8 @@ class AccountMove(models.Model):
                 *([value or None for value in column] for column in columns),
             )
         )
-        ids = [row[0] for row in rows]
-        if ids:
-            self.env.execute_query(
-                SQL("UPDATE account_move_line SET collection_item_id = id WHERE id = ANY(%s)", ids)
-            )
+        if rows:
+            self.env["account.move.line"]._collection_link_positions([row[0] for row in rows])
         self.env["account.move.line"].invalidate_model(list(LADDER_FIELDS))
         self.env["account.collection.item"].invalidate_model()
         self._collection_derive_from_items(list(levels))

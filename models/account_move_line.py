@@ -212,7 +212,7 @@ class AccountMoveLine(models.Model):
         ladders = self._collection_ladder_for_partners(company, partner_ids)
         if workdays is None:
             workdays = open_items._collection_workdays(company)
-        levels_of, steps, ladder_of = {}, {}, {}
+        steps = {}
         Ladder = self.env["account.collection.ladder"].sudo()
         Level = self.env["account.collection.ladder.level"].sudo()
         updates = self._collection_level_values(facts_of, reached, today)
@@ -225,18 +225,10 @@ class AccountMoveLine(models.Model):
             # and level, not per item (tens of thousands on a busy day).
             key = (ladder_id, updates[item_id]["collection_level_id"])
             if key not in steps:
-                ladder = ladder_of.setdefault(ladder_id, Ladder.browse(ladder_id))
-                if ladder not in levels_of:
-                    levels_of[ladder] = ladder._ordered_levels()
-                levels = levels_of[ladder]
                 current = Level.browse(key[1])
-                position = ladder._collection_climbed(levels, current)
-                following = levels[position : position + 1]
-                steps[key] = (
-                    levels[position:],
-                    following,
-                    following and following._collection_gap_after(current),
-                )
+                remaining = Ladder.browse(ladder_id)._collection_levels_ahead(current)[1]
+                following = remaining[:1]
+                steps[key] = (remaining, following, following and following._collection_gap_after(current))
             remaining, following, gap = steps[key]
             if following and not item.applies(following):
                 following = remaining.filtered(item.applies)[:1]
@@ -374,15 +366,20 @@ class AccountMoveLine(models.Model):
                 )
             )
             move_ids.update(row[0] for row in rows)
-            # The position's id is the item's: the link is written once, when it is made.
-            self.flush_model(["collection_item_id"])
-            self.env.execute_query(
-                SQL("UPDATE account_move_line SET collection_item_id = id WHERE id = ANY(%s)", new)
-            )
-            self.browse(new).invalidate_recordset(["collection_item_id"])
+            self._collection_link_positions(new)
         Item.browse(ids).invalidate_recordset(columns)
         lines.invalidate_recordset(names)
         self.env["account.move"]._collection_derive_from_items(move_ids)
+
+    @api.model
+    def _collection_link_positions(self, ids):
+        """Link the items `ids` to the positions just made for them. A position's id is its
+        item's: the link is written once, when the position is made."""
+        self.flush_model(["collection_item_id"])
+        self.env.execute_query(
+            SQL("UPDATE account_move_line SET collection_item_id = id WHERE id = ANY(%s)", ids)
+        )
+        self.browse(ids).invalidate_recordset(["collection_item_id"])
 
     def _collection_workdays(self, company, today=None):
         """Working days covering every date these items' ladders can reach."""
