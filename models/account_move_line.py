@@ -143,7 +143,9 @@ class AccountMoveLine(models.Model):
         ``_collection_is_open``, which reads each item's fields in Python)."""
         if not self:
             return self
-        found = self.sudo().search(self._collection_open_domain(company) & Domain("id", "in", self.ids))
+        found = self.sudo().search(
+            self._collection_open_domain(company) & Domain("id", "in", self.ids), order="id"
+        )
         return self.browse(found.ids)
 
     def _collection_facts(self):
