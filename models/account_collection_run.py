@@ -646,7 +646,8 @@ class AccountCollectionRun(models.Model):
         done = set(partner_ids) - busy
         if not lines:
             return done
-        plan, demands = self._collection_batch_plan(lines, company, today, workdays, escalate)
+        facts_of = lines._collection_facts()
+        plan, demands = self._collection_batch_plan(lines, company, today, workdays, escalate, facts_of)
         if plan.by_partner:
             self._collection_execute(plan, company, today, stats, demands, call_day, commit=commit)
             stats["customers"] += len(plan.by_partner)
@@ -657,7 +658,12 @@ class AccountCollectionRun(models.Model):
         }
         if reached:
             stats["items"] += len(reached)
-        lines._collection_schedule_company(company, workdays, reached, today)
+        # The items due today are open (the due domain says so), and carrying out the plan
+        # changed none of their facts: the plan's facts serve the schedule. Escalated items
+        # may have been paid meanwhile: they are looked at again.
+        lines._collection_schedule_company(
+            company, workdays, reached, today, facts_of=None if escalate else facts_of
+        )
         return done
 
     @api.model
@@ -672,11 +678,12 @@ class AccountCollectionRun(models.Model):
         return Line.search(domain, order="partner_id, date_maturity, id")
 
     @api.model
-    def _collection_batch_plan(self, lines, company, today, workdays, escalate=()):
+    def _collection_batch_plan(self, lines, company, today, workdays, escalate=(), facts_of=None):
         """(plan, demands): the level each item reaches today, less the steps that ask for
         payment of customers who owe nothing (or too little), and the customers' demands.
-        Reads only: the run carries the plan out, the preview shows it."""
-        plan = self._collection_plan(lines, company, today, workdays, escalate)
+        Reads only: the run carries the plan out, the preview shows it. `facts_of`: the
+        items' ``ItemFacts``, if the caller read them."""
+        plan = self._collection_plan(lines, company, today, workdays, escalate, facts_of)
         partners = self.env["res.partner"].with_company(company).browse(list(plan.by_partner))
         demands = partners._collection_demands(today)
         for partner_id, demand in demands.items():
@@ -688,7 +695,7 @@ class AccountCollectionRun(models.Model):
         return plan, demands
 
     @api.model
-    def _collection_plan(self, lines, company, today, workdays, escalate=()):
+    def _collection_plan(self, lines, company, today, workdays, escalate=(), facts_of=None):
         """Which level each due item reaches today, grouped per customer.
 
         An item already on the ladder climbs one level at a time: the next one, whose
@@ -701,7 +708,8 @@ class AccountCollectionRun(models.Model):
         the customer still has an open collection call (escalations do not wait).
         """
         plan = CollectionPlan()
-        facts_of = lines._collection_facts()
+        if facts_of is None:
+            facts_of = lines._collection_facts()
         partner_ids = list({item.partner_id for item in facts_of.values()})
         waiting = self._collection_partners_with_open_call(partner_ids)
         Ladder = self.env["account.collection.ladder"].sudo()

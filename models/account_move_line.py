@@ -194,26 +194,31 @@ class AccountMoveLine(models.Model):
         for company, lines in self.grouped("company_id").items():
             lines._collection_schedule_company(company, workdays)
 
-    def _collection_schedule_company(self, company, workdays=None, reached=None, today=None):
+    def _collection_schedule_company(self, company, workdays=None, reached=None, today=None, facts_of=None):
         """Schedule these items of `company`. `reached` is {item id: (level id, position)}: the
-        items a run moved to a level `today`, written with the schedule in one UPDATE."""
+        items a run moved to a level `today`, written with the schedule in one UPDATE.
+        `facts_of`: the items' ``ItemFacts``, when the caller read them in this transaction and
+        knows the items are all open (the run's batch: the items due today)."""
         reached = reached or {}
-        open_items = self._collection_open_among(company)
-        closed = self - open_items
-        if closed:
-            closed_facts = closed._collection_facts()
-            if reached:
-                closed._collection_write_states(self._collection_level_values(closed_facts, reached, today))
-            closed.browse(
-                [item_id for item_id, facts in closed_facts.items() if facts.next_date]
-            )._collection_leave_ladder()
-        if not open_items:
+        if facts_of is None:
+            open_items = self._collection_open_among(company)
+            closed = self - open_items
+            if closed:
+                closed_facts = closed._collection_facts()
+                if reached:
+                    closed._collection_write_states(self._collection_level_values(closed_facts, reached, today))
+                closed.browse(
+                    [item_id for item_id, facts in closed_facts.items() if facts.next_date]
+                )._collection_leave_ladder()
+            if not open_items:
+                return
+            facts_of = open_items._collection_facts()
+        if not facts_of:
             return
-        facts_of = open_items._collection_facts()
         partner_ids = list({item.partner_id for item in facts_of.values()})
         ladders = self._collection_ladder_for_partners(company, partner_ids)
         if workdays is None:
-            workdays = open_items._collection_workdays(company)
+            workdays = self.browse(list(facts_of))._collection_workdays(company)
         steps = {}
         Ladder = self.env["account.collection.ladder"].sudo()
         Level = self.env["account.collection.ladder.level"].sudo()

@@ -1,6 +1,7 @@
 import re
 
 from odoo import Command, api, models
+from odoo.tools import SQL
 
 # What ``send_mail_batch`` renders for a queued e-mail.
 MAIL_FIELDS = (
@@ -23,6 +24,8 @@ MAIL_FIELDS = (
 
 # A body that only calls a view, as the ladder's reminder does.
 CALL_ONLY = re.compile(r'\s*<t t-call="([\w.]+)"\s*(?:/>|></t>)\s*')
+# The reminder's view: its bodies need no sanitizing (``_collection_renders_clean``).
+REMINDER_VIEW = "account_collections.mail_collection_reminder_body"
 
 
 class MailTemplate(models.Model):
@@ -86,6 +89,7 @@ class MailTemplate(models.Model):
         # run queues thousands: render them in one go and create them with one ``create``.
         self._send_check_access(res_ids)
         rendered = self._generate_template(res_ids, MAIL_FIELDS)
+        clean = self._collection_renders_clean()
         vals_list = []
         for res_id in res_ids:
             vals = rendered[res_id]
@@ -93,8 +97,46 @@ class MailTemplate(models.Model):
             vals.pop("attachments", None)  # rendered reports only, and this template has none
             vals["recipient_ids"] = [Command.link(pid) for pid in vals.get("partner_ids") or []]
             vals["attachment_ids"] = [Command.link(aid) for aid in vals.get("attachment_ids") or []]
-            vals["body"] = vals["body_html"]
+            if not clean:
+                vals["body"] = vals["body_html"]
             if "email_from" in vals and not vals["email_from"]:
                 del vals["email_from"]
             vals_list.append(vals)
-        return self.env["mail.mail"].sudo().create(vals_list)
+        mails = self.env["mail.mail"].sudo().create(vals_list)
+        if clean:
+            # The chatter's copy is the e-mail's body, as ``create`` would have stored it had it
+            # sanitized it (see ``_collection_renders_clean``).
+            messages = mails.mail_message_id
+            messages.flush_recordset(["body"])
+            self.env.execute_query(
+                SQL(
+                    """
+                    UPDATE mail_message SET body = new.body
+                      FROM unnest(%s::int[], %s::text[]) AS new(id, body)
+                     WHERE mail_message.id = new.id
+                    """,
+                    [mail.mail_message_id.id for mail in mails],
+                    [mail.body_html for mail in mails],
+                )
+            )
+            messages.invalidate_recordset(["body"])
+        return mails
+
+    def _collection_renders_clean(self):
+        """Whether this template's bodies go into the chatter as rendered, unsanitized.
+
+        The chatter's copy of an e-mail is sanitized, one HTML parse and walk per e-mail: a
+        third of a busy day's e-mails. There is nothing to remove from a body that only calls
+        the reminder's view, in every language: its markup is the view's, which only
+        administrators edit; QWeb escapes every value; the one piece of markup the reminder
+        inserts as is, the level's text, comes cleaned by the chatter's rules
+        (``res.partner._collection_chatter_text``). A test checks that sanitizing such a body
+        removes nothing. Any other body is sanitized, as Odoo does.
+        """
+        # Every language's body: the e-mails render in their customers' languages.
+        bodies = (self._fields["body_html"]._get_stored_translations(self) or {}).values()
+        for body in bodies or [self.body_html]:
+            called = CALL_ONLY.fullmatch(body or "")
+            if not called or called[1] != REMINDER_VIEW:
+                return False
+        return True

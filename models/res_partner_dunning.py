@@ -276,6 +276,10 @@ class ResPartner(models.Model):
             "level": level,
             "title": level.letter_title or env._("Payment reminder"),
             "body": level.letter_body,
+            # The e-mail's copy of the level's text, cleaned by the chatter's own rules: the
+            # reminder's body then goes into the chatter as rendered
+            # (``mail.template._collection_renders_clean``).
+            "mail_body": partner._collection_chatter_text(level.letter_body),
             "date": format_date(env, today),
             "deadline": deadline and format_date(env, deadline),
             "lines": [line(item) for item in demand.due],
@@ -307,6 +311,18 @@ class ResPartner(models.Model):
             # letter then carries the letterhead in its body.
             "inline_letterhead": not _wkhtml().is_patched_qt,
         }
+
+    @api.model
+    def _collection_chatter_text(self, html):
+        """`html` as the chatter stores a message's body: sanitized by its rules (which also
+        keep only safe styles), once per distinct text and transaction."""
+        if not html:
+            return html
+        cache = self.env.cr.cache.setdefault("collection_chatter_texts", {})
+        if html not in cache:
+            Message = self.env["mail.message"]
+            cache[html] = Message._fields["body"].convert_to_cache(html, Message)
+        return cache[html]
 
     def _collection_formatters(self):
         """(date_text, amount_text): ``format_date`` and ``currency.format`` in the context's

@@ -1,12 +1,15 @@
 import ast
+import re
 from datetime import date, datetime, timedelta
 from unittest.mock import patch
 
 from freezegun import freeze_time
+from lxml import html as lxml_html
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError
 from odoo.tests import Form, tagged
+from odoo.tools import html_sanitize
 from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.base.models.ir_actions_report import _wkhtml
@@ -217,6 +220,59 @@ class TestLettersAndViews(CollectionsCommon):
         self.assertIn(self.eur_invoice.name, mail.body_html)
         for record in (self.customer, self.usd_invoice, self.eur_invoice):
             self.assertIn("Reminder e-mailed", record.message_ids[0].body)
+
+    def _shape(self, html):
+        """Every element of `html` with its attributes and text: what a sanitizer may remove
+        (style declarations compared without their blanks, which it rewrites)."""
+        shape = []
+        for element in lxml_html.fromstring(f"<div>{html}</div>").iter():
+            attributes = {
+                name: re.sub(r"\s|;$", "", value) if name == "style" else value
+                for name, value in element.attrib.items()
+            }
+            shape.append(
+                (element.tag, attributes, (element.text or "").strip(), (element.tail or "").strip())
+            )
+        return shape
+
+    def test_reminder_goes_into_the_chatter_as_sent_and_as_clean(self):
+        """The reminder's chatter copy is its e-mail's body, not sanitized again: the body is
+        the reminder's view with escaped values and the level's text cleaned by the chatter's
+        rules, so sanitizing it would remove nothing. A body written in the template is
+        sanitized, as Odoo does."""
+        self.claim.letter_body = (
+            '<p style="color: #aa0000; position: fixed; top: 0">Pay within eight days.</p>'
+        )
+        self.customer.name = 'Dupont <script>alert("x")</script> & Fils'
+        self._invoice(self.customer, 90, day(-3), invoice_date=day(-3), move_type="out_refund")
+        self._invoice(self.customer, 300, day(12), invoice_date=day(-2))
+        self.company.partner_id.bank_ids = [
+            Command.create({"acc_number": "HU42 1177 3016 1111 1018 0000 0000"})
+        ]
+        template = self.env.ref("account_collections.mail_template_collection_reminder")
+        mail = self.customer._collection_send_reminders(template, level=self.claim, attach_letter=False)
+        message = mail.mail_message_id
+        self.assertIn("Pay within eight days.", mail.body_html)
+        self.assertIn("&lt;script&gt;", mail.body_html)
+        self.assertNotIn("position", mail.body_html)  # the level's text, cleaned by the chatter's rules
+        self.assertEqual(message.body, mail.body_html)
+        chatter = self.env["mail.message"]._fields["body"]
+        sanitized = html_sanitize(
+            message.body,
+            sanitize_tags=chatter.sanitize_tags,
+            sanitize_attributes=chatter.sanitize_attributes,
+            sanitize_style=chatter.sanitize_style,
+            sanitize_form=chatter.sanitize_form,
+            strip_style=chatter.strip_style,
+            strip_classes=chatter.strip_classes,
+        )
+        self.assertEqual(self._shape(sanitized), self._shape(message.body))
+        # A body of the template's own markup: the chatter's copy is sanitized.
+        own = template.copy({"body_html": '<p style="position: fixed">Dear <t t-out="object.name"/></p>'})
+        mail = self.customer._collection_send_reminders(own, level=self.claim, attach_letter=False)
+        self.assertIn("position", mail.body_html)
+        self.assertNotIn("position", mail.mail_message_id.body)
+        self.assertIn("Dear Dupont", mail.mail_message_id.body)
 
     def test_send_reminder_shows_who_gets_what_and_skips_who_owes_nothing(self):
         paid_up = self.env["res.partner"].create({"name": "Paid Up Ltd", "email": "ap@paidup.example"})
