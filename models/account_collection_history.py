@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..bulk import insert_rows
+from ..bulk import array, insert_rows
 
 
 class AccountCollectionHistory(models.Model):
@@ -105,11 +105,11 @@ class AccountCollectionHistory(models.Model):
             field = self._fields[name]
             self.env.execute_query(
                 SQL(
-                    "INSERT INTO %s (history_id, %s) SELECT * FROM unnest(%s::int[], %s::int[])",
+                    "INSERT INTO %s (history_id, %s) SELECT * FROM unnest(%s, %s)",
                     SQL.identifier(field.relation),
                     SQL.identifier(column),
-                    [history_id for history_id, _record_id in links],
-                    [record_id for _history_id, record_id in links],
+                    array([history_id for history_id, _record_id in links], "int4"),
+                    array([record_id for _history_id, record_id in links], "int4"),
                 )
             )
             if name == "move_ids":

@@ -20,7 +20,7 @@ from odoo.exceptions import AccessError
 from odoo.fields import Domain
 from odoo.tools import SQL, split_every
 
-from ..bulk import insert_rows
+from ..bulk import array, insert_rows
 from ..const import CALL_TYPE, MANAGER, TODO_TYPE
 from .account_collection_ladder import LEVEL_ACTIONS
 
@@ -544,8 +544,8 @@ class AccountCollectionRun(models.Model):
         """Customers this transaction may work on: a concurrent run holds the others."""
         rows = self.env.execute_query(
             SQL(
-                "SELECT pid FROM unnest(%s::int[]) AS pid WHERE pg_try_advisory_xact_lock(%s, pid)",
-                partner_ids,
+                "SELECT pid FROM unnest(%s) AS pid WHERE pg_try_advisory_xact_lock(%s, pid)",
+                array(partner_ids, "int4"),
                 self._collection_lock_key(company),
             )
         )
@@ -939,7 +939,7 @@ class AccountCollectionRun(models.Model):
                 SELECT id, move_name, COALESCE(date_maturity, date), currency_id, amount_residual_currency
                   FROM account_move_line WHERE id = ANY(%s)
                 """,
-                lines.ids,
+                array(lines.ids, "int4"),
             )
         )
         # Escaped once per value and joined as text.
@@ -1147,11 +1147,14 @@ class AccountCollectionRun(models.Model):
             SQL(
                 """
                 UPDATE mail_activity SET note = new.note
-                  FROM unnest(%s::int[], %s::text[]) AS new(id, note)
+                  FROM unnest(%s, %s) AS new(id, note)
                  WHERE mail_activity.id = new.id
                 """,
-                list(notes),
-                [str(note if isinstance(note, Markup) else escape(note)) for note in notes.values()],
+                array(list(notes), "int4"),
+                array(
+                    [str(note if isinstance(note, Markup) else escape(note)) for note in notes.values()],
+                    "text",
+                ),
             )
         )
         Activity.browse(list(notes)).invalidate_recordset(["note"])

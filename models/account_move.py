@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from ..bulk import array
 from ..const import MANAGER
 from ..grant import POST_ON_HOLD, UNDO_CHARGE, grant, granted
 from .account_move_line import ITEM_COLUMNS, LADDER_FIELDS
@@ -316,7 +317,7 @@ class AccountMove(models.Model):
                                    FILTER (WHERE item.ladder_id IS NOT NULL))[1] AS top_id,
                                (array_agg(item.id ORDER BY item.next_date, item.id)
                                    FILTER (WHERE item.next_date IS NOT NULL))[1] AS step_id
-                          FROM unnest(%s::int[]) AS given(id)
+                          FROM unnest(%s) AS given(id)
                      LEFT JOIN account_collection_item item ON item.move_id = given.id
                       GROUP BY given.id
                        ) derived
@@ -324,7 +325,7 @@ class AccountMove(models.Model):
                    AND (move.collection_top_item_id IS DISTINCT FROM derived.top_id
                         OR move.collection_step_item_id IS DISTINCT FROM derived.step_id)
                 """,
-                sorted(move_ids),
+                array(sorted(move_ids), "int4"),
             )
         )
         self.browse(move_ids).invalidate_recordset(

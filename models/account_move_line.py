@@ -14,6 +14,7 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL, split_every
 
+from ..bulk import array
 from ..grant import CLOSE_CALL, grant
 
 # The ladder's bookkeeping on an item, {field of the item: column of its position in
@@ -172,7 +173,7 @@ class AccountMoveLine(models.Model):
              LEFT JOIN account_collection_item item ON item.id = aml.collection_item_id
                  WHERE aml.id = ANY(%s)
                 """,
-                self.ids,
+                array(self.ids, "int4"),
             )
         )
         return {row[0]: ItemFacts(*row) for row in rows}
@@ -206,7 +207,9 @@ class AccountMoveLine(models.Model):
             if closed:
                 closed_facts = closed._collection_facts()
                 if reached:
-                    closed._collection_write_states(self._collection_level_values(closed_facts, reached, today))
+                    closed._collection_write_states(
+                        self._collection_level_values(closed_facts, reached, today)
+                    )
                 closed.browse(
                     [item_id for item_id, facts in closed_facts.items() if facts.next_date]
                 )._collection_leave_ladder()
@@ -316,16 +319,15 @@ class AccountMoveLine(models.Model):
 
         def source(line_ids):
             arrays = [
-                SQL("%s::int4[]", line_ids),
+                array(line_ids, "int4"),
                 *(
-                    SQL(
-                        "%s::%s[]",
+                    array(
                         # False (an empty many2one or date) is NULL in a typed array; 0 stays 0.
                         [
                             None if (value := values_by_id[line_id][name]) is False else value
                             for line_id in line_ids
                         ],
-                        SQL(types[name]),
+                        types[name],
                     )
                     for name in names
                 ),
@@ -384,7 +386,7 @@ class AccountMoveLine(models.Model):
         item's: the link is written once, when the position is made."""
         self.flush_model(["collection_item_id"])
         self.env.execute_query(
-            SQL("UPDATE account_move_line SET collection_item_id = id WHERE id = ANY(%s)", ids)
+            SQL("UPDATE account_move_line SET collection_item_id = id WHERE id = ANY(%s)", array(ids, "int4"))
         )
         self.browse(ids).invalidate_recordset(["collection_item_id"])
 
@@ -402,7 +404,7 @@ class AccountMoveLine(models.Model):
                            GREATEST(MAX(date), MAX(invoice_date), MAX(date_maturity))
                       FROM account_move_line WHERE id = ANY(%s)
                     """,
-                    self.ids,
+                    array(self.ids, "int4"),
                 )
             )
             dates += [day for day in span if day]

@@ -3,6 +3,8 @@ import re
 from odoo import Command, api, models
 from odoo.tools import SQL
 
+from ..bulk import array
+
 # What ``send_mail_batch`` renders for a queued e-mail.
 MAIL_FIELDS = (
     "attachment_ids",
@@ -112,11 +114,11 @@ class MailTemplate(models.Model):
                 SQL(
                     """
                     UPDATE mail_message SET body = new.body
-                      FROM unnest(%s::int[], %s::text[]) AS new(id, body)
+                      FROM unnest(%s, %s) AS new(id, body)
                      WHERE mail_message.id = new.id
                     """,
-                    [mail.mail_message_id.id for mail in mails],
-                    [mail.body_html for mail in mails],
+                    array([mail.mail_message_id.id for mail in mails], "int4"),
+                    array([mail.body_html for mail in mails], "text"),
                 )
             )
             messages.invalidate_recordset(["body"])

@@ -476,6 +476,18 @@ class ResPartner(models.Model):
         ladders = ladders or {}
         company = self.env.company.sudo()
         collectors = {}
+        if len(self) > 1:
+            # What is read, for the whole batch in one query: reading a field first loads
+            # every column of the customers (prices lists, images' presence, and more).
+            self.fetch(
+                [
+                    "parent_id",
+                    "commercial_partner_id",
+                    "collection_ladder_id",
+                    "collection_user_id",
+                    "user_id",
+                ]
+            )
         for customer in self:
             # A company reads its own fields, with those of the records it was browsed with.
             partner = customer.commercial_partner_id if customer.parent_id else customer

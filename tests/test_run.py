@@ -1,6 +1,7 @@
 """The daily run's record, its preview and the customers a manager keeps out of it."""
 
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 from unittest.mock import patch
 
 from freezegun import freeze_time
@@ -8,7 +9,9 @@ from freezegun import freeze_time
 from odoo.exceptions import AccessError, ValidationError
 from odoo.service.model import call_kw
 from odoo.tests import tagged
+from odoo.tools import SQL
 
+from ..bulk import array
 from ..const import CALL_TYPE
 from .common import CollectionsCommon
 
@@ -89,6 +92,34 @@ class TestRun(CollectionsCommon):
         with freeze_time(MONDAY):
             self.assertEqual(Run._collection_preview(self.company, MONDAY), [])
         self.assertEqual(Run._collection_preview(self.company, date(2026, 6, 20)), [], "Saturday")
+
+    def test_arrays_reach_postgresql_as_given(self):
+        """The run sends its columns as arrays' text: every value comes back as it went."""
+        texts = ['say "hi"', "back\\slash", "{braces}, commas", "", None, "NULL", "it's", "<p>é</p>\n"]
+        days = [date(2026, 6, 15), None]
+        moments = [datetime(2026, 6, 15, 8, 30, 1, 5), None]
+        [row] = self.env.execute_query(
+            SQL(
+                "SELECT %s, %s, %s, %s, %s, %s",
+                array(texts, "text"),
+                array([1, None, -7], "int4"),
+                array([True, False, None], "bool"),
+                array([Decimal("2.50"), 1e-07, None], "numeric"),
+                array(days, "date"),
+                array(moments, "timestamp"),
+            )
+        )
+        self.assertEqual(
+            row,
+            (
+                texts,
+                [1, None, -7],
+                [True, False, None],
+                [2.5, 1e-07, None],
+                days,
+                moments,
+            ),
+        )
 
     def test_calls_are_the_activities_odoo_would_create(self):
         """The run inserts its calls in one statement: each is what ``mail.activity.create``
