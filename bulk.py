@@ -8,9 +8,6 @@ consistent: defaults of the fields not given (read once), stored computed fields
 constraints as ``create`` runs them, caches of the records that point at them invalidated.
 """
 
-from datetime import date
-from decimal import Decimal
-
 from markupsafe import Markup, escape
 
 from odoo.tools import SQL
@@ -26,22 +23,23 @@ def array(values, sql_type):
 
     psycopg2 sends a list as ``ARRAY[v1, v2, ...]``, an expression PostgreSQL parses value by
     value, and a date as a cast each: for 50,000 ids or dates, a tenth of a second to write and
-    parse, where the array's text takes a hundredth. None is NULL.
+    parse, where the array's text takes a hundredth. None is NULL, and so is False but in a
+    boolean array (an empty value, as the ORM writes it).
     """
-    return SQL("%s::%s[]", "{" + ",".join(map(_array_element, values)) + "}", SQL(sql_type))
-
-
-def _array_element(value):
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, (int, float, Decimal)):
-        return str(value)
-    if isinstance(value, date):  # and datetime
-        return value.isoformat()
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{text}"'
+    if sql_type == "bool":
+        elements = ["NULL" if value is None else "t" if value else "f" for value in values]
+    elif sql_type in ("int4", "int8", "numeric", "float8"):
+        elements = ["NULL" if value is None or value is False else str(value) for value in values]
+    elif sql_type in ("date", "timestamp"):
+        elements = ["NULL" if value is None or value is False else value.isoformat() for value in values]
+    else:
+        elements = [
+            "NULL"
+            if value is None or value is False
+            else '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+            for value in values
+        ]
+    return SQL("%s::%s[]", "{" + ",".join(elements) + "}", SQL(sql_type))
 
 
 def insert_rows(model, vals_list):

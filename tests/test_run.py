@@ -94,18 +94,20 @@ class TestRun(CollectionsCommon):
         self.assertEqual(Run._collection_preview(self.company, date(2026, 6, 20)), [], "Saturday")
 
     def test_arrays_reach_postgresql_as_given(self):
-        """The run sends its columns as arrays' text: every value comes back as it went."""
+        """The run sends its columns as arrays' text: every value comes back as it went (False,
+        the ORM's empty value, as NULL but in a boolean array)."""
         texts = ['say "hi"', "back\\slash", "{braces}, commas", "", None, "NULL", "it's", "<p>é</p>\n"]
         days = [date(2026, 6, 15), None]
         moments = [datetime(2026, 6, 15, 8, 30, 1, 5), None]
         [row] = self.env.execute_query(
             SQL(
-                "SELECT %s, %s, %s, %s, %s, %s",
+                "SELECT %s, %s, %s, %s, %s, %s, %s",
                 array(texts, "text"),
-                array([1, None, -7], "int4"),
+                array([*texts, False], "varchar"),
+                array([1, None, 0, False, -7], "int4"),
                 array([True, False, None], "bool"),
                 array([Decimal("2.50"), 1e-07, None], "numeric"),
-                array(days, "date"),
+                array([*days, False], "date"),
                 array(moments, "timestamp"),
             )
         )
@@ -113,10 +115,11 @@ class TestRun(CollectionsCommon):
             row,
             (
                 texts,
-                [1, None, -7],
+                [*texts, None],
+                [1, None, 0, None, -7],
                 [True, False, None],
                 [2.5, 1e-07, None],
-                days,
+                [*days, None],
                 moments,
             ),
         )
