@@ -488,18 +488,25 @@ class ResPartner(models.Model):
                     "user_id",
                 ]
             )
+        # Who a ladder falls back to is the same for all its customers: found once per ladder.
+        fallbacks = {}
         for customer in self:
             # A company reads its own fields, with those of the records it was browsed with.
             partner = customer.commercial_partner_id if customer.parent_id else customer
-            ladder = ladders.get(customer.id) or partner.collection_ladder_id or company.collection_ladder_id
-            collectors[customer.id] = (
-                partner.collection_user_id
-                or partner.user_id
-                or ladder.user_id
-                or ladder.manager_id
-                or company.collection_user_id
-                or company._collection_fallback_user()
-            )
+            collector = partner.collection_user_id or partner.user_id
+            if not collector:
+                ladder = (
+                    ladders.get(customer.id) or partner.collection_ladder_id or company.collection_ladder_id
+                )
+                if ladder.id not in fallbacks:
+                    fallbacks[ladder.id] = (
+                        ladder.user_id
+                        or ladder.manager_id
+                        or company.collection_user_id
+                        or company._collection_fallback_user()
+                    )
+                collector = fallbacks[ladder.id]
+            collectors[customer.id] = collector
         return collectors
 
     def _collection_last_time(self):

@@ -342,6 +342,7 @@ class ResPartner(models.Model):
             cache[asked] = pair
             return pair
         code, grouping = lang.code, ast.literal_eval(lang.grouping)
+        thousands_sep, decimal_point = lang.thousands_sep or "", lang.decimal_point
 
         def date_text(day):
             key = (code, day)
@@ -365,8 +366,8 @@ class ResPartner(models.Model):
                 # As ``res.lang.format`` with grouping, the language's data read once.
                 rounded = float_round(amount + 0.0, precision_rounding=rounding)
                 whole, _, decimals = (fmt % rounded).partition(".")
-                whole = intersperse(whole, grouping, lang.thousands_sep or "")[0]
-                number = f"{whole}{lang.decimal_point}{decimals}" if decimals else whole
+                whole = intersperse(whole, grouping, thousands_sep)[0]
+                number = f"{whole}{decimal_point}{decimals}" if decimals else whole
                 # As ``currency.format``: spaces that never break, a minus sign kept with its digits.
                 number = number.replace(" ", NBSP).replace("-", "-\N{ZERO WIDTH NO-BREAK SPACE}")
                 cache[key] = f"{symbol}{NBSP}{number}" if before else f"{number}{NBSP}{symbol}"
