@@ -1,7 +1,7 @@
 import re
 
 from odoo import Command, api, models
-from odoo.tools import SQL
+from odoo.tools import SQL, split_every
 
 from ..bulk import array
 
@@ -110,17 +110,20 @@ class MailTemplate(models.Model):
             # sanitized it (see ``_collection_renders_clean``).
             messages = mails.mail_message_id
             messages.flush_recordset(["body"])
-            self.env.execute_query(
-                SQL(
-                    """
-                    UPDATE mail_message SET body = new.body
-                      FROM unnest(%s, %s) AS new(id, body)
-                     WHERE mail_message.id = new.id
-                    """,
-                    array([mail.mail_message_id.id for mail in mails], "int4"),
-                    array([mail.body_html for mail in mails], "text"),
+            # A thousand bodies a statement: a first run queues thousands, and one statement
+            # held them all in memory three times over (list, array text, query).
+            for chunk in split_every(1000, mails):
+                self.env.execute_query(
+                    SQL(
+                        """
+                        UPDATE mail_message SET body = new.body
+                          FROM unnest(%s, %s) AS new(id, body)
+                         WHERE mail_message.id = new.id
+                        """,
+                        array([mail.mail_message_id.id for mail in chunk], "int4"),
+                        array([mail.body_html for mail in chunk], "text"),
+                    )
                 )
-            )
             messages.invalidate_recordset(["body"])
         return mails
 
