@@ -942,12 +942,19 @@ class AccountCollectionRun(models.Model):
                 array(lines.ids, "int4"),
             )
         )
-        # Escaped once per value and joined as text.
-        return {
-            line_id: f"<li>{escape(name or '')}, {due} {escape(date_text(day))}, "
-            f"{escape(amount_text(Currency.browse(currency_id), amount))}</li>"
-            for line_id, name, day, currency_id, amount in rows
-        }
+        # Joined as text, each date and amount formatted and escaped once: a busy day lists
+        # tens of thousands of items, on a few hundred days, in a few currencies.
+        dates, amounts = {}, {}
+        result = {}
+        for line_id, name, day, currency_id, amount in rows:
+            if day not in dates:
+                dates[day] = escape(date_text(day))
+            if (currency_id, amount) not in amounts:
+                amounts[currency_id, amount] = escape(amount_text(Currency.browse(currency_id), amount))
+            result[line_id] = (
+                f"<li>{escape(name or '')}, {due} {dates[day]}, {amounts[currency_id, amount]}</li>"
+            )
+        return result
 
     @api.model
     def _collection_item_table(self, lines, rows=None):
