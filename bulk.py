@@ -81,7 +81,9 @@ def insert_rows(model, vals_list):
                 values.append(str(value if isinstance(value, Markup) else escape(value)) if value else None)
             else:
                 values.append(field.convert_to_column(value, model, vals))
-        columns.append((field.name, values, field.column_type[1]))
+        # The array's element type (a column's may carry a length: VARCHAR(n)); the INSERT
+        # converts to the column's.
+        columns.append((field.name, values, field.column_type[0]))
         written.append(field.name)
     now = env.cr.now()
     if model._log_access:

@@ -315,7 +315,7 @@ class AccountMoveLine(models.Model):
         Item = self.env["account.collection.item"]
         columns = [ITEM_COLUMNS[name] for name in names]
         Item.flush_model(columns)
-        types = {name: self._fields[name].column_type[1] for name in names}
+        types = {name: self._fields[name].column_type[0] for name in names}
 
         def source(line_ids):
             arrays = [

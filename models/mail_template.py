@@ -125,6 +125,7 @@ class MailTemplate(models.Model):
                     )
                 )
             messages.invalidate_recordset(["body"])
+            messages.modified(["body"])
         return mails
 
     def _collection_renders_clean(self):
@@ -132,16 +133,33 @@ class MailTemplate(models.Model):
 
         The chatter's copy of an e-mail is sanitized, one HTML parse and walk per e-mail: a
         third of a busy day's e-mails. There is nothing to remove from a body that only calls
-        the reminder's view, in every language: its markup is the view's, which only
-        administrators edit; QWeb escapes every value; the one piece of markup the reminder
-        inserts as is, the level's text, comes cleaned by the chatter's rules
+        the reminder's view as this addon installs it, in every language: its markup is the
+        addon's; QWeb escapes every value; the one piece of markup the reminder inserts as is,
+        the level's text, comes cleaned by the chatter's rules
         (``res.partner._collection_chatter_text``). A test checks that sanitizing such a body
-        removes nothing. Any other body is sanitized, as Odoo does.
+        removes nothing. Anything else is sanitized, as Odoo does: a body of the template's own,
+        the view edited, extended or copied for a website (website designers may edit views),
+        a context that changes what QWeb outputs, images pasted into the level's text (Odoo
+        moves them out of the body into attachments).
         """
+        if any(self.env.context.get(key) for key in ("inherit_branding", "edit_translations", "website_id")):
+            return False
         # Every language's body: the e-mails render in their customers' languages.
         bodies = (self._fields["body_html"]._get_stored_translations(self) or {}).values()
         for body in bodies or [self.body_html]:
             called = CALL_ONLY.fullmatch(body or "")
             if not called or called[1] != REMINDER_VIEW:
                 return False
-        return True
+        view = self.env.ref(REMINDER_VIEW, raise_if_not_found=False)
+        View = self.env["ir.ui.view"].sudo().with_context(active_test=False)
+        if (
+            not view
+            or view.sudo().arch_updated
+            or View.search_count(["|", ("inherit_id", "=", view.id), ("key", "=", view.sudo().key)], limit=2)
+            > 1
+        ):
+            return False
+        level = self.env["account.collection.ladder.level"].browse(
+            self.env.context.get("collection_level_id")
+        )
+        return "data:" not in (level.sudo().letter_body or "")

@@ -435,7 +435,9 @@ class ResPartner(models.Model):
         for lvl, group in by_level.items():
             reachable = group.filtered(lambda p: p._collection_invoice_contact().email)
             if reachable:
-                sender = template.sudo().with_context(collection_level_id=lvl.id)
+                # Rendered as the user: a template reads for the reminder what its sender may
+                # read (the e-mails are then created as superuser).
+                sender = template.with_context(collection_level_id=lvl.id)
                 mails |= sender._collection_send_batch(reachable.ids, letter=attach_letter, level=lvl)
             title = lvl.sudo().letter_title or self.env._("Payment reminder")
             for partner in group:

@@ -238,14 +238,17 @@ class TestLettersAndViews(CollectionsCommon):
     def test_reminder_goes_into_the_chatter_as_sent_and_as_clean(self):
         """The reminder's chatter copy is its e-mail's body, not sanitized again: the body is
         the reminder's view with escaped values and the level's text cleaned by the chatter's
-        rules, so sanitizing it would remove nothing. A body written in the template is
-        sanitized, as Odoo does."""
+        rules, so sanitizing it would remove nothing. A body written in the template (in any
+        language), or the view extended, is sanitized, as Odoo does."""
         self.claim.letter_body = (
             '<p style="color: #aa0000; position: fixed; top: 0">Pay within eight days.</p>'
         )
         self.customer.name = 'Dupont <script>alert("x")</script> & Fils'
         self._invoice(self.customer, 90, day(-3), invoice_date=day(-3), move_type="out_refund")
         self._invoice(self.customer, 300, day(12), invoice_date=day(-2))
+        self._invoice(self.customer, 70, day(-8), invoice_date=day(-38)).collection_disputed = True
+        self.customer.with_user(self.manager).collection_user_id = self.collector_b
+        self.collector_b.write({"email": "b@collections.example", "phone": "+36 1 555 0100"})
         self.company.partner_id.bank_ids = [
             Command.create({"acc_number": "HU42 1177 3016 1111 1018 0000 0000"})
         ]
@@ -254,6 +257,8 @@ class TestLettersAndViews(CollectionsCommon):
         message = mail.mail_message_id
         self.assertIn("Pay within eight days.", mail.body_html)
         self.assertIn("&lt;script&gt;", mail.body_html)
+        for shown in ("disputed, not demanded", "Coming due", "Credit in your favour", "+36 1 555 0100"):
+            self.assertIn(shown, mail.body_html)
         self.assertNotIn("position", mail.body_html)  # the level's text, cleaned by the chatter's rules
         self.assertEqual(message.body, mail.body_html)
         chatter = self.env["mail.message"]._fields["body"]
@@ -273,6 +278,30 @@ class TestLettersAndViews(CollectionsCommon):
         self.assertIn("position", mail.body_html)
         self.assertNotIn("position", mail.mail_message_id.body)
         self.assertIn("Dear Dupont", mail.mail_message_id.body)
+        # The view extended (a website designer may edit views): sanitized, as Odoo does
+        # (which rewrites the view's styles: the copy differs from the e-mail).
+        extension = self.env["ir.ui.view"].create(
+            {
+                "name": "reminder extended",
+                "type": "qweb",
+                "inherit_id": self.env.ref("account_collections.mail_collection_reminder_body").id,
+                "arch": '<xpath expr="//table" position="before"><p onclick="steal()">Extra</p></xpath>',
+            }
+        )
+        mail = self.customer._collection_send_reminders(template, level=self.claim, attach_letter=False)
+        self.assertIn('onclick="steal()"', mail.body_html)
+        self.assertNotIn("onclick", mail.mail_message_id.body)
+        self.assertIn("Extra", mail.mail_message_id.body)
+        extension.unlink()
+        # Another language's body written in the template: every reminder is sanitized.
+        self.env["res.lang"]._activate_lang("fr_FR")
+        template.with_context(lang="fr_FR").body_html = '<p>Bonjour <t t-out="object.name"/></p>'
+        mail = self.customer._collection_send_reminders(template, level=self.claim, attach_letter=False)
+        self.assertIn("Pay within eight days.", mail.body_html)
+        self.assertNotEqual(mail.mail_message_id.body, mail.body_html)
+        self.assertEqual(
+            self._shape(mail.mail_message_id.body), self._shape(message.body)
+        )  # the same reminder, sanitized
 
     def test_send_reminder_shows_who_gets_what_and_skips_who_owes_nothing(self):
         paid_up = self.env["res.partner"].create({"name": "Paid Up Ltd", "email": "ap@paidup.example"})
