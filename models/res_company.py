@@ -229,6 +229,9 @@ class WorkingDays:
 
     def __init__(self, dates, start=None, stop=None, load=None):
         self.dates, self.start, self.stop, self.load = dates, start, stop, load
+        # {(reference, offset): date}: a run shifts the same few hundred dates by the same few
+        # offsets for tens of thousands of items.
+        self.shifted = {}
 
     def _cover(self, reference, offset):
         """Widen the window around `reference` and `offset` working days (3 calendar days each)."""
@@ -241,6 +244,7 @@ class WorkingDays:
             if high > self.stop:
                 self.stop = high + timedelta(days=365)
             self.dates = self.load(self.start, self.stop)
+            self.shifted = {}
 
     def shift(self, reference, offset):
         """The date `offset` working days from `reference`.
@@ -248,11 +252,13 @@ class WorkingDays:
         A reference on a non-working day counts from the next working day, so a step
         that would fall on a weekend or holiday moves to the next working day.
         """
+        key = (reference, offset)
+        if key in self.shifted:
+            return self.shifted[key]
         self._cover(reference, offset)
         index = bisect_left(self.dates, reference) + offset
-        if not 0 <= index < len(self.dates):
-            return None
-        return self.dates[index]
+        self.shifted[key] = self.dates[index] if 0 <= index < len(self.dates) else None
+        return self.shifted[key]
 
     def next_workday(self, day):
         """`day` itself when it is a working day, else the next one."""
