@@ -321,14 +321,8 @@ class AccountMoveLine(models.Model):
             arrays = [
                 array(line_ids, "int4"),
                 *(
-                    array(
-                        # False (an empty many2one or date) is NULL in a typed array; 0 stays 0.
-                        [
-                            None if (value := values_by_id[line_id][name]) is False else value
-                            for line_id in line_ids
-                        ],
-                        types[name],
-                    )
+                    # False (an empty many2one or date) is NULL in the array; 0 stays 0.
+                    array([values_by_id[line_id][name] for line_id in line_ids], types[name])
                     for name in names
                 ),
             ]
