@@ -1,9 +1,8 @@
 import re
 
 from odoo import Command, api, models
-from odoo.tools import SQL, split_every
-
-from ..bulk import array
+from odoo.tools.rendering_tools import parse_inline_template
+from odoo.tools.safe_eval import safe_eval
 
 # What ``send_mail_batch`` renders for a queued e-mail.
 MAIL_FIELDS = (
@@ -59,6 +58,49 @@ class MailTemplate(models.Model):
             return super()._render_template_qweb(template_src, model, res_ids, add_context, options)
         return results
 
+    @api.model
+    def _render_template_inline_template(self, template_txt, model, res_ids, add_context=None, options=None):
+        """Each expression of a subject or an address is evaluated for all the records at once.
+
+        Odoo evaluates an expression record by record, and ``safe_eval`` compiles and checks it
+        again each time: five expressions per reminder, a tenth of a busy run's e-mails. Here
+        ``safe_eval`` evaluates each one once, as a list over the records, with the same checks
+        and the same variables; a record's text is what Odoo's would be. Anything that fails
+        goes Odoo's way, which says what went wrong in its words.
+        """
+        if (
+            not template_txt
+            or len(res_ids or ()) < 2
+            or not self._has_unsafe_expression_template_inline_template(str(template_txt), model)
+        ):
+            return super()._render_template_inline_template(
+                template_txt, model, res_ids, add_context, options
+            )
+        records = self.env[model].browse(res_ids)
+        variables = self._render_eval_context()
+        variables.update(add_context or {})
+        texts = [[] for _record in records]
+        try:
+            for string, expression, default in parse_inline_template(str(template_txt)):
+                for text in texts:
+                    text.append(string)
+                if not expression:
+                    continue
+                # New lines: a comment ending the expression ends there.
+                values = safe_eval(
+                    f"[(\n{expression}\n) for object in collection_records]",
+                    dict(variables, collection_records=records),
+                )
+                for text, value in zip(texts, values, strict=True):
+                    value = value or default
+                    if value:
+                        text.append(str(value))
+        except Exception:
+            return super()._render_template_inline_template(
+                template_txt, model, res_ids, add_context, options
+            )
+        return {record.id: "".join(text) for record, text in zip(records, texts, strict=True)}
+
     def _collection_send_batch(self, res_ids, letter=False, level=None, trigger=True):
         """Queue the template for partners `res_ids`, with their dunning letter (of `level`) if asked
         (and start the letters' job unless `trigger` is false: the daily run starts it once a batch).
@@ -81,45 +123,34 @@ class MailTemplate(models.Model):
             # Layouts and report attachments: Odoo's own way, 50 e-mails per create.
             return self.send_mail_batch(res_ids, email_values=extra)
         # ``send_mail_batch`` creates 50 e-mails at a time (five INSERTs each time); a ladder
-        # run queues thousands: render them in one go and create them with one ``create``.
+        # run queues thousands: render them in one go and create them at once.
+        Mail = self.env["mail.mail"].sudo()
+        vals_list = self._collection_mail_values(res_ids, extra)
+        # The chatter's copy is the e-mail's body, stored as rendered when there is nothing to
+        # sanitize (see ``_collection_renders_clean``); else ``create`` sanitizes it.
+        return (
+            Mail._collection_create_mails(vals_list)
+            if self._collection_renders_clean()
+            else Mail.create(vals_list)
+        )
+
+    def _collection_mail_values(self, res_ids, extra=None):
+        """The values of this template's e-mails to `res_ids`, as ``send_mail_batch`` makes them
+        (without layout), plus `extra`."""
         self._send_check_access(res_ids)
         rendered = self._generate_template(res_ids, MAIL_FIELDS)
-        clean = self._collection_renders_clean()
         vals_list = []
         for res_id in res_ids:
             vals = rendered[res_id]
-            vals.update(extra)
+            vals.update(extra or {})
             vals.pop("attachments", None)  # rendered reports only, and this template has none
             vals["recipient_ids"] = [Command.link(pid) for pid in vals.get("partner_ids") or []]
             vals["attachment_ids"] = [Command.link(aid) for aid in vals.get("attachment_ids") or []]
-            if not clean:
-                vals["body"] = vals["body_html"]
+            vals["body"] = vals["body_html"]
             if "email_from" in vals and not vals["email_from"]:
                 del vals["email_from"]
             vals_list.append(vals)
-        mails = self.env["mail.mail"].sudo().create(vals_list)
-        if clean:
-            # The chatter's copy is the e-mail's body, as ``create`` would have stored it had it
-            # sanitized it (see ``_collection_renders_clean``).
-            messages = mails.mail_message_id
-            messages.flush_recordset(["body"])
-            # A thousand bodies a statement: a first run queues thousands, and one statement
-            # held them all in memory three times over (list, array text, query).
-            for chunk in split_every(1000, mails):
-                self.env.execute_query(
-                    SQL(
-                        """
-                        UPDATE mail_message SET body = new.body
-                          FROM unnest(%s, %s) AS new(id, body)
-                         WHERE mail_message.id = new.id
-                        """,
-                        array([mail.mail_message_id.id for mail in chunk], "int4"),
-                        array([mail.body_html for mail in chunk], "text"),
-                    )
-                )
-            messages.invalidate_recordset(["body"])
-            messages.modified(["body"])
-        return mails
+        return vals_list
 
     def _collection_renders_clean(self):
         """Whether this template's bodies go into the chatter as rendered, unsanitized.

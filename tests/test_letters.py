@@ -7,12 +7,13 @@ from freezegun import freeze_time
 from lxml import html as lxml_html
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 from odoo.tools import html_sanitize
 from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.base.models.ir_actions_report import _wkhtml
+from odoo.addons.mail.models.mail_mail import MailMail
 
 from ..models.mail_template import CALL_ONLY
 from .common import CollectionsCommon
@@ -302,6 +303,104 @@ class TestLettersAndViews(CollectionsCommon):
         self.assertEqual(
             self._shape(mail.mail_message_id.body), self._shape(message.body)
         )  # the same reminder, sanitized
+
+    def test_reminders_queued_at_once_are_stored_as_create_stores_them(self):
+        """A batch of reminders goes in one INSERT per table: each e-mail, its chatter message
+        and their recipients hold what ``create`` stores from the same values."""
+        second = self.env["res.partner"].create({"name": "Second Customer", "email": "second@example.com"})
+        self._invoice(second, 400, day(-9), invoice_date=day(-39))
+        partners = self.customer | second
+        template = self.env.ref("account_collections.mail_template_collection_reminder").with_context(
+            collection_level_id=self.claim.id
+        )
+        extra = {"collection_letter_company_id": self.company.id, "collection_letter_level_id": self.claim.id}
+        Mail = self.env["mail.mail"].sudo()
+        created = Mail.create(template._collection_mail_values(partners.ids, extra))
+        vals_list = template._collection_mail_values(partners.ids, extra)
+        with patch.object(MailMail, "create", side_effect=AssertionError("created one by one")):
+            inserted = Mail._collection_create_mails(vals_list)
+        self.env.invalidate_all()
+        # The body is stored as rendered, where ``create`` sanitizes it (rewriting its styles'
+        # blanks, removing nothing: see the chatter's test above).
+        volatile = {
+            "id",
+            "mail_message_id",
+            "mail_ids",
+            "message_id",
+            "create_date",
+            "write_date",
+            "date",
+            "body",
+        }
+        for ours, odoo in zip(inserted, created, strict=True):
+            for model in (ours, ours.mail_message_id):
+                theirs = odoo if model._name == "mail.mail" else odoo.mail_message_id
+                for name, field in model._fields.items():
+                    if (
+                        name in volatile
+                        or not field.store
+                        or (model._name == "mail.mail" and field.inherited)
+                    ):
+                        continue
+                    with self.subTest(model=model._name, field=name):
+                        self.assertEqual(model[name], theirs[name])
+            self.assertEqual(ours.mail_message_id.mail_ids, ours)
+            self.assertEqual(ours.mail_message_id.body, ours.body_html)
+            self.assertEqual(self._shape(ours.mail_message_id.body), self._shape(odoo.mail_message_id.body))
+            self.assertIn(f"-openerp-{ours.res_id}-res.partner@", ours.mail_message_id.message_id)
+            self.assertNotEqual(ours.mail_message_id.message_id, odoo.mail_message_id.message_id)
+            self.assertAlmostEqual(ours.date, odoo.date, delta=timedelta(seconds=5))
+        self.assertEqual(inserted.recipient_ids, partners)
+        self.assertEqual(inserted.mail_message_id.partner_ids, partners)
+        self.assertLessEqual(inserted.mail_message_id, self.customer.message_ids | second.message_ids)
+        # An e-mail with an attachment is left to ``create``, which links it.
+        attachment = self.env["ir.attachment"].create({"name": "terms.txt", "raw": b"terms"})
+        vals_list = template._collection_mail_values(partners.ids)
+        vals_list[0]["attachment_ids"] = [Command.link(attachment.id)]
+        self.assertEqual(Mail._collection_create_mails(vals_list)[0].attachment_ids, attachment)
+
+    def test_subjects_of_a_batch_read_as_one_by_one(self):
+        """A batch's subjects and addresses are each one expression evaluated over all its
+        customers: each reads as when rendered alone, defaults, comments and falsy values
+        included; an expression that fails says so in Odoo's words."""
+        other = self.env["res.partner"].create({"name": "Zeta & Co", "email": False})
+        unnamed = self.env["res.partner"].create({"name": "0", "email": "zero@example.com"})
+        partners = self.customer | other | unnamed
+        template = self.env.ref("account_collections.mail_template_collection_reminder")
+        texts = {
+            "subject": template.subject,
+            "odd": "{{ object.email or '' }}|{{ object.email # no e-mail }}|{{ object.email ||| nobody }}"
+            "|{{ len(object.name) > 3 and object.name.upper() }}|{{ object.id == OTHER }}".replace(
+                "OTHER", str(other.id)
+            ),
+        }
+        for name, text in texts.items():
+            with (
+                self.subTest(name),
+                patch(
+                    "odoo.addons.account_collections.models.mail_template.safe_eval", wraps=safe_eval
+                ) as evaluate,
+            ):
+                together = template._render_template_inline_template(text, "res.partner", partners.ids)
+                # Once per expression, not once per expression and customer.
+                self.assertEqual(evaluate.call_count, text.count("{{"))
+                alone = {
+                    partner.id: template._render_template_inline_template(text, "res.partner", [partner.id])[
+                        partner.id
+                    ]
+                    for partner in partners
+                }
+                self.assertEqual(together, alone)
+        self.assertEqual(
+            template._render_template_inline_template(
+                "{{ object.name }}/{{ object.email }}", "res.partner", partners.ids
+            )[other.id],
+            "Zeta & Co/",
+        )
+        with self.assertRaisesRegex(UserError, "Failed to render inline_template"):
+            template._render_template_inline_template(
+                "{{ object.name.nothing() }}", "res.partner", partners.ids
+            )
 
     def test_send_reminder_shows_who_gets_what_and_skips_who_owes_nothing(self):
         paid_up = self.env["res.partner"].create({"name": "Paid Up Ltd", "email": "ap@paidup.example"})
