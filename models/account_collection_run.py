@@ -828,7 +828,6 @@ class AccountCollectionRun(models.Model):
                     "ladder_id": level.ladder_id.id,
                     "level_id": level.id,
                     "user_id": owners[partner.id].id,
-                    "move_ids": lines.move_id.ids,
                     "line_ids": lines.ids,
                     "amount": sum(lines.mapped("amount_residual")),
                 }

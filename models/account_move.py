@@ -61,11 +61,7 @@ class AccountMove(models.Model):
         copy=False, tracking=True, help="Disputed invoices pause the ladder."
     )
     collection_history_ids = fields.Many2many(
-        "account.collection.history",
-        "account_collection_history_move_rel",
-        "move_id",
-        "history_id",
-        copy=False,
+        "account.collection.history", compute="_compute_collection_history_ids"
     )
     collection_promise_ids = fields.Many2many(
         "account.collection.promise",
@@ -159,6 +155,15 @@ class AccountMove(models.Model):
     def _compute_collection_item_ids(self):
         for move in self:
             move.collection_item_ids = move._collection_items()
+
+    def _compute_collection_history_ids(self):
+        # The invoice form computes it on the record it edits too (a new record, its origin).
+        by_move = defaultdict(list)
+        for history in self.env["account.collection.history"].search([("move_ids", "in", self._origin.ids)]):
+            for move_id in history.move_ids.ids:
+                by_move[move_id].append(history.id)
+        for move in self:
+            move.collection_history_ids = by_move.get(move._origin.id, [])
 
     def _compute_collection_promise_count(self):
         groups = self.env["account.collection.promise"]._read_group(

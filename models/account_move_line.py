@@ -103,6 +103,7 @@ class AccountMoveLine(models.Model):
         self.sudo().filtered("collection_item_id.next_date")._collection_write_state(
             {"collection_next_date": None, "collection_next_level_id": None}
         )
+        self.env["account.collection.history"].sudo()._collection_keep_moves(self)
         return super().unlink()
 
     @api.model

@@ -214,6 +214,10 @@ class TestItems(CollectionsCommon):
         self._keep_in_old_columns("account_move", invoice.ids)
         self._forget_ladder_steps(invoice.line_ids)
         self.env.cr.execute(
+            "INSERT INTO account_collection_history_move_rel (history_id, move_id) VALUES (%s, %s)",
+            [history.id, invoice.id],
+        )
+        self.env.cr.execute(
             "DELETE FROM account_collection_history_line_rel WHERE history_id = %s", history.ids
         )
         self.env.invalidate_all()
@@ -327,10 +331,59 @@ class TestItems(CollectionsCommon):
         self.assertEqual(first.collection_level_id, self.levels[2])
         self.assertFalse(second.collection_level_id)
         self.assertEqual(invoice.collection_level_id, self.levels[2])
+        monday = self._history(self.customer)
+        self.assertEqual(monday.move_ids, invoice)
+        self.assertEqual(invoice.collection_history_ids, monday)
         self._run(date(2026, 6, 19))
         self.assertEqual(first.collection_level_id, self.levels[3], "the claim, not the demand again")
         demands = self._history(self.customer).filtered(lambda h: h.level_id == self.levels[2])
         self.assertEqual(demands.date, MONDAY)
+        self.assertEqual(invoice.collection_history_ids, self._history(self.customer))
+        self.assertEqual(self._history(self.customer).move_ids, invoice)
+        self.assertEqual(
+            self.env["account.collection.history"].search([("move_ids", "in", invoice.ids)]),
+            self._history(self.customer),
+        )
+
+    def test_an_entry_keeps_its_history_when_its_item_is_deleted(self):
+        """A step names its entry through its items; an item deleted since (an entry reset to
+        draft and booked again) leaves the step naming the entry: its history stays with it."""
+        entry = self._opening_balance(700.0, date(2026, 5, 20))
+        item = entry._collection_items()
+        self._run(MONDAY)
+        step = self._history(self.customer)
+        self.assertEqual((step.line_ids, step.move_ids, entry.collection_history_ids), (item, entry, step))
+        self.assertFalse(step.kept_move_ids, "named through its item")
+        with freeze_time(date(2026, 6, 16)):
+            entry.button_draft()
+            entry.write(
+                {
+                    "line_ids": [
+                        Command.delete(item.id),
+                        Command.create(
+                            {
+                                "account_id": item.account_id.id,
+                                "partner_id": self.customer.id,
+                                "debit": 700.0,
+                                "date_maturity": date(2026, 5, 20),
+                                "name": "Opening balance, booked again",
+                            }
+                        ),
+                    ]
+                }
+            )
+            entry.action_post()
+        self.assertFalse(item.exists())
+        self.assertFalse(step.line_ids)
+        self.assertEqual(step.move_ids, entry)
+        self.assertEqual(entry.collection_history_ids, step)
+        self.assertEqual(self.env["account.collection.history"].search([("move_ids", "in", entry.ids)]), step)
+        self.assertEqual(
+            self.env["account.collection.history"].search(
+                [("move_ids", "not in", entry.ids), ("id", "=", step.id)]
+            ),
+            self.env["account.collection.history"],
+        )
 
     def test_broken_promise_leaves_instalments_not_yet_due(self):
         """A broken promise raises the items that were due one level; the half not yet due keeps
