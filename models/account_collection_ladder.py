@@ -268,10 +268,7 @@ class AccountCollectionLadderLevel(models.Model):
         ``ItemFacts``; None beyond the known days), counted from the item's maturity or its
         document's date."""
         self.ensure_one()
-        reference = item.reference(self.reference)
-        if not reference:
-            return None
-        return workdays.shift(reference, self.offset_days)
+        return item.step_date(self.reference, self.offset_days, workdays)
 
     def _collection_is_written(self):
         """A written step (e-mail or letter) is never skipped, even by a late invoice."""

@@ -58,6 +58,12 @@ class ItemFacts(NamedTuple):
             return self.invoice_date or self.date
         return self.date_maturity or self.date
 
+    def step_date(self, kind, offset, workdays):
+        """The working day `offset` working days from this item's `kind` date (see ``reference``);
+        None beyond the known days."""
+        reference = self.reference(kind)
+        return workdays.shift(reference, offset) if reference else None
+
     def applies(self, level):
         """Whether `level` is a step for this item: a fee invoice of late-payment charges was
         delivered nothing, so the steps counted from an invoice's date (the delivery and
@@ -239,12 +245,18 @@ class AccountMoveLine(models.Model):
                 current = Level.browse(key[1])
                 remaining = Ladder.browse(ladder_id)._collection_levels_ahead(current)[1]
                 following = remaining[:1]
-                steps[key] = (remaining, following, following and following._collection_gap_after(current))
-            remaining, following, gap = steps[key]
+                steps[key] = (
+                    remaining,
+                    following,
+                    following and following._collection_gap_after(current),
+                    following and (following.reference, following.offset_days),
+                )
+            remaining, following, gap, timing = steps[key]
             if following and not item.applies(following):
                 following = remaining.filtered(item.applies)[:1]
                 gap = following and following._collection_gap_after(Level.browse(key[1]))
-            next_date = following._date_for(item, workdays) if following else False
+                timing = following and (following.reference, following.offset_days)
+            next_date = item.step_date(*timing, workdays) if following else False
             level_date = updates[item_id]["collection_level_date"]
             if next_date and level_date:
                 # The ladder's spacing holds from the day the current level was reached: a
