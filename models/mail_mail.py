@@ -10,6 +10,9 @@ from .res_partner_dunning import LETTER_CHUNK
 
 _logger = logging.getLogger(__name__)
 
+# Reminders per INSERT (``_collection_create_mails``).
+MAIL_CHUNK = 1000
+
 
 class MailMail(models.Model):
     _inherit = "mail.mail"
@@ -94,6 +97,17 @@ class MailMail(models.Model):
                 for name, value in defaults[keys].items()
             ):
                 return Mail.create(vals_list)
+        # A thousand e-mails a statement: a first run queues thousands, and one statement held
+        # all their bodies in memory several times over (values, array text, query).
+        return Mail.union(
+            *(Mail._collection_insert_mails(chunk, defaults) for chunk in split_every(MAIL_CHUNK, vals_list))
+        )
+
+    @api.model
+    def _collection_insert_mails(self, vals_list, defaults):
+        """Insert e-mails and their messages (see ``_collection_create_mails``), `defaults` per
+        set of values given."""
+        Mail, Message = self, self.env["mail.message"]
         messages_vals, mails_vals, links = [], [], {"partner_ids": [], "recipient_ids": []}
         for index, vals in enumerate(vals_list):
             vals = {**defaults[frozenset(vals)], **vals}
@@ -107,7 +121,7 @@ class MailMail(models.Model):
                     message_vals[name] = value
                 else:
                     mail_vals[name] = value
-            if message_vals.get("body"):
+            if message_vals.get("body") and not isinstance(message_vals["body"], Markup):
                 message_vals["body"] = Markup(message_vals["body"])
             message_vals["message_id"] = Message._get_message_id(message_vals)
             scheduled = mail_vals.get("scheduled_date")

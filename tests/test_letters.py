@@ -317,8 +317,13 @@ class TestLettersAndViews(CollectionsCommon):
         Mail = self.env["mail.mail"].sudo()
         created = Mail.create(template._collection_mail_values(partners.ids, extra))
         vals_list = template._collection_mail_values(partners.ids, extra)
-        with patch.object(MailMail, "create", side_effect=AssertionError("created one by one")):
+        # One INSERT per table for each chunk of e-mails: here one e-mail a chunk.
+        with (
+            patch.object(MailMail, "create", side_effect=AssertionError("created one by one")),
+            patch("odoo.addons.account_collections.models.mail_mail.MAIL_CHUNK", 1),
+        ):
             inserted = Mail._collection_create_mails(vals_list)
+        self.assertEqual(inserted.mapped("res_id"), partners.ids)
         self.env.invalidate_all()
         # The body is stored as rendered, where ``create`` sanitizes it (rewriting its styles'
         # blanks, removing nothing: see the chatter's test above).
