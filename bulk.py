@@ -57,6 +57,9 @@ def insert_rows(model, vals_list):
         for name, field in fields.items()
         if field.store and field.column_type and name != "id" and name not in LOG_ACCESS
     ]
+    # A value that is not a column (a relation, a computed field) would be dropped silently.
+    if unknown := given - {field.name for field in stored}:
+        raise ValueError(f"Not columns of {model._name}: {', '.join(sorted(unknown))}")
     # As ``create``: a field a row does not give takes its default.
     defaults = model.default_get(
         [field.name for field in stored if field.name not in everywhere and not field.compute]

@@ -35,7 +35,7 @@ class AccountCollectionHistory(models.Model):
         "account_collection_history_move_rel",
         "history_id",
         "move_id",
-        string="Invoices Kept",
+        string="Entries Kept",
         readonly=True,
         help="Entries the step names without its items: items Odoo deleted since (it makes the "
         "items of an invoice reset to draft again), steps logged before items were the unit.",
@@ -70,9 +70,16 @@ class AccountCollectionHistory(models.Model):
             history.move_ids = history.line_ids.move_id | history.kept_move_ids
 
     def _search_move_ids(self, operator, value):
-        if operator not in ("in", "any"):
+        if operator == "any":
+            return Domain("line_ids.move_id", "any", value) | Domain("kept_move_ids", "any", value)
+        if operator != "in":
             return NotImplemented
-        return Domain("line_ids.move_id", operator, value) | Domain("kept_move_ids", operator, value)
+        ids = [move_id for move_id in value if move_id]
+        domain = Domain("line_ids.move_id", "in", ids) | Domain("kept_move_ids", "in", ids)
+        if len(ids) < len(value):
+            # "Not set": a step naming no entry at all.
+            domain |= Domain("line_ids", "=", False) & Domain("kept_move_ids", "=", False)
+        return domain
 
     def _collection_items(self):
         """The receivable items of the step (a step whose items were deleted since, or logged
@@ -87,6 +94,7 @@ class AccountCollectionHistory(models.Model):
         if not lines:
             return
         self.flush_model(["line_ids", "kept_move_ids"])
+        lines.flush_recordset(["move_id"])
         items, kept = self._fields["line_ids"], self._fields["kept_move_ids"]
         rows = self.env.execute_query(
             SQL(
@@ -117,6 +125,17 @@ class AccountCollectionHistory(models.Model):
         self.check_access("read")
         self.sudo().mail_id.filtered(lambda mail: mail.state == "exception").action_retry()
         return True
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        histories = super().create(vals_list)
+        # The invoices' lists of steps (computed, see account.move) no longer tell the truth.
+        self.env["account.move"].invalidate_model(["collection_history_ids"])
+        return histories
+
+    def unlink(self):
+        self.env["account.move"].invalidate_model(["collection_history_ids"])
+        return super().unlink()
 
     def write(self, vals):
         # A log: rows change only through their actions (letter posted, e-mail retried).

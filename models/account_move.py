@@ -2,6 +2,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.fields import Domain
 from odoo.tools import SQL
 
 from ..bulk import array
@@ -61,7 +62,9 @@ class AccountMove(models.Model):
         copy=False, tracking=True, help="Disputed invoices pause the ladder."
     )
     collection_history_ids = fields.Many2many(
-        "account.collection.history", compute="_compute_collection_history_ids"
+        "account.collection.history",
+        compute="_compute_collection_history_ids",
+        search="_search_collection_history_ids",
     )
     collection_promise_ids = fields.Many2many(
         "account.collection.promise",
@@ -164,6 +167,31 @@ class AccountMove(models.Model):
                 by_move[move_id].append(history.id)
         for move in self:
             move.collection_history_ids = by_move.get(move._origin.id, [])
+
+    def _search_collection_history_ids(self, operator, value):
+        if operator != "in":
+            return NotImplemented
+        steps = self.env["account.collection.history"].browse([step_id for step_id in value if step_id])
+        domain = Domain("id", "in", steps.exists().move_ids.ids)
+        if False in value:
+            # "Not set": entries no step names, through its items or kept.
+            History = self.env["account.collection.history"]
+            History.flush_model(["line_ids", "kept_move_ids"])
+            items, kept = History._fields["line_ids"], History._fields["kept_move_ids"]
+            named = self.env.execute_query(
+                SQL(
+                    """
+                    SELECT aml.move_id FROM %s link JOIN account_move_line aml ON aml.id = link.%s
+                     UNION SELECT %s FROM %s
+                    """,
+                    SQL.identifier(items.relation),
+                    SQL.identifier(items.column2),
+                    SQL.identifier(kept.column2),
+                    SQL.identifier(kept.relation),
+                )
+            )
+            domain |= Domain("id", "not in", [row[0] for row in named])
+        return domain
 
     def _compute_collection_promise_count(self):
         groups = self.env["account.collection.promise"]._read_group(

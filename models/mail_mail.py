@@ -1,9 +1,12 @@
 import logging
+from collections import defaultdict
 
 from markupsafe import Markup, escape
 
 from odoo import Command, api, fields, models
 from odoo.tools import SQL, split_every
+
+from odoo.addons.mail.models.mail_message import _image_dataurl
 
 from ..bulk import array, insert_rows
 from .res_partner_dunning import LETTER_CHUNK
@@ -55,41 +58,20 @@ class MailMail(models.Model):
         id, the documents' caches): a busy day queues a thousand reminders, and this was a
         tenth of its run. The rows are what ``create`` stores, as a test compares: the
         defaults (read once per set of values given), a message id per e-mail, the parsed
-        send date, the recipients. Bodies are stored as given: the caller's are already clean
-        (``mail.template._collection_renders_clean``). E-mails with attachments or tracking,
-        values that leave ``create`` to compute the reply-to address, or another module adding
-        to ``create`` go through ``create``.
+        send date, the recipients. Bodies are stored as given, unsanitized: the caller's are
+        clean (``mail.template._collection_renders_clean``); an image pasted in one, which
+        ``create`` moves into an attachment, sends them all through ``create``. So do values
+        that are not columns (attachments, tracking), values that leave ``create`` to compute
+        the reply-to address, and another module adding to the way records are created.
         """
         Mail = self.sudo()
-        Message = self.env["mail.message"].sudo()
-        given = {frozenset(vals) for vals in vals_list}
-        plain = all(
-            getattr(cls, "_module", None) in ("mail", None)
-            for model in (Mail, Message)
-            for cls in type(model).mro()
-            if "create" in vars(cls)
-        )
-        if (
-            not vals_list
-            or not plain
-            or any(name not in Mail._fields for keys in given for name in keys)
-            or any(
-                "reply_to" not in vals
-                or vals.get("attachment_ids")
-                or vals.get("tracking_value_ids")
-                or vals.get("mail_message_id")
-                or not vals.get("model")
-                or not vals.get("res_id")
-                for vals in vals_list
-            )
-        ):
+        if not vals_list or not Mail._collection_bulk_ready(vals_list):
             return Mail.create(vals_list)
         defaults = {}
-        for keys in given:
-            known = dict.fromkeys(keys)
+        for keys in {frozenset(vals) for vals in vals_list}:
             defaults[keys] = {
                 name: value
-                for name, value in Mail._add_missing_default_values(known).items()
+                for name, value in Mail._add_missing_default_values(dict.fromkeys(keys)).items()
                 if name not in keys
             }
             if any(
@@ -123,7 +105,9 @@ class MailMail(models.Model):
                     mail_vals[name] = value
             if message_vals.get("body") and not isinstance(message_vals["body"], Markup):
                 message_vals["body"] = Markup(message_vals["body"])
-            message_vals["message_id"] = Message._get_message_id(message_vals)
+            message_vals["message_id"] = message_vals.get("message_id") or Message._get_message_id(
+                message_vals
+            )
             scheduled = mail_vals.get("scheduled_date")
             parsed = scheduled and Mail._parse_scheduled_datetime(scheduled)
             mail_vals["scheduled_date"] = parsed.replace(tzinfo=None) if parsed else False
@@ -148,8 +132,55 @@ class MailMail(models.Model):
                 )
             )
             owners.invalidate_recordset([name])
-        messages._invalidate_documents()
+            owners.modified([name])
+        # The documents' lists of messages, as ``mail.message._invalidate_documents`` (which
+        # takes the first message's document for them all) clears them.
+        documents = defaultdict(set)
+        for message_vals in messages_vals:
+            documents[message_vals["model"]].add(message_vals["res_id"])
+        for model, res_ids in documents.items():
+            if model in self.pool and issubclass(self.pool[model], self.pool["mail.thread"]):
+                self.env[model].browse(res_ids).invalidate_recordset(
+                    ["message_ids", "message_needaction", "message_needaction_counter"]
+                )
         return mails
+
+    @api.model
+    def _collection_bulk_ready(self, vals_list):
+        """Whether ``_collection_insert_mails`` stores these values as ``create`` would."""
+        Message = self.env["mail.message"]
+        # Only mail's own way of creating messages and e-mails.
+        for model in (self, Message):
+            for cls in type(model).mro():
+                if vars(cls).keys() & {"create", "_create", "_prepare_create_values"} and getattr(
+                    cls, "_module", None
+                ) not in ("mail", None):
+                    return False
+
+        def column(name):
+            field = self._fields.get(name)
+            if field and field.inherited:
+                field = Message._fields[name]
+            return bool(field and field.store and field.column_type)
+
+        for vals in vals_list:
+            for name, value in vals.items():
+                if name in ("partner_ids", "recipient_ids"):
+                    if any(
+                        not isinstance(command, int) and command[0] not in (Command.LINK, Command.SET)
+                        for command in value or ()
+                    ):
+                        return False
+                elif name == "attachment_ids":
+                    if value:
+                        return False
+                elif name == "mail_message_id" or not column(name):
+                    return False
+            if "reply_to" not in vals or not vals.get("model") or not vals.get("res_id"):
+                return False
+            if _image_dataurl.search(vals.get("body") or ""):
+                return False
+        return True
 
     @api.model
     def _collection_ids(self, value):
@@ -160,10 +191,8 @@ class MailMail(models.Model):
                 ids.append(command)
             elif command[0] == Command.LINK:
                 ids.append(command[1])
-            elif command[0] == Command.SET:
-                ids += command[2]
             else:
-                raise ValueError(f"Unexpected command {command!r}")
+                ids += command[2]
         return ids
 
     @api.model

@@ -2,7 +2,7 @@ import re
 
 from odoo import Command, api, models
 from odoo.tools.rendering_tools import parse_inline_template
-from odoo.tools.safe_eval import safe_eval
+from odoo.tools.safe_eval import safe_eval, test_python_expr
 
 # What ``send_mail_batch`` renders for a queued e-mail.
 MAIL_FIELDS = (
@@ -25,6 +25,8 @@ MAIL_FIELDS = (
 
 # A body that only calls a view, as the ladder's reminder does.
 CALL_ONLY = re.compile(r'\s*<t t-call="([\w.]+)"\s*(?:/>|></t>)\s*')
+# The records of a batch, as inline templates' expressions evaluated at once see them.
+BATCH_RECORDS = "collection_batch_records"
 # The reminder's view: its bodies need no sanitizing (``_collection_renders_clean``).
 REMINDER_VIEW = "account_collections.mail_collection_reminder_body"
 
@@ -64,9 +66,11 @@ class MailTemplate(models.Model):
 
         Odoo evaluates an expression record by record, and ``safe_eval`` compiles and checks it
         again each time: five expressions per reminder, a tenth of a busy run's e-mails. Here
-        ``safe_eval`` evaluates each one once, as a list over the records, with the same checks
-        and the same variables; a record's text is what Odoo's would be. Anything that fails
-        goes Odoo's way, which says what went wrong in its words.
+        ``safe_eval`` evaluates each one once, as a list over the records (``BATCH_RECORDS``
+        in its variables), with the same checks and the same other variables; a record's text
+        is what Odoo's would be. An expression that is not one on its own, or that the list
+        cannot hold (``safe_eval`` refuses closures), sends the template Odoo's way before
+        anything is evaluated; so does an error, which Odoo then reports in its words.
         """
         if (
             not template_txt
@@ -76,21 +80,30 @@ class MailTemplate(models.Model):
             return super()._render_template_inline_template(
                 template_txt, model, res_ids, add_context, options
             )
+        instructions = parse_inline_template(str(template_txt))
+        # New lines: a comment ending the expression ends there.
+        batched = {
+            expression: f"[(\n{expression}\n) for object in {BATCH_RECORDS}]"
+            for _string, expression, _default in instructions
+            if expression
+        }
+        if any(
+            test_python_expr(expression) or test_python_expr(batch) for expression, batch in batched.items()
+        ):
+            return super()._render_template_inline_template(
+                template_txt, model, res_ids, add_context, options
+            )
         records = self.env[model].browse(res_ids)
         variables = self._render_eval_context()
         variables.update(add_context or {})
         texts = [[] for _record in records]
         try:
-            for string, expression, default in parse_inline_template(str(template_txt)):
+            for string, expression, default in instructions:
                 for text in texts:
                     text.append(string)
                 if not expression:
                     continue
-                # New lines: a comment ending the expression ends there.
-                values = safe_eval(
-                    f"[(\n{expression}\n) for object in collection_records]",
-                    dict(variables, collection_records=records),
-                )
+                values = safe_eval(batched[expression], dict(variables, **{BATCH_RECORDS: records}))
                 for text, value in zip(texts, values, strict=True):
                     value = value or default
                     if value:

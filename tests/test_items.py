@@ -378,12 +378,47 @@ class TestItems(CollectionsCommon):
         self.assertEqual(step.move_ids, entry)
         self.assertEqual(entry.collection_history_ids, step)
         self.assertEqual(self.env["account.collection.history"].search([("move_ids", "in", entry.ids)]), step)
+        History = self.env["account.collection.history"]
+        self.assertFalse(History.search([("move_ids", "not in", entry.ids), ("id", "=", step.id)]))
+        self.assertEqual(History.search([("move_ids", "!=", False), ("id", "=", step.id)]), step)
+        self.assertFalse(History.search([("move_ids", "=", False), ("id", "=", step.id)]))
+        unnamed = History.create({"partner_id": self.customer.id, "date": MONDAY, "note": "no entry"})
         self.assertEqual(
-            self.env["account.collection.history"].search(
-                [("move_ids", "not in", entry.ids), ("id", "=", step.id)]
-            ),
-            self.env["account.collection.history"],
+            History.search([("move_ids", "=", False), ("partner_id", "=", self.customer.id)]), unnamed
         )
+        Move = self.env["account.move"]
+        self.assertEqual(Move.search([("collection_history_ids", "in", step.ids)]), entry)
+        self.assertNotIn(entry, Move.search([("collection_history_ids", "=", False)]))
+        self.assertIn(entry, Move.search([("collection_history_ids", "!=", False)]))
+
+    def test_migration_keeps_only_the_entries_steps_name_without_items(self):
+        """Steps logged by 19.0.1.4.0 named their items' entries a second time: the upgrade drops
+        those links and keeps the entries a step names without its items."""
+        invoice = self._invoice(self.customer, 100.0, date(2026, 5, 20))
+        entry = self._opening_balance(700.0, date(2026, 5, 20))
+        self._run(MONDAY)
+        steps = self._history(self.customer)
+        by_items = steps.filtered("line_ids")
+        self.assertEqual(by_items[0].line_ids.move_id, invoice | entry)
+        legacy = self.env["account.collection.history"].create(
+            {"partner_id": self.customer.id, "date": MONDAY}
+        )
+        self.env.cr.execute(
+            """
+            INSERT INTO account_collection_history_move_rel (history_id, move_id)
+            VALUES (%(step)s, %(invoice)s), (%(step)s, %(entry)s), (%(legacy)s, %(invoice)s)
+            """,
+            {"step": by_items[0].id, "invoice": invoice.id, "entry": entry.id, "legacy": legacy.id},
+        )
+        self.env.invalidate_all()
+        self.assertEqual(by_items[0].kept_move_ids, invoice | entry)
+        named = {step: step.move_ids for step in steps | legacy}
+
+        self._run_migration("19.0.1.5.0", "19.0.1.4.0")
+
+        self.assertFalse(by_items[0].kept_move_ids, "its items name both")
+        self.assertEqual(legacy.kept_move_ids, invoice)
+        self.assertEqual({step: step.move_ids for step in steps | legacy}, named)
 
     def test_broken_promise_leaves_instalments_not_yet_due(self):
         """A broken promise raises the items that were due one level; the half not yet due keeps

@@ -73,7 +73,6 @@ class TestKpi(CollectionsCommon):
                     "ladder_id": self.ladder.id,
                     "level_id": self.levels[-1].id,
                     "user_id": self.collector.id,
-                    "move_ids": self.alpha_invoice.ids,
                     "line_ids": self.alpha_invoice.collection_item_ids.ids,
                     "amount": 1000.0,
                     "did_legal": True,

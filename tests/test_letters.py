@@ -316,6 +316,7 @@ class TestLettersAndViews(CollectionsCommon):
         extra = {"collection_letter_company_id": self.company.id, "collection_letter_level_id": self.claim.id}
         Mail = self.env["mail.mail"].sudo()
         created = Mail.create(template._collection_mail_values(partners.ids, extra))
+        self.assertTrue((self.customer | second).message_ids)  # read, kept in the cache
         vals_list = template._collection_mail_values(partners.ids, extra)
         # One INSERT per table for each chunk of e-mails: here one e-mail a chunk.
         with (
@@ -324,6 +325,8 @@ class TestLettersAndViews(CollectionsCommon):
         ):
             inserted = Mail._collection_create_mails(vals_list)
         self.assertEqual(inserted.mapped("res_id"), partners.ids)
+        # The customers' chatters, read before, show them without a reload.
+        self.assertLessEqual(inserted.mail_message_id, self.customer.message_ids | second.message_ids)
         self.env.invalidate_all()
         # The body is stored as rendered, where ``create`` sanitizes it (rewriting its styles'
         # blanks, removing nothing: see the chatter's test above).
@@ -402,10 +405,13 @@ class TestLettersAndViews(CollectionsCommon):
             )[other.id],
             "Zeta & Co/",
         )
-        with self.assertRaisesRegex(UserError, "Failed to render inline_template"):
-            template._render_template_inline_template(
-                "{{ object.name.nothing() }}", "res.partner", partners.ids
-            )
+        # What is not an expression on its own fails as when rendered alone, though it would
+        # make one inside the batch's list.
+        for text in ("{{ object.name.nothing() }}", "{{ 1) if 0 else (2 }}", "{{ c for c in object.name }}"):
+            with self.subTest(text):
+                for ids in (partners.ids, other.ids):
+                    with self.assertRaisesRegex(UserError, "Failed to render inline_template"):
+                        template._render_template_inline_template(text, "res.partner", ids)
 
     def test_send_reminder_shows_who_gets_what_and_skips_who_owes_nothing(self):
         paid_up = self.env["res.partner"].create({"name": "Paid Up Ltd", "email": "ap@paidup.example"})

@@ -248,7 +248,6 @@ class TestPortal(CollectionsCommon, HttpCase):
                     "ladder_id": self.ladder.id,
                     "level_id": self.levels[2].id,
                     "user_id": self.collector.id,
-                    "move_ids": (self.old | self.recent).ids,
                     "line_ids": (self.old | self.recent).collection_item_ids.ids,
                     "amount": 1300.0,
                     "did_email": True,

@@ -86,7 +86,6 @@ class TestPayNow(CollectionsCommon, AccountPaymentCommon, PaymentHttpCommon):
                     "ladder_id": self.ladder.id,
                     "level_id": self.levels[1].id,
                     "user_id": self.collector.id,
-                    "move_ids": (self.old | self.recent).ids,
                     "line_ids": (self.old | self.recent).collection_item_ids.ids,
                     "amount": 1300.0,
                     "did_call": True,
