@@ -3,7 +3,7 @@ from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL
 
-from ..bulk import array, insert_rows
+from ..bulk import array, insert_links, insert_rows
 
 
 class AccountCollectionHistory(models.Model):
@@ -171,17 +171,7 @@ class AccountCollectionHistory(models.Model):
             for line_id in vals.get("line_ids", ())
         ]
         if links:
-            field = self._fields["line_ids"]
-            self.env.execute_query(
-                SQL(
-                    "INSERT INTO %s (%s, %s) SELECT * FROM unnest(%s, %s)",
-                    SQL.identifier(field.relation),
-                    SQL.identifier(field.column1),
-                    SQL.identifier(field.column2),
-                    array([history_id for history_id, _line_id in links], "int4"),
-                    array([line_id for _history_id, line_id in links], "int4"),
-                )
-            )
+            insert_links(self, "line_ids", links)
             # The invoices' lists of steps, if loaded, no longer tell the truth.
             self.env["account.move"].invalidate_model(["collection_history_ids"])
         return self.browse(ids)

@@ -4,11 +4,11 @@ from collections import defaultdict
 from markupsafe import Markup, escape
 
 from odoo import Command, api, fields, models
-from odoo.tools import SQL, split_every
+from odoo.tools import split_every
 
 from odoo.addons.mail.models.mail_message import _image_dataurl
 
-from ..bulk import array, insert_rows
+from ..bulk import insert_links, insert_rows
 from .res_partner_dunning import LETTER_CHUNK
 
 _logger = logging.getLogger(__name__)
@@ -118,21 +118,7 @@ class MailMail(models.Model):
             mail_vals["mail_message_id"] = message.id
         mails = insert_rows(Mail, mails_vals)
         for name, owners in (("partner_ids", messages), ("recipient_ids", mails)):
-            if not links[name]:
-                continue
-            field = owners._fields[name]
-            self.env.execute_query(
-                SQL(
-                    "INSERT INTO %s (%s, %s) SELECT * FROM unnest(%s, %s) ON CONFLICT DO NOTHING",
-                    SQL.identifier(field.relation),
-                    SQL.identifier(field.column1),
-                    SQL.identifier(field.column2),
-                    array([owners.ids[index] for index, _partner_id in links[name]], "int4"),
-                    array([partner_id for _index, partner_id in links[name]], "int4"),
-                )
-            )
-            owners.invalidate_recordset([name])
-            owners.modified([name])
+            insert_links(owners, name, [(owners.ids[index], partner_id) for index, partner_id in links[name]])
         # The documents' lists of messages, as ``mail.message._invalidate_documents`` (which
         # takes the first message's document for them all) clears them.
         documents = defaultdict(set)
