@@ -2,7 +2,7 @@
     "name": "Accounts Receivable Collections",
     "summary": "Credit terms, a working-day follow-up ladder, call outcomes and "
     "promises to pay for customer invoices",
-    "version": "19.0.1.5.0",
+    "version": "19.0.1.6.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/account-collections/account_collections",
     "author": "account_collections developers",

@@ -631,25 +631,24 @@ class AccountCollectionRun(models.Model):
         partner_ids = self._collection_lock_partners(company, partner_ids)
         if not partner_ids:
             return set()
-        # Row locks too: under REPEATABLE READ, an item another transaction changed since this
-        # one began (a payment reconciled) raises a serialization error instead of being
-        # processed twice.
-        candidates = self._collection_due_items(company, today, partner_ids, escalate)
-        # Payments may still reference the items (a reconciliation inserts its partials); what
-        # they may not do meanwhile is change them.
-        locked = candidates.try_lock_for_update(allow_referencing=True)
+        # Row locks too (see ``_collection_lock_facts``), with the items' facts.
+        Line = self.env["account.move.line"].sudo().with_company(company)
+        facts_of, locked = Line._collection_lock_facts(
+            Line._search(self._collection_due_items_domain(company, today, partner_ids, escalate))
+        )
         # A customer with an item locked elsewhere waits for the retry, whole.
-        busy = set((candidates - locked).partner_id.commercial_partner_id.ids)
-        lines = locked
+        busy = {item.partner_id for item_id, item in facts_of.items() if item_id not in locked}
         if busy:
-            lines = locked.filtered(lambda line: line.partner_id.commercial_partner_id.id not in busy)
+            facts_of = {item_id: item for item_id, item in facts_of.items() if item.partner_id not in busy}
         done = set(partner_ids) - busy
-        if not lines:
+        if not facts_of:
             return done
-        facts_of = lines._collection_facts()
+        lines = Line.browse(list(facts_of))
         plan, demands = self._collection_batch_plan(lines, company, today, workdays, escalate, facts_of)
         if plan.by_partner:
-            self._collection_execute(plan, company, today, stats, demands, call_day, commit=commit)
+            self._collection_execute(
+                plan, company, today, stats, demands, call_day, commit=commit, facts_of=facts_of
+            )
             stats["customers"] += len(plan.by_partner)
         reached = {
             line_id: (level_id, position)
@@ -668,14 +667,24 @@ class AccountCollectionRun(models.Model):
 
     @api.model
     def _collection_due_items(self, company, today, partner_ids, escalate=()):
-        """The items of these customers whose step is due today, and those in `escalate`."""
+        """The items of these customers whose step is due today, and those in `escalate`, in the
+        order the run takes them (``ItemFacts.due_order``): the preview plans them as the run
+        does, down to which level of a customer comes first."""
+        Line = self.env["account.move.line"].sudo().with_company(company)
+        facts = Line.search(
+            self._collection_due_items_domain(company, today, partner_ids, escalate)
+        )._collection_facts()
+        return Line.browse(sorted(facts, key=lambda item_id: facts[item_id].due_order()))
+
+    @api.model
+    def _collection_due_items_domain(self, company, today, partner_ids, escalate=()):
+        """The domain of ``_collection_due_items``; a broken promise's items (`escalate`) are due
+        whatever their date."""
         domain = Domain(self._collection_due_domain(company, today))
         if escalate:
             # A broken promise escalates its items even while another instalment is open.
             domain |= Domain("id", "in", list(escalate))
-        domain &= Domain("partner_id.commercial_partner_id", "in", partner_ids)
-        Line = self.env["account.move.line"].sudo().with_company(company)
-        return Line.search(domain, order="partner_id, date_maturity, id")
+        return domain & Domain("partner_id.commercial_partner_id", "in", partner_ids)
 
     @api.model
     def _collection_batch_plan(self, lines, company, today, workdays, escalate=(), facts_of=None):
@@ -717,40 +726,38 @@ class AccountCollectionRun(models.Model):
         ahead_of = {}
         for line_id in lines.ids:
             item = facts_of[line_id]
-            # The levels ahead of an item depend on its ladder and level: listed once per pair,
-            # not per item; only the steps counted from a delivery are checked item by item (a
-            # fee invoice skips them).
-            key = (item.ladder_id, item.level_id)
+            # The levels ahead of an item depend on its ladder, its level and whether it is a
+            # fee invoice's (which skips the steps counted from a delivery): listed once per
+            # such key with what the plan asks of each (number, waits for a call's outcome,
+            # written), not per item.
+            key = (item.ladder_id, item.level_id, item.is_charge)
             if key not in ahead_of:
                 climbed, ahead = Ladder.browse(item.ladder_id)._collection_levels_ahead(
                     Level.browse(item.level_id)
                 )
                 ahead_of[key] = [
-                    (index, level, level.reference == "invoice_date")
+                    (index, level, level.wait_for_outcome, level._collection_is_written())
                     for index, level in enumerate(ahead, climbed + 1)
+                    if item.applies(level)
                 ]
-            ahead = [
-                (index, level)
-                for index, level, skippable in ahead_of[key]
-                if not skippable or item.applies(level)
-            ]
+            ahead = ahead_of[key]
             if not ahead:
                 continue
             forced = line_id in escalate
-            target, position = None, 0
+            target = None
             if item.level_id or forced:
-                position, target = ahead[0]
+                position, target, waits = ahead[0][:3]
             else:
-                for index, level in ahead:
+                for index, level, level_waits, written in ahead:
                     level_date = level._date_for(item, workdays)
                     if not level_date or level_date > today:
                         break
-                    target, position = level, index
-                    if level._collection_is_written():
+                    target, position, waits = level, index, level_waits
+                    if written:
                         break
             if not target:
                 continue
-            if target.wait_for_outcome and item.partner_id in waiting and not forced:
+            if waits and item.partner_id in waiting and not forced:
                 continue
             plan.add(item.partner_id, target, position, line_id)
         return plan
@@ -777,12 +784,15 @@ class AccountCollectionRun(models.Model):
     # Carrying out a batch's plan
     # ------------------------------------------------------------------
     @api.model
-    def _collection_execute(self, plan, company, today, stats, demands, call_day=None, commit=False):
+    def _collection_execute(
+        self, plan, company, today, stats, demands, call_day=None, commit=False, facts_of=None
+    ):
         """Create the calls, e-mails, letters, notifications and history rows of a plan.
 
         Everything is created in batches: one activity per customer per day for all the
         items it has at any level, one e-mail per customer and level. `demands` are the
         customers' ``CollectionDemand`` of the day: what letters, e-mails and calls state.
+        `facts_of`: the items' ``ItemFacts``, when the caller read them (the run's batch).
         """
         all_lines = (
             self.env["account.move.line"]
@@ -792,19 +802,10 @@ class AccountCollectionRun(models.Model):
                 [line_id for levels in plan.by_partner.values() for ids in levels.values() for line_id in ids]
             )
         )
-        # Amounts, names and due dates of every item in the batch, in one query.
-        all_lines.fetch(
-            [
-                "amount_residual",
-                "amount_residual_currency",
-                "move_name",
-                "date_maturity",
-                "date",
-                "currency_id",
-                "move_id",
-            ]
-        )
-        Line = all_lines.browse()
+        if facts_of is None:
+            # Amounts, names and due dates of every item in the batch, in one query.
+            facts_of = all_lines._collection_facts()
+        prefetch = all_lines._prefetch_ids
         partners = self.env["res.partner"].sudo().with_company(company).browse(list(plan.by_partner))
         owners = self._collection_assign_collectors(partners, plan, demands)
         history_vals, calls, emails, letters, notices, legal, steps = (
@@ -816,54 +817,65 @@ class AccountCollectionRun(models.Model):
             [],
             [],
         )
+        # What a level does is read once per level, not once per customer's step (tens of
+        # thousands a busy day): its ladder, whether it has a minimum, its actions.
+        does = {
+            level_id: (
+                level.ladder_id.id,
+                bool(level.min_amount),
+                {
+                    "did_call": level.action_call,
+                    "did_email": level.action_email,
+                    "did_letter": level.action_letter,
+                    "did_notify": level.action_notify_manager,
+                    "did_legal": level.action_legal,
+                },
+            )
+            for level_id, level in plan.levels.items()
+        }
         for partner in partners:
             overdue = demands[partner.id].net_company
             for level_id, line_ids in plan.by_partner[partner.id].items():
                 level = plan.levels[level_id]
-                lines = Line.browse(line_ids)
+                ladder_id, has_minimum, actions = does[level_id]
+                # Each step's items read their other fields (a charge's) for the whole batch.
+                lines = all_lines.browse(line_ids).with_prefetch(prefetch)
                 vals = {
                     "date": today,
                     "partner_id": partner.id,
                     "company_id": company.id,
-                    "ladder_id": level.ladder_id.id,
-                    "level_id": level.id,
+                    "ladder_id": ladder_id,
+                    "level_id": level_id,
                     "user_id": owners[partner.id].id,
-                    "line_ids": lines.ids,
-                    "amount": sum(lines.mapped("amount_residual")),
+                    "line_ids": line_ids,
+                    "amount": sum(facts_of[line_id].amount_residual for line_id in line_ids),
                 }
-                if level._collection_below_minimum(overdue):
+                if has_minimum and level._collection_below_minimum(overdue):
                     vals["note"] = self.env._(
                         "Skipped: overdue amount below the level's minimum of %(amount)s.",
                         amount=company.currency_id.format(level.min_amount),
                     )
                     history_vals.append(vals)
                     continue
-                vals.update(
-                    did_call=level.action_call,
-                    did_email=level.action_email,
-                    did_letter=level.action_letter,
-                    did_notify=level.action_notify_manager,
-                    did_legal=level.action_legal,
-                    letter_state="to_post" if level.action_letter else False,
-                )
+                vals.update(actions, letter_state="to_post" if actions["did_letter"] else False)
                 history_vals.append(vals)
                 steps.append((partner, level, lines))
-                if level.action_call:
+                if actions["did_call"]:
                     calls[partner.id].append((level, lines))
-                if level.action_email:
+                if actions["did_email"]:
                     emails[level].append((partner, vals))
-                if level.action_letter:
+                if actions["did_letter"]:
                     letters.append((partner, level))
-                if level.action_notify_manager:
+                if actions["did_notify"]:
                     notices.append((partner, level, lines))
-                if level.action_legal:
+                if actions["did_legal"]:
                     legal.append((partner, level, lines))
         tasks = self._collection_send_emails(emails, owners, stats, demands)
         tasks += self._collection_letter_tasks(letters, today, stats, commit=commit)
         tasks += self._collection_manager_tasks(notices + legal, owners)
         self._collection_hand_to_lawyers(legal, company)
         activity_of = self._collection_create_activities(
-            calls, owners, today, tasks, call_day, demands, company=company
+            calls, owners, today, tasks, call_day, demands, company=company, facts_of=facts_of
         )[0]
         for vals in history_vals:
             if vals.get("did_call"):
@@ -920,39 +932,31 @@ class AccountCollectionRun(models.Model):
         return owners
 
     @api.model
-    def _collection_item_rows(self, lines):
-        """{item id: its line in a note: document, due date, amount}, for all these items in one
-        query: the run lists tens of thousands of items a busy day, and reading them as records
-        cost a field access per value."""
+    def _collection_item_rows(self, lines, facts_of=None):
+        """{item id: its line in a note: document, due date, amount}, for all these items at
+        once: the run lists tens of thousands of items a busy day, and reading them as records
+        cost a field access per value. `facts_of`: their ``ItemFacts``, if read (else one query).
+        """
         if not lines:
             return {}
+        if facts_of is None:
+            facts_of = lines._collection_facts()
         date_text, amount_text = self.env["res.partner"]._collection_formatters()
         due = escape(self.env._("due"))
-        lines.flush_recordset(
-            ["move_name", "date_maturity", "date", "currency_id", "amount_residual_currency"]
-        )
         Currency = self.env["res.currency"]
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT id, move_name, COALESCE(date_maturity, date), currency_id, amount_residual_currency
-                  FROM account_move_line WHERE id = ANY(%s)
-                """,
-                array(lines.ids, "int4"),
-            )
-        )
         # Joined as text, each date and amount formatted and escaped once: a busy day lists
         # tens of thousands of items, on a few hundred days, in a few currencies.
         dates, amounts = {}, {}
         result = {}
-        for line_id, name, day, currency_id, amount in rows:
+        for line_id in lines.ids:
+            item = facts_of[line_id]
+            day = item.date_maturity or item.date
+            key = (item.currency_id, item.amount_residual_currency)
             if day not in dates:
                 dates[day] = escape(date_text(day))
-            if (currency_id, amount) not in amounts:
-                amounts[currency_id, amount] = escape(amount_text(Currency.browse(currency_id), amount))
-            result[line_id] = (
-                f"<li>{escape(name or '')}, {due} {dates[day]}, {amounts[currency_id, amount]}</li>"
-            )
+            if key not in amounts:
+                amounts[key] = escape(amount_text(Currency.browse(key[0]), key[1]))
+            result[line_id] = f"<li>{escape(item.move_name or '')}, {due} {dates[day]}, {amounts[key]}</li>"
         return result
 
     @api.model
@@ -1014,7 +1018,7 @@ class AccountCollectionRun(models.Model):
 
     @api.model
     def _collection_create_activities(
-        self, calls, owners, today, tasks=(), call_day=None, demands=None, company=None
+        self, calls, owners, today, tasks=(), call_day=None, demands=None, company=None, facts_of=None
     ):
         """Create the day's calls and collection tasks in one go; returns ({customer id: call},
         tasks).
@@ -1024,6 +1028,7 @@ class AccountCollectionRun(models.Model):
         or on `call_day` (escalations plan their call for the
         next working day). `tasks` are (res_model, res_id, user, summary, note) to-dos due today.
         A call's note states the customer's demand of the day (`demands`), as its letter does.
+        `facts_of`: the items' ``ItemFacts``, when the caller read them.
         """
         call_day = call_day or today
         existing = self._collection_calls_on(list(calls), call_day) if calls else {}
@@ -1031,7 +1036,8 @@ class AccountCollectionRun(models.Model):
         rows = self._collection_item_rows(
             self.env["account.move.line"].union(
                 *(lines for items in calls.values() for _level, lines in items)
-            )
+            ),
+            facts_of,
         )
         call_type_id = self._collection_ref_id(CALL_TYPE)
         vals_list, result, extended = [], {}, {}

@@ -33,9 +33,11 @@ ENGINE_FIELDS = (*LADDER_FIELDS, "collection_top_item_id", "collection_step_item
 
 
 class ItemFacts(NamedTuple):
-    """What the ladder reads of an item to plan and schedule it: its customer, dates and
-    position, read for a whole batch in one query (``_collection_facts``). Tens of thousands
-    of items a busy day: reading them as records cost a field access per value."""
+    """What the ladder reads of an item to plan, carry out and schedule its step: its customer,
+    dates, position, document and amounts, read for a whole batch in one query
+    (``_collection_facts``; the run's batch, with its row locks: ``_collection_lock_facts``).
+    Tens of thousands of items a busy day: reading them as records cost a field access per
+    value."""
 
     id: int
     partner_id: int  # the commercial partner
@@ -50,6 +52,12 @@ class ItemFacts(NamedTuple):
     level_date: date | None
     next_level_id: int | None
     next_date: date | None
+    # What the run's notes, e-mails and history state of the item.
+    move_id: int
+    move_name: str | None
+    currency_id: int
+    amount_residual: float
+    amount_residual_currency: float
 
     def reference(self, kind):
         """The date a level counts from for this item: its maturity (``due_date``), else the
@@ -63,6 +71,10 @@ class ItemFacts(NamedTuple):
         None beyond the known days."""
         reference = self.reference(kind)
         return workdays.shift(reference, offset) if reference else None
+
+    def due_order(self):
+        """The order a run takes items in: customer by customer, earliest due first."""
+        return (self.partner_id, self.date_maturity or self.date, self.id)
 
     def applies(self, level):
         """Whether `level` is a step for this item: a fee invoice of late-payment charges was
@@ -160,30 +172,97 @@ class AccountMoveLine(models.Model):
         """{item id: ``ItemFacts``} of these items, in one query."""
         if not self:
             return {}
-        self.flush_recordset(
-            ["partner_id", "date", "invoice_date", "date_maturity", "move_id", "collection_item_id"]
+        query = self._as_query(ordered=False)
+        rows = self.env.execute_query(query.select(*self._collection_facts_columns(query)))
+        return {row[0]: ItemFacts(*row) for row in rows}
+
+    @api.model
+    def _collection_lock_facts(self, query):
+        """Lock the items `query` (a ``Query`` of items, without limit: it gets the facts' joins
+        and loses its order) selects, but those another transaction holds, and read their
+        facts, in one statement; returns ({item id: ``ItemFacts``} of all it selects, in the
+        run's order, ``ItemFacts.due_order``; the ids of those locked).
+
+        A busy day's batch is tens of thousands of items: finding them, locking them and
+        reading them were three passes over the wide journal item table. The row locks let
+        other transactions reference the items (a reconciliation inserts its partials), not
+        change them: under REPEATABLE READ, an item changed since this transaction began (a
+        payment reconciled) raises a serialization error instead of being processed twice.
+        """
+        assert not query.limit, "every item the query selects is read and locked"
+        query.order = None
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH due AS MATERIALIZED (%s),
+                  locked AS MATERIALIZED (
+                        SELECT aml.id FROM account_move_line aml JOIN due ON due.id = aml.id
+                           FOR NO KEY UPDATE OF aml SKIP LOCKED)
+                SELECT due.*, due.id IN (SELECT id FROM locked) FROM due
+                """,
+                query.select(*self._collection_facts_columns(query)),
+            )
+        )
+        # Sorted here, not in the statement: the sort of so many wide rows spilled to disk.
+        facts = sorted((ItemFacts(*values) for *values, _locked in rows), key=ItemFacts.due_order)
+        return {item.id: item for item in facts}, {row[0] for row in rows if row[-1]}
+
+    @api.model
+    def _collection_facts_columns(self, query):
+        """The ``ItemFacts`` of the items `query` selects, as its SELECT list (adding the joins)."""
+        self.env["account.move.line"].flush_model(
+            [
+                "partner_id",
+                "date",
+                "invoice_date",
+                "date_maturity",
+                "move_id",
+                "move_name",
+                "currency_id",
+                "amount_residual",
+                "amount_residual_currency",
+                "collection_item_id",
+            ]
         )
         self.env["account.move"].flush_model(["collection_is_charge"])
         self.env["res.partner"].flush_model(["commercial_partner_id"])
         self.env["account.collection.item"].flush_model(list(ITEM_COLUMNS.values()))
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT aml.id, COALESCE(partner.commercial_partner_id, aml.partner_id), aml.date,
-                       aml.invoice_date, aml.date_maturity, COALESCE(move.collection_is_charge, FALSE),
-                       item.id IS NOT NULL, item.ladder_id, item.level_id,
-                       COALESCE(item.level_sequence, 0), item.level_date, item.next_level_id,
-                       item.next_date
-                  FROM account_move_line aml
-                  JOIN account_move move ON move.id = aml.move_id
-             LEFT JOIN res_partner partner ON partner.id = aml.partner_id
-             LEFT JOIN account_collection_item item ON item.id = aml.collection_item_id
-                 WHERE aml.id = ANY(%s)
-                """,
-                array(self.ids, "int4"),
-            )
-        )
-        return {row[0]: ItemFacts(*row) for row in rows}
+        table = query.table
+        # The ORM's own joins, shared with the domain's where it made them.
+        partner = self._fields["partner_id"].join(self, table, query)[1]
+        move = self._fields["move_id"].join(self, table, query)[1]
+
+        def column(name):
+            return SQL.identifier(table, name)
+
+        def position(name):
+            # Through the item's position, joined once (the due domain may have joined it).
+            return self._field_to_sql(table, name, query)
+
+        columns = {
+            "id": column("id"),
+            "partner_id": SQL(
+                "COALESCE(%s, %s)", SQL.identifier(partner, "commercial_partner_id"), column("partner_id")
+            ),
+            "date": column("date"),
+            "invoice_date": column("invoice_date"),
+            "date_maturity": column("date_maturity"),
+            "is_charge": SQL("COALESCE(%s, FALSE)", SQL.identifier(move, "collection_is_charge")),
+            "placed": SQL("%s IS NOT NULL", column("collection_item_id")),
+            "ladder_id": position("collection_ladder_id"),
+            "level_id": position("collection_level_id"),
+            "level_sequence": SQL("COALESCE(%s, 0)", position("collection_level_sequence")),
+            "level_date": position("collection_level_date"),
+            "next_level_id": position("collection_next_level_id"),
+            "next_date": position("collection_next_date"),
+            "move_id": column("move_id"),
+            "move_name": column("move_name"),
+            "currency_id": column("currency_id"),
+            "amount_residual": column("amount_residual"),
+            "amount_residual_currency": column("amount_residual_currency"),
+        }
+        # Named as the facts' fields, in their order.
+        return [SQL("%s AS %s", columns[name], SQL.identifier(name)) for name in ItemFacts._fields]
 
     # ------------------------------------------------------------------
     # Schedule: each item's next level and its working day
@@ -238,24 +317,20 @@ class AccountMoveLine(models.Model):
             if not ladder_id:
                 updates.pop(item_id)
                 continue
-            # Where a level leads is the same for every item on it: worked out once per ladder
-            # and level, not per item (tens of thousands on a busy day).
-            key = (ladder_id, updates[item_id]["collection_level_id"])
+            # Where a level leads is the same for every item on it: worked out once per ladder,
+            # level and kind of item (a fee invoice's skips the steps counted from a delivery),
+            # not per item (tens of thousands on a busy day).
+            key = (ladder_id, updates[item_id]["collection_level_id"], item.is_charge)
             if key not in steps:
                 current = Level.browse(key[1])
                 remaining = Ladder.browse(ladder_id)._collection_levels_ahead(current)[1]
-                following = remaining[:1]
+                following = remaining.filtered(item.applies)[:1]
                 steps[key] = (
-                    remaining,
                     following,
                     following and following._collection_gap_after(current),
                     following and (following.reference, following.offset_days),
                 )
-            remaining, following, gap, timing = steps[key]
-            if following and not item.applies(following):
-                following = remaining.filtered(item.applies)[:1]
-                gap = following and following._collection_gap_after(Level.browse(key[1]))
-                timing = following and (following.reference, following.offset_days)
+            following, gap, timing = steps[key]
             next_date = item.step_date(*timing, workdays) if following else False
             level_date = updates[item_id]["collection_level_date"]
             if next_date and level_date:

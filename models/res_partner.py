@@ -264,15 +264,17 @@ class ResPartner(models.Model):
             columns[name] = SQL("COALESCE(SUM(aml.amount_residual) FILTER (WHERE %s), 0)", condition)
         return columns
 
-    def _collection_open_items_sql(self, partner_condition):
+    def _collection_open_items_sql(self, partner_condition, joins=None):
         """FROM and WHERE of the open receivable items of the current company: the one rule of
         what a customer owes. ``customer.commercial_partner_id`` is the customer an item belongs
-        to (an item booked on a contact person is its company's)."""
+        to (an item booked on a contact person is its company's). `joins`: more tables the
+        caller reads, joined to ``aml``."""
         return SQL(
             """
               FROM account_move_line aml
               JOIN account_account account ON account.id = aml.account_id
               JOIN res_partner customer ON customer.id = aml.partner_id
+                   %s
              WHERE %s
                AND aml.company_id = %s
                AND aml.parent_state = 'posted'
@@ -280,6 +282,7 @@ class ResPartner(models.Model):
                AND NOT aml.reconciled
                AND aml.amount_residual != 0
             """,
+            joins or SQL(),
             partner_condition,
             self.env.company.id,
         )

@@ -97,11 +97,7 @@ class ResPartner(models.Model):
             """
             SELECT customer.commercial_partner_id, aml.id, aml.move_id, aml.move_name, aml.date,
                    COALESCE(aml.date_maturity, aml.date), aml.amount_residual,
-                   aml.amount_residual_currency, aml.currency_id,
-                   (SELECT item.level_id FROM account_collection_item item
-                     WHERE item.id = aml.collection_item_id),
-                   (SELECT item.level_sequence FROM account_collection_item item
-                     WHERE item.id = aml.collection_item_id),
+                   aml.amount_residual_currency, aml.currency_id, item.level_id, item.level_sequence,
                    EXISTS(SELECT 1 FROM account_move move
                            WHERE move.id = aml.move_id AND move.collection_disputed),
                    EXISTS(SELECT 1 FROM account_collection_promise_move_rel rel
@@ -110,7 +106,10 @@ class ResPartner(models.Model):
             %s
             ORDER BY customer.commercial_partner_id, COALESCE(aml.date_maturity, aml.date), aml.id
             """,
-            self._collection_open_items_sql(SQL("customer.commercial_partner_id = ANY(%s)", partner_ids)),
+            self._collection_open_items_sql(
+                SQL("customer.commercial_partner_id = ANY(%s)", partner_ids),
+                SQL("LEFT JOIN account_collection_item item ON item.id = aml.collection_item_id"),
+            ),
         )
         items = defaultdict(list)
         names = (

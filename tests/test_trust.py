@@ -335,6 +335,110 @@ class TestTrust(CollectionsCommon):
         self.assertEqual(self._run(TODAY).get("skipped"), None)
         self.assertEqual(self.invoice.collection_level_id, self.levels[1])
 
+    def test_customer_with_an_item_held_elsewhere_waits_whole(self):
+        """An item another transaction holds (a payment being reconciled) keeps its whole
+        customer out of the batch, even when it is booked on one of the customer's contacts:
+        no step is taken on part of what the customer owes; the customer is tried again once
+        the other transaction is done."""
+        contact = self.env["res.partner"].create({"name": "Accounts clerk", "parent_id": self.customer.id})
+        second = self._opening_balance(300, day(0), partner=contact)
+        other = self.env["res.partner"].create({"name": "Other Customer", "email": "other@example.com"})
+        other_invoice = self._invoice(other, 200, day(0), invoice_date=day(-30))
+        held = second._collection_items()
+        Line = type(self.env["account.move.line"])
+        lock_facts = Line._collection_lock_facts
+        attempts = []
+
+        def held_once(records, query):
+            facts, locked = lock_facts(records, query)
+            attempts.append(set(facts))
+            # The first attempt finds one item locked by another transaction.
+            return facts, locked - set(held.ids) if len(attempts) == 1 else locked
+
+        with patch.object(Line, "_collection_lock_facts", held_once):
+            stats = self._run(TODAY)
+        self.assertEqual(len(attempts), 2)
+        self.assertIn(held.id, attempts[0])
+        # Tried again without the other customer, already done.
+        other_item = other_invoice._collection_items()
+        self.assertIn(other_item.id, attempts[0])
+        self.assertNotIn(other_item.id, attempts[1])
+        self.assertEqual(attempts[1], set((self.invoice | second)._collection_items().ids))
+        self.assertNotIn("skipped", stats)
+        self.assertEqual(stats["customers"], 2)
+        self.assertEqual(len(self._calls(self.customer)), 1)
+        self.assertEqual((self.invoice | other_invoice).mapped("collection_level_id"), self.levels[1])
+        self.assertTrue(held.collection_level_id)
+
+    def test_items_are_locked_and_read_in_one_statement(self):
+        """The run's batch reads its items' facts as the records hold them and locks them (FOR
+        NO KEY UPDATE: payments may still reference them), in one statement. It takes them
+        customer by customer, earliest due first, whatever the names: an entry booked on the
+        customer's contact comes among the customer's own items, and a customer named first but
+        made later comes after it. The preview takes them in that order too."""
+        contact = self.env["res.partner"].create(
+            {"name": "Zed, accounts clerk", "parent_id": self.customer.id}
+        )
+        earlier = self._invoice(self.customer, 300, day(-3), invoice_date=day(-30))
+        entry = self._opening_balance(200, day(-5), partner=contact)
+        named_first = self.env["res.partner"].create({"name": "AAA Named First", "email": "aaa@example.com"})
+        other = self._invoice(named_first, 100, day(-10), invoice_date=day(-30))
+        customers = (self.customer | named_first).ids
+        Run = self.env["account.collection.run"].with_company(self.company)
+        Line = self.env["account.move.line"].sudo().with_company(self.company)
+        Line._collection_adopt_open_items(self.company)
+        expected = [move._collection_items().id for move in (entry, earlier, self.invoice, other)]
+        statements = []
+        execute = type(self.env.cr).execute
+
+        def record(cr, query, *args, **kwargs):
+            statements.append(str(query))
+            return execute(cr, query, *args, **kwargs)
+
+        with patch.object(type(self.env.cr), "execute", record):
+            facts, locked = Line._collection_lock_facts(
+                Line._search(Run._collection_due_items_domain(self.company, TODAY, customers))
+            )
+        self.assertEqual(list(facts), expected)
+        self.assertEqual(locked, set(expected))
+        [statement] = [query for query in statements if "SKIP LOCKED" in query]
+        self.assertRegex(statement, r"FOR NO KEY UPDATE OF \w+ SKIP LOCKED")
+        self.assertEqual(Run._collection_due_items(self.company, TODAY, customers).ids, expected)
+        for line in Line.browse(expected):
+            item = facts[line.id]
+            self.assertEqual(
+                (
+                    item.partner_id,
+                    item.date,
+                    item.date_maturity,
+                    item.move_id,
+                    item.move_name,
+                    item.currency_id,
+                    item.amount_residual,
+                    item.amount_residual_currency,
+                    item.placed,
+                    item.ladder_id,
+                    item.level_id,
+                    item.next_level_id,
+                    item.next_date,
+                ),
+                (
+                    line.partner_id.commercial_partner_id.id,
+                    line.date,
+                    line.date_maturity,
+                    line.move_id.id,
+                    line.move_name,
+                    line.currency_id.id,
+                    line.amount_residual,
+                    line.amount_residual_currency,
+                    bool(line.collection_item_id),
+                    line.collection_ladder_id.id,
+                    line.collection_level_id.id or None,
+                    line.collection_next_level_id.id or None,
+                    line.collection_next_date,
+                ),
+            )
+
     def test_serialization_conflict_is_retried(self):
         run_batch = AccountCollectionRun._collection_run_batch
         conflicts = [SerializationFailure("could not serialize access due to concurrent update")]
