@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from datetime import timedelta
 
 from markupsafe import Markup, escape
-from psycopg2.errors import LockNotAvailable, SerializationFailure, UniqueViolation
+from psycopg2.errors import LockNotAvailable, OutOfMemory, SerializationFailure, UniqueViolation
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
@@ -35,6 +35,8 @@ RETRY_DELAY = 5  # seconds
 # queries): 5,000 customers keep that below 1 query per 100 items on a backlog, and a batch of a
 # 200,000-item backlog's first run still commits every 20 s or so.
 BATCH_SIZE = 5000
+# The fewest customers a batch is split into when PostgreSQL's lock table is full.
+MIN_BATCH_SIZE = 250
 # Worker jobs shipped besides the main one (ir_cron_collection_ladder_worker_1..3).
 WORKER_CRONS = 3
 # Advisory-lock namespace of the parts of a run being worked on ("Part").
@@ -430,7 +432,9 @@ class AccountCollectionRun(models.Model):
         skipped = []
         for attempt in range(1, RUN_ATTEMPTS + 1):
             skipped, remaining = [], len(pending)
-            for chunk in split_every(batch_size, pending, list):
+            chunks = list(split_every(batch_size, pending, list))
+            while chunks:
+                chunk = chunks.pop(0)
                 if workdays is None:
                     workdays = Line.search(
                         self._collection_due_domain(company, today), limit=1
@@ -446,6 +450,20 @@ class AccountCollectionRun(models.Model):
                     # Another transaction changed these customers' items, holds them, or (two
                     # workers at once) just made the same row, e.g. subscribed a manager to the
                     # ladder his first task is on: the batch is tried again after the others.
+                    done = set()
+                except OutOfMemory:
+                    # PostgreSQL's lock table (max_locks_per_transaction per connection) is full:
+                    # other workers hold the locks of thousands of customers. This batch and the
+                    # next ones are made smaller; at the smallest, the batch waits for the others.
+                    if len(chunk) > MIN_BATCH_SIZE:
+                        batch_size = max(len(chunk) // 2, MIN_BATCH_SIZE)
+                        _logger.info(
+                            "Collection ladder: PostgreSQL's lock table is full, batches of %s customers",
+                            batch_size,
+                        )
+                        left = chunk + [pid for rest in chunks for pid in rest]
+                        chunks = list(split_every(batch_size, left, list))
+                        continue
                     done = set()
                 except Exception as error:
                     # The run's record names the customers of the batch that failed.
@@ -541,15 +559,18 @@ class AccountCollectionRun(models.Model):
 
     @api.model
     def _collection_lock_partners(self, company, partner_ids):
-        """Customers this transaction may work on: a concurrent run holds the others."""
-        rows = self.env.execute_query(
+        """Customers this transaction may work on: a concurrent run holds the others. Each lock
+        takes a slot of PostgreSQL's lock table until the transaction ends; a full table raises
+        ``OutOfMemory``, which the run answers with smaller batches (not a server error)."""
+        self.env.cr.execute(
             SQL(
                 "SELECT pid FROM unnest(%s) AS pid WHERE pg_try_advisory_xact_lock(%s, pid)",
                 array(partner_ids, "int4"),
                 self._collection_lock_key(company),
-            )
+            ),
+            log_exceptions=False,
         )
-        return [row[0] for row in rows]
+        return [row[0] for row in self.env.cr.fetchall()]
 
     @api.model
     def _collection_lock_key(self, company):

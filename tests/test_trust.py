@@ -6,13 +6,14 @@ from datetime import date, timedelta
 from unittest.mock import patch
 
 from freezegun import freeze_time
-from psycopg2.errors import SerializationFailure
+from psycopg2.errors import OutOfMemory, SerializationFailure
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, RedirectWarning, UserError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
 
+from odoo.addons.account_collections.models import account_collection_run as run_module
 from odoo.addons.account_collections.models.account_collection_run import AccountCollectionRun
 
 from .common import CollectionsCommon, public_holidays
@@ -438,6 +439,46 @@ class TestTrust(CollectionsCommon):
                     line.collection_next_date,
                 ),
             )
+
+    def test_full_lock_table_makes_smaller_batches(self):
+        """PostgreSQL's lock table full (other workers hold the locks of thousands of customers):
+        the batch is split and done, not failed; at the smallest size it waits for the others,
+        and what is still left is reported for the next run."""
+        other = self.env["res.partner"].create({"name": "Other Customer", "email": "other@example.com"})
+        other_invoice = self._invoice(other, 200, day(0), invoice_date=day(-30))
+        lock = AccountCollectionRun._collection_lock_partners
+        sizes = []
+
+        def full_above_one(records, company, partner_ids):
+            sizes.append(len(partner_ids))
+            if len(partner_ids) > 1:
+                raise OutOfMemory("out of shared memory")
+            return lock(records, company, partner_ids)
+
+        with (
+            patch.object(run_module, "MIN_BATCH_SIZE", 1),
+            patch.object(AccountCollectionRun, "_collection_lock_partners", full_above_one),
+        ):
+            stats = self._run(TODAY)
+        self.assertEqual(sizes, [2, 1, 1])
+        self.assertNotIn("skipped", stats)
+        self.assertEqual(stats["customers"], 2)
+        self.assertEqual((self.invoice | other_invoice).mapped("collection_level_id"), self.levels[1])
+
+    def test_lock_table_full_for_good_is_reported(self):
+        def always_full(records, company, partner_ids):
+            raise OutOfMemory("out of shared memory")
+
+        with (
+            patch.object(run_module, "MIN_BATCH_SIZE", 1),
+            patch.object(AccountCollectionRun, "_collection_lock_partners", always_full),
+            self.assertLogs("odoo.addons.account_collections.models.account_collection_run", "INFO") as logs,
+        ):
+            stats = self._run(TODAY)
+        self.assertEqual(stats["skipped"], 1)
+        self.assertTrue(any("left for the next run" in line for line in logs.output))
+        self.assertFalse([line for line in logs.output if line.startswith("ERROR")])
+        self.assertFalse(self.invoice.collection_level_id)
 
     def test_serialization_conflict_is_retried(self):
         run_batch = AccountCollectionRun._collection_run_batch
