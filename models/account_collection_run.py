@@ -600,10 +600,11 @@ class AccountCollectionRun(models.Model):
             partner_ids = Run._collection_due_partner_ids(company, day)
             excluded = Run._collection_excluded_partner_ids(company, partner_ids, day)
             partner_ids = [pid for pid in partner_ids if pid not in excluded]
-            lines = Run._collection_due_items(company, day, partner_ids) if partner_ids else Line
-            if lines:
+            facts_of = Run._collection_due_facts(company, day, partner_ids) if partner_ids else {}
+            if facts_of:
+                lines = Line.browse(list(facts_of))
                 workdays = lines._collection_workdays(company, day)
-                plan, demands = Run._collection_batch_plan(lines, company, day, workdays)
+                plan, demands = Run._collection_batch_plan(lines, company, day, workdays, facts_of=facts_of)
                 partners = self.env["res.partner"].sudo().with_company(company).browse(list(plan.by_partner))
                 owners = Run._collection_owners(partners, plan, demands)[0]
                 for partner in partners:
@@ -687,19 +688,20 @@ class AccountCollectionRun(models.Model):
         return done
 
     @api.model
-    def _collection_due_items(self, company, today, partner_ids, escalate=()):
-        """The items of these customers whose step is due today, and those in `escalate`, in the
-        order the run takes them (``ItemFacts.due_order``): the preview plans them as the run
-        does, down to which level of a customer comes first."""
+    def _collection_due_facts(self, company, today, partner_ids, escalate=()):
+        """{item id: ``ItemFacts``} of the items of these customers whose step is due today, and
+        of those in `escalate`, in one query and in the order the run takes them
+        (``ItemFacts.due_order``): the preview plans them as the run does, down to which level
+        of a customer comes first."""
         Line = self.env["account.move.line"].sudo().with_company(company)
-        facts = Line.search(
-            self._collection_due_items_domain(company, today, partner_ids, escalate)
-        )._collection_facts()
-        return Line.browse(sorted(facts, key=lambda item_id: facts[item_id].due_order()))
+        facts = Line._collection_query_facts(
+            Line._search(self._collection_due_items_domain(company, today, partner_ids, escalate))
+        )
+        return dict(sorted(facts.items(), key=lambda pair: pair[1].due_order()))
 
     @api.model
     def _collection_due_items_domain(self, company, today, partner_ids, escalate=()):
-        """The domain of ``_collection_due_items``; a broken promise's items (`escalate`) are due
+        """The domain of ``_collection_due_facts``; a broken promise's items (`escalate`) are due
         whatever their date."""
         domain = Domain(self._collection_due_domain(company, today))
         if escalate:

@@ -175,6 +175,12 @@ class AccountMoveLine(models.Model):
         # The ids as one array: a batch names thousands (see ``bulk.array``).
         query = Query(self.env, self._table, self._table_sql)
         query.add_where(SQL("%s = ANY(%s)", SQL.identifier(self._table, "id"), array(self.ids, "int4")))
+        return self._collection_query_facts(query)
+
+    @api.model
+    def _collection_query_facts(self, query):
+        """{item id: ``ItemFacts``} of the items `query` (a ``Query`` of items) selects, in one
+        statement."""
         rows = self.env.execute_query(query.select(*self._collection_facts_columns(query)))
         return {row[0]: ItemFacts(*row) for row in rows}
 

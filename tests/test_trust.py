@@ -404,7 +404,7 @@ class TestTrust(CollectionsCommon):
         self.assertEqual(locked, set(expected))
         [statement] = [query for query in statements if "SKIP LOCKED" in query]
         self.assertRegex(statement, r"FOR NO KEY UPDATE OF \w+ SKIP LOCKED")
-        self.assertEqual(Run._collection_due_items(self.company, TODAY, customers).ids, expected)
+        self.assertEqual(list(Run._collection_due_facts(self.company, TODAY, customers)), expected)
         for line in Line.browse(expected):
             item = facts[line.id]
             self.assertEqual(
