@@ -31,6 +31,8 @@ UPDATE ir_cron SET active = TRUE, nextcall = now() AT TIME ZONE 'UTC' + interval
  WHERE id IN (SELECT res_id FROM ir_model_data
                WHERE module = 'account_collections' AND name LIKE 'ir_cron_collection_ladder_worker_%');
 SQL
+# Parts of this day only: a copy taken after a first run holds that run's records.
+before=$(psql -d "$DB" -Atc "SELECT COALESCE(MAX(id), 0) FROM account_collection_run")
 fake=()
 [ -n "${CRON_DATE:-}" ] && fake=(faketime -f "@$CRON_DATE 08:00:00")
 "${fake[@]}" "$ROOT/.venv/bin/python" "${ODOO_SRC:-/opt/odoo/19.0}/odoo-bin" -c "$ROOT/.build/odoo.conf" -d "$DB" --db-filter="^$DB\$" \
@@ -40,10 +42,10 @@ fake=()
 # faketime runs the server as its child: stop the server by its command line, with its workers.
 trap 'pkill -f -- "--db-filter=.$DB[$]" || true' EXIT
 expected=$(psql -d "$DB" -Atc "SELECT COUNT(*) * $WORKERS FROM res_company")
-# The day's parts are the first records. Under faketime the job's next call is counted from
+# The day's parts are the first records made. Under faketime the job's next call is counted from
 # the faked day, in PostgreSQL's past: the job would start again at once and take parts
 # (hence its interval of a year above); should it still, its records are not timed.
-parts="SELECT id FROM account_collection_run ORDER BY id LIMIT $expected"
+parts="SELECT id FROM account_collection_run WHERE id > $before ORDER BY id LIMIT $expected"
 for _ in $(seq 1 600); do
   done=$(psql -d "$DB" -Atc "SELECT COUNT(*) FROM account_collection_run
                               WHERE id IN ($parts) AND state IN ('done', 'failed')")

@@ -41,6 +41,9 @@ MIN_BATCH_SIZE = 250
 WORKER_CRONS = 3
 # Advisory-lock namespace of the parts of a run being worked on ("Part").
 PART_LOCK = 0x50617274
+# One advisory-lock namespace for customers, whatever the company: a customer's call of the
+# day, its followers and its collector are shared by its companies' runs. "Coll".
+CUSTOMER_LOCK = 0x436F6C6C
 # Advisory-lock namespace of a ladder's daily letters task being made ("Lett").
 LETTERS_LOCK = 0x4C657474
 # What a run counts, as (key of its statistics, field of its record).
@@ -211,17 +214,26 @@ class AccountCollectionRun(models.Model):
     @api.model
     def _collection_claim(self, today, preferred, commit):
         """The next part of the day for this worker, locked for its session: a queued part, or
-        one left running by a worker whose session ended (the lock went with it)."""
+        one left running by a worker whose session ended (the lock went with it).
+
+        A worker's first part is one whose customers no other worker is on: the part of the
+        same number in another company shares its customers, and two workers on the same
+        customers at once collide (subscriptions, busy customers) and redo whole batches. The
+        first worker often starts before the last company is planned."""
         self.flush_model(["state"])
         candidates = self.env.execute_query(
             SQL(
                 """
-                SELECT id FROM account_collection_run
-                 WHERE state IN ('queued', 'running') AND shard_count > 0 AND date = %s
-              ORDER BY state = 'queued' DESC, shard = %s DESC, company_id, shard
+                SELECT id FROM account_collection_run part
+                 WHERE state IN ('queued', 'running') AND shard_count > 0 AND date = %(today)s
+              ORDER BY state = 'queued' DESC, shard = %(preferred)s DESC,
+                       EXISTS(SELECT FROM account_collection_run other
+                               WHERE other.state = 'running' AND other.date = %(today)s
+                                 AND other.shard = part.shard AND other.shard_count = part.shard_count),
+                       company_id, shard
                 """,
-                today,
-                preferred,
+                today=today,
+                preferred=preferred,
             )
         )
         for (run_id,) in candidates:
@@ -558,24 +570,20 @@ class AccountCollectionRun(models.Model):
         return [row[0] for row in rows]
 
     @api.model
-    def _collection_lock_partners(self, company, partner_ids):
-        """Customers this transaction may work on: a concurrent run holds the others. Each lock
-        takes a slot of PostgreSQL's lock table until the transaction ends; a full table raises
-        ``OutOfMemory``, which the run answers with smaller batches (not a server error)."""
+    def _collection_lock_partners(self, partner_ids):
+        """Customers this transaction may work on: a concurrent run holds the others, in this
+        company or another. Each lock takes a slot of PostgreSQL's lock table until the
+        transaction ends; a full table raises ``OutOfMemory``, which the run answers with smaller
+        batches (not a server error)."""
         self.env.cr.execute(
             SQL(
                 "SELECT pid FROM unnest(%s) AS pid WHERE pg_try_advisory_xact_lock(%s, pid)",
                 array(partner_ids, "int4"),
-                self._collection_lock_key(company),
+                CUSTOMER_LOCK,
             ),
             log_exceptions=False,
         )
         return [row[0] for row in self.env.cr.fetchall()]
-
-    @api.model
-    def _collection_lock_key(self, company):
-        # One advisory-lock namespace per company; 0x436f6c6c is "Coll".
-        return 0x436F6C6C + company.id
 
     # ------------------------------------------------------------------
     # Preview: what a run will do
@@ -650,7 +658,7 @@ class AccountCollectionRun(models.Model):
 
         Returns the ids of the customers this transaction locked and processed.
         """
-        partner_ids = self._collection_lock_partners(company, partner_ids)
+        partner_ids = self._collection_lock_partners(partner_ids)
         if not partner_ids:
             return set()
         # Row locks too (see ``_collection_lock_facts``), with the items' facts.

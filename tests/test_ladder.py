@@ -9,6 +9,8 @@ from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 from odoo.tools import SQL, mute_logger
 
+from odoo.addons.account_collections.models.account_collection_run import CUSTOMER_LOCK
+
 from .common import CollectionsCommon, prepare_invoice_vals
 
 MONDAY = date(2026, 6, 15)
@@ -432,10 +434,10 @@ class TestLadder(CollectionsCommon):
     def test_concurrent_worker_skips_locked_customers(self):
         self._post(self.customer, 100, date(2026, 6, 18))
         self._post(self.other, 100, date(2026, 6, 18))
-        key = self.env["account.collection.run"]._collection_lock_key(self.company)
-        # A second database connection, as another worker would hold it.
+        # A second database connection, as another worker would hold it: for this company or
+        # another, the customer is the same (its call of the day, its followers, its collector).
         with sql_db.db_connect(self.env.cr.dbname).cursor() as other_worker:
-            other_worker.execute("SELECT pg_advisory_xact_lock(%s, %s)", (key, self.customer.id))
+            other_worker.execute("SELECT pg_advisory_xact_lock(%s, %s)", (CUSTOMER_LOCK, self.customer.id))
             stats = self._run(MONDAY)
             other_worker.rollback()
         self.assertEqual(stats["calls"], 1)

@@ -13,6 +13,7 @@ from odoo.tools import SQL
 
 from ..bulk import array
 from ..const import CALL_TYPE
+from ..models.account_collection_run import PART_LOCK
 from .common import CollectionsCommon
 
 MONDAY = date(2026, 6, 15)
@@ -377,6 +378,44 @@ class TestRun(CollectionsCommon):
             self.assertFalse(Run._collection_start(self.company, date(2026, 6, 20)))
         with self.assertRaisesRegex(ValidationError, "1 to 4"):
             self.company.sudo().collection_run_workers = 5
+
+    def test_a_worker_starts_on_customers_no_other_worker_is_on(self):
+        """Parts of the same number in two companies share their customers. A worker that starts
+        while another runs the other company's part 1 takes a part 2, and keeps to part 2: the two
+        never work on the same customers at once."""
+        other = self.setup_other_company(name="Parted Co")["company"]
+        Run = self.env["account.collection.run"].sudo()
+        mine, theirs = (
+            Run.create(
+                [
+                    {
+                        "company_id": company.id,
+                        "date": MONDAY,
+                        "shard": n,
+                        "shard_count": 2,
+                        "state": "queued",
+                    }
+                    for n in (1, 2)
+                ]
+            )
+            for company in (self.company, other)
+        )
+        self.assertLess(self.company.id, other.id, "this company's parts come first by default")
+        # Another worker took the other company's part 1 (planned first) and runs it.
+        theirs[0].state = "running"
+        claimed = []
+        try:
+            first = Run._collection_claim(MONDAY, 0, commit=False)
+            claimed.append(first)
+            self.assertEqual(first, mine[1])
+            self.assertEqual(first.state, "running")
+            second = Run._collection_claim(MONDAY, first.shard, commit=False)
+            claimed.append(second)
+            self.assertEqual(second, theirs[1], "the same part of the next company")
+        finally:
+            # Session locks outlive the test's transaction.
+            for record in claimed:
+                self.env.execute_query(SQL("SELECT pg_advisory_unlock(%s, %s)", PART_LOCK, record.id))
 
     def test_one_letters_task_per_ladder_and_day(self):
         """Letters made by several batches (or workers) the same day leave the ladder's manager

@@ -308,10 +308,10 @@ class TestTrust(CollectionsCommon):
         lock = AccountCollectionRun._collection_lock_partners
         attempts = []
 
-        def first_busy(records, company, partner_ids):
+        def first_busy(records, partner_ids):
             # Another transaction holds the customer the first time only.
             attempts.append(list(partner_ids))
-            locked = lock(records, company, partner_ids)
+            locked = lock(records, partner_ids)
             return [pid for pid in locked if len(attempts) > 1 or pid != self.customer.id]
 
         with patch.object(AccountCollectionRun, "_collection_lock_partners", first_busy):
@@ -449,11 +449,11 @@ class TestTrust(CollectionsCommon):
         lock = AccountCollectionRun._collection_lock_partners
         sizes = []
 
-        def full_above_one(records, company, partner_ids):
+        def full_above_one(records, partner_ids):
             sizes.append(len(partner_ids))
             if len(partner_ids) > 1:
                 raise OutOfMemory("out of shared memory")
-            return lock(records, company, partner_ids)
+            return lock(records, partner_ids)
 
         with (
             patch.object(run_module, "MIN_BATCH_SIZE", 1),
@@ -466,7 +466,7 @@ class TestTrust(CollectionsCommon):
         self.assertEqual((self.invoice | other_invoice).mapped("collection_level_id"), self.levels[1])
 
     def test_lock_table_full_for_good_is_reported(self):
-        def always_full(records, company, partner_ids):
+        def always_full(records, partner_ids):
             raise OutOfMemory("out of shared memory")
 
         with (
