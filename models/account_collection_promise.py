@@ -409,15 +409,21 @@ class AccountCollectionPromise(models.Model):
             )
             escalated._collection_bring_forward(workday)
             if workday == today:
-                Run._collection_run_batch(
+                customers = escalated.partner_id.commercial_partner_id.ids
+                done = Run._collection_run_batch(
                     company,
                     today,
-                    escalated.partner_id.commercial_partner_id.ids,
+                    customers,
                     workdays,
                     defaultdict(int),
                     escalate=set(escalated.ids),
                     call_day=tomorrow,
                 )
+                if set(customers) - done:
+                    # A run (of this company or another) holds some of them: their items are
+                    # due today (brought forward above), and the ladder's job, run again once it
+                    # is free, takes their step today rather than on its next night.
+                    self.env.ref("account_collections.ir_cron_collection_ladder").sudo()._trigger()
             existing = Run._collection_calls_on(partner_ids, tomorrow)
             for partner, promises in company_promises.grouped(
                 lambda p: p.partner_id.commercial_partner_id

@@ -216,10 +216,12 @@ class AccountCollectionRun(models.Model):
         """The next part of the day for this worker, locked for its session: a queued part, or
         one left running by a worker whose session ended (the lock went with it).
 
-        A worker's first part is one whose customers no other worker is on: the part of the
-        same number in another company shares its customers, and two workers on the same
-        customers at once collide (subscriptions, busy customers) and redo whole batches. The
-        first worker often starts before the last company is planned."""
+        A worker prefers a part whose customers no other worker is on: parts share customers
+        when their numbers agree modulo the greatest common divisor of their counts (the same
+        number in another company with as many parts, any part of a company with one), and two
+        workers on the same customers at once make one of them wait, batch after batch. The
+        first worker often starts before the last company is planned. A part counts as worked
+        on while its worker's session holds its lock (a dead worker's part does not)."""
         self.flush_model(["state"])
         candidates = self.env.execute_query(
             SQL(
@@ -228,12 +230,19 @@ class AccountCollectionRun(models.Model):
                  WHERE state IN ('queued', 'running') AND shard_count > 0 AND date = %(today)s
               ORDER BY state = 'queued' DESC, shard = %(preferred)s DESC,
                        EXISTS(SELECT FROM account_collection_run other
-                               WHERE other.state = 'running' AND other.date = %(today)s
-                                 AND other.shard = part.shard AND other.shard_count = part.shard_count),
+                                JOIN pg_locks held
+                                  ON held.locktype = 'advisory' AND held.granted
+                                 AND held.classid = %(part_lock)s AND held.objid = other.id
+                                 AND held.objsubid = 2 AND held.pid <> pg_backend_pid()
+                               WHERE other.id <> part.id AND other.date = %(today)s
+                                 AND other.state = 'running' AND other.shard_count > 0
+                                 AND (part.shard - other.shard)
+                                     %% gcd(part.shard_count, other.shard_count) = 0),
                        company_id, shard
                 """,
                 today=today,
                 preferred=preferred,
+                part_lock=PART_LOCK,
             )
         )
         for (run_id,) in candidates:

@@ -1,4 +1,5 @@
 from datetime import date, timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
@@ -369,6 +370,30 @@ class TestPromises(CollectionsCommon):
         stats = self.env["account.collection.run"]._collection_run(self.company, today=day(3))
         self.assertFalse(stats.get("calls"))
         self.assertEqual(self.inv2.collection_level_id, self.levels[3])
+
+    def test_broken_promise_of_a_busy_customer_escalates_the_same_day(self):
+        """A run (of this company or another) holds the customer when its promise breaks: the
+        items are due that day and the ladder's job runs again to take their step."""
+        self.company.sudo().collection_promise_grace = 0
+        Run = self.env["account.collection.run"]
+        Run._collection_run(self.company, today=TODAY)
+        promise = self._promise(self.inv2, 400, day(1))
+        ladder_job = self.env.ref("account_collections.ir_cron_collection_ladder")
+        Triggers = self.env["ir.cron.trigger"].sudo()
+        before = Triggers.search_count([("cron_id", "=", ladder_job.id)])
+        with (
+            freeze_time(day(2)),
+            patch.object(type(Run), "_collection_lock_partners", lambda self, partner_ids: []),
+        ):
+            self.env["account.collection.promise"]._cron_evaluate()
+        self.assertEqual(promise.state, "broken")
+        self.assertEqual(self.inv2.collection_level_id, self.levels[2], "not climbed: the customer is busy")
+        self.assertEqual(self.inv2.collection_next_date, day(2))
+        self.assertEqual(Triggers.search_count([("cron_id", "=", ladder_job.id)]), before + 1)
+        with freeze_time(day(2)):
+            Run._collection_run(self.company, today=day(2))
+        self.assertEqual(self.inv2.collection_level_id, self.levels[3])
+        self.assertEqual(self.inv2.collection_level_date, day(2))
 
     def test_broken_instalment_escalates_despite_the_open_one(self):
         """A payment plan whose first instalment breaks escalates; the later one no longer pauses."""

@@ -6,6 +6,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
+from odoo import sql_db
 from odoo.exceptions import AccessError, ValidationError
 from odoo.service.model import call_kw
 from odoo.tests import tagged
@@ -380,38 +381,44 @@ class TestRun(CollectionsCommon):
             self.company.sudo().collection_run_workers = 5
 
     def test_a_worker_starts_on_customers_no_other_worker_is_on(self):
-        """Parts of the same number in two companies share their customers. A worker that starts
-        while another runs the other company's part 1 takes a part 2, and keeps to part 2: the two
-        never work on the same customers at once."""
+        """Parts share customers when their numbers agree modulo the greatest common divisor of
+        their counts. A worker that starts while another runs the other company's part 1 takes a
+        part 2, and keeps to part 2; a part whose worker died (no session holds it) is no
+        reason to keep away."""
         other = self.setup_other_company(name="Parted Co")["company"]
         Run = self.env["account.collection.run"].sudo()
         mine, theirs = (
             Run.create(
-                [
-                    {
-                        "company_id": company.id,
-                        "date": MONDAY,
-                        "shard": n,
-                        "shard_count": 2,
-                        "state": "queued",
-                    }
-                    for n in (1, 2)
-                ]
+                [{"company_id": company.id, "date": MONDAY, "shard": n, "shard_count": 2} for n in (1, 2)]
             )
             for company in (self.company, other)
         )
         self.assertLess(self.company.id, other.id, "this company's parts come first by default")
-        # Another worker took the other company's part 1 (planned first) and runs it.
         theirs[0].state = "running"
+        self.env.flush_all()
         claimed = []
+
+        def claim(preferred=0):
+            record = Run._collection_claim(MONDAY, preferred, commit=False)
+            if record:
+                claimed.append(record)
+            return record
+
         try:
-            first = Run._collection_claim(MONDAY, 0, commit=False)
-            claimed.append(first)
-            self.assertEqual(first, mine[1])
-            self.assertEqual(first.state, "running")
-            second = Run._collection_claim(MONDAY, first.shard, commit=False)
-            claimed.append(second)
-            self.assertEqual(second, theirs[1], "the same part of the next company")
+            # Its worker died: nobody holds it, the default order stands.
+            self.assertEqual(claim(), mine[0])
+            mine[0].state = "queued"
+            self.env.execute_query(SQL("SELECT pg_advisory_unlock(%s, %s)", PART_LOCK, claimed.pop().id))
+            # Another worker, in another database session, runs it.
+            with sql_db.db_connect(self.env.cr.dbname).cursor() as worker:
+                worker.execute("SELECT pg_advisory_lock(%s, %s)", (PART_LOCK, theirs[0].id))
+                try:
+                    first = claim()
+                    self.assertEqual(first, mine[1])
+                    self.assertEqual(first.state, "running")
+                    self.assertEqual(claim(first.shard), theirs[1], "the same part of the next company")
+                finally:
+                    worker.execute("SELECT pg_advisory_unlock(%s, %s)", (PART_LOCK, theirs[0].id))
         finally:
             # Session locks outlive the test's transaction.
             for record in claimed:
