@@ -23,6 +23,7 @@ from odoo.tools import SQL, split_every
 from ..bulk import array, insert_rows
 from ..const import CALL_TYPE, MANAGER, TODO_TYPE
 from .account_collection_ladder import LEVEL_ACTIONS
+from .account_move_line import ItemFacts
 
 _logger = logging.getLogger(__name__)
 
@@ -714,7 +715,7 @@ class AccountCollectionRun(models.Model):
         facts = Line._collection_query_facts(
             Line._search(self._collection_due_items_domain(company, today, partner_ids, escalate))
         )
-        return dict(sorted(facts.items(), key=lambda pair: pair[1].due_order()))
+        return ItemFacts.in_due_order(facts.values())
 
     @api.model
     def _collection_due_items_domain(self, company, today, partner_ids, escalate=()):

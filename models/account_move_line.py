@@ -76,6 +76,11 @@ class ItemFacts(NamedTuple):
         """The order a run takes items in: customer by customer, earliest due first."""
         return (self.partner_id, self.date_maturity or self.date, self.id)
 
+    @staticmethod
+    def in_due_order(items):
+        """{item id: ``ItemFacts``} of `items`, in the order a run takes them (``due_order``)."""
+        return {item.id: item for item in sorted(items, key=ItemFacts.due_order)}
+
     def applies(self, level):
         """Whether `level` is a step for this item: a fee invoice of late-payment charges was
         delivered nothing, so the steps counted from an invoice's date (the delivery and
@@ -212,8 +217,8 @@ class AccountMoveLine(models.Model):
             )
         )
         # Sorted here, not in the statement: the sort of so many wide rows spilled to disk.
-        facts = sorted((ItemFacts(*values) for *values, _locked in rows), key=ItemFacts.due_order)
-        return {item.id: item for item in facts}, {row[0] for row in rows if row[-1]}
+        facts = ItemFacts.in_due_order(ItemFacts(*values) for *values, _locked in rows)
+        return facts, {row[0] for row in rows if row[-1]}
 
     @api.model
     def _collection_facts_columns(self, query):
